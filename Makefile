@@ -1,0 +1,157 @@
+# Makefile - builds mdm, mdm-compare and the tests; see README.md.
+#
+# Sources are found by folder, so adding a file needs no edit here:
+#   core/ modern/ adapter/ app/ harness/ legacy/   -> build/libmdm.a
+#   app/main_*.c, harness/main_*.c                -> build/<name> (_ becomes -)
+#   tests/{unit,integration,migration}/test_*.c    -> build/tests/<name>
+#   tests/support/*.c                              -> linked into every test
+#
+# Variables: SAN=address,undefined (sanitizers), LEGACY=0 (phase 3: build
+# without legacy/), COVERAGE=1 (--coverage -O0), PREFIX, DESTDIR, BUILD.
+
+SHELL      := /bin/bash
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+BUILD      ?= build
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+SAN        ?=
+LEGACY     ?= 1
+COVERAGE   ?= 0
+
+LIB_PKGS  := sqlite3 libpq yaml-0.1
+TEST_PKGS := cmocka
+
+pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
+pkg_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
+
+OPT      := -O2
+ifeq ($(COVERAGE),1)
+OPT      := -O0 --coverage
+endif
+CFLAGS   ?= $(OPT) -g
+CPPFLAGS += -D_DEFAULT_SOURCE -Icore -Imodern -Iadapter -Iapp -Iharness -Ilegacy
+CPPFLAGS += $(call pkg_cflags,$(LIB_PKGS))
+WARN     := -std=c11 -Wall -Wextra -Werror
+LDLIBS   += $(call pkg_libs,$(LIB_PKGS)) -lpthread -lm
+ifeq ($(COVERAGE),1)
+LDFLAGS  += --coverage
+endif
+ifneq ($(SAN),)
+CFLAGS   += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=$(SAN)
+endif
+
+LIB_DIRS := core modern adapter app harness
+ifeq ($(LEGACY),1)
+LIB_DIRS += legacy
+CPPFLAGS += -DMDM_WITH_LEGACY=1
+else
+CPPFLAGS += -DMDM_WITH_LEGACY=0
+endif
+
+ALL_SRCS  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
+MAIN_SRCS := $(filter %/main_%.c,$(foreach d,app harness,$(wildcard $(d)/main_*.c)))
+LIB_SRCS  := $(filter-out $(MAIN_SRCS),$(ALL_SRCS))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+PROGRAMS  := $(foreach s,$(MAIN_SRCS),$(BUILD)/$(subst _,-,$(patsubst main_%.c,%,$(notdir $(s)))))
+
+TEST_DIRS := tests/unit tests/integration
+ifeq ($(LEGACY),1)
+TEST_DIRS += tests/migration
+endif
+TEST_SRCS := $(foreach d,$(TEST_DIRS),$(wildcard $(d)/test_*.c))
+ifneq ($(LEGACY),1)
+TEST_SRCS := $(filter-out %legacy%,$(TEST_SRCS))
+endif
+TEST_SUPPORT := $(wildcard tests/support/*.c)
+TEST_BINS := $(foreach s,$(TEST_SRCS),$(BUILD)/tests/$(basename $(notdir $(s))))
+BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+BENCH_BINS := $(foreach s,$(BENCH_SRCS),$(BUILD)/bench/$(basename $(notdir $(s))))
+
+.PHONY: all lib programs tests benches test compare coverage bench deps install clean check-deps fuzz
+.DEFAULT_GOAL := all
+
+all: check-deps programs
+
+check-deps:
+	@$(PKG_CONFIG) --exists $(LIB_PKGS) 2>/dev/null || { \
+	  echo "error: missing build dependencies ($(LIB_PKGS) via pkg-config); run 'make deps'" >&2; exit 1; }
+
+lib: $(BUILD)/libmdm.a
+programs: $(PROGRAMS)
+tests: $(TEST_BINS)
+benches: $(BENCH_BINS)
+
+$(BUILD)/libmdm.a: $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# Programs: app/main_mdm.c -> build/mdm, harness/main_mdm_compare.c -> build/mdm-compare
+define program_rule
+$(BUILD)/$(subst _,-,$(patsubst main_%.c,%,$(notdir $(1)))): $(BUILD)/obj/$(1:.c=.o) $(BUILD)/libmdm.a
+	$$(CC) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
+endef
+$(foreach s,$(MAIN_SRCS),$(eval $(call program_rule,$(s))))
+
+TEST_SUPPORT_OBJS := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
+TEST_CPPFLAGS := -Itests/support $(call pkg_cflags,$(TEST_PKGS))
+TEST_LDLIBS   := $(call pkg_libs,$(TEST_PKGS))
+
+$(BUILD)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CPPFLAGS) $(TEST_CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+define test_rule
+$(BUILD)/tests/$(basename $(notdir $(1))): $(BUILD)/obj/$(1:.c=.o) $(TEST_SUPPORT_OBJS) $(BUILD)/libmdm.a
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) $$^ $$(TEST_LDLIBS) $$(LDLIBS) -o $$@
+endef
+$(foreach s,$(TEST_SRCS),$(eval $(call test_rule,$(s))))
+
+define bench_rule
+$(BUILD)/bench/$(basename $(notdir $(1))): $(BUILD)/obj/$(1:.c=.o) $(BUILD)/libmdm.a
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
+endef
+$(foreach s,$(BENCH_SRCS),$(eval $(call bench_rule,$(s))))
+
+# deps: installs the missing Debian packages (as root), or says how.
+deps:
+	@bash ci/deps.sh
+
+# test: every test binary, with a throwaway PostgreSQL, then the
+# statelessness check on the object files.
+test: deps
+	@$(MAKE) --no-print-directory all tests
+	@bash ci/no-globals.sh $(BUILD)
+	@bash ci/run-tests.sh $(TEST_BINS)
+
+compare: deps
+	@$(MAKE) --no-print-directory all
+	@bash ci/compare.sh $(BUILD)
+
+coverage: deps
+	@bash ci/coverage.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all benches
+	@bash ci/bench.sh $(BUILD)
+
+fuzz:
+	@bash ci/fuzz.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf $(BUILD) reports/coverage reports/tests reports/*.md.tmp
+	find reports -mindepth 1 ! -name README.md -delete 2>/dev/null || true
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

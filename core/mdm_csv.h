@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mdm_csv.h - CSV in: RFC 4180 parsing and pandas-compatible type inference.
+ *
+ * The reader takes the whole input (a file it maps, or a caller's buffer),
+ * infers each column's type in a first pass and fills typed columns in a
+ * second, so memory stays proportional to the data. Errors name the source,
+ * line and column (1-based) and leave `out` untouched.
+ */
+#ifndef MDM_CSV_H
+#define MDM_CSV_H
+
+#include <stddef.h>
+
+#include "mdm_status.h"
+#include "mdm_table.h"
+
+/*
+ * Inference, per column, over its non-missing cells (pandas read_csv defaults):
+ *   all integers that fit int64              -> INT64 (leading zeros allowed)
+ *   integers and missing cells, or decimals  -> FLOAT64 (inf/-inf accepted)
+ *   True/TRUE/true and False/FALSE/false     -> BOOL
+ *   ISO 8601 date-times (mdm_parse_timestamp) -> TIMESTAMP
+ *   otherwise (including integers past int64) -> TEXT
+ *   no non-missing cell at all                -> FLOAT64 (pandas: all NaN),
+ *                                                TEXT when there are no rows
+ * Missing (NULL): an empty field, quoted or not, and pandas' default markers
+ *   #N/A, #N/A N/A, #NA, -1.#IND, -1.#QNAN, -NaN, -nan, 1.#IND, 1.#QNAN,
+ *   <NA>, N/A, NA, NULL, NaN, None, n/a, nan, null.
+ * Header: duplicate names get ".1", ".2", ... (pandas' mangling); an empty
+ *   name becomes "Unnamed: <index>". Blank lines are skipped. A UTF-8 BOM is
+ *   skipped. CRLF and LF line ends.
+ * Errors (PARSE, naming source:line:column): empty input (no header), a row
+ *   with more or fewer fields than the header, an unterminated quote, a
+ *   character after a closing quote, invalid UTF-8, a NUL byte.
+ */
+
+typedef struct mdm_csv_opts {
+    unsigned version;   /* MDM_CSV_OPTS_VERSION */
+    int infer_types;    /* 0: every column TEXT, no missing markers but "" */
+} mdm_csv_opts;
+
+#define MDM_CSV_OPTS_VERSION 1
+#define MDM_CSV_OPTS_INIT { MDM_CSV_OPTS_VERSION, 1 }
+
+/* Reads a CSV file into out (which must be initialised; on success its old
+ * contents are replaced). opts may be NULL for the defaults. */
+MDM_NODISCARD mdm_status mdm_csv_read_file(const char *path, const mdm_csv_opts *opts,
+                                           mdm_table *out, mdm_error *err);
+
+/* Same, from memory. `source` names the input in error messages. */
+MDM_NODISCARD mdm_status mdm_csv_read_buffer(const char *data, size_t len,
+                                             const char *source,
+                                             const mdm_csv_opts *opts,
+                                             mdm_table *out, mdm_error *err);
+
+#endif
