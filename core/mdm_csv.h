@@ -10,6 +10,7 @@
 #ifndef MDM_CSV_H
 #define MDM_CSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "mdm_status.h"
@@ -24,9 +25,13 @@
  *   otherwise (including integers past int64) -> TEXT
  *   no non-missing cell at all                -> FLOAT64 (pandas: all NaN),
  *                                                TEXT when there are no rows
- * Missing (NULL): an empty field, quoted or not, and pandas' default markers
+ * Missing (NULL): an unquoted empty field and pandas' default markers
  *   #N/A, #N/A N/A, #NA, -1.#IND, -1.#QNAN, -NaN, -nan, 1.#IND, 1.#QNAN,
- *   <NA>, N/A, NA, NULL, NaN, None, n/a, nan, null.
+ *   <NA>, N/A, NA, NULL, NaN, None, n/a, nan, null, when unquoted.
+ *   A quoted field is always a value: `""` is the empty string and `"NA"`
+ *   the text NA (pandas would read both as missing; we keep them so that
+ *   mdm_table_write_csv output reads back without losing empty strings).
+ *   A quoted field still takes part in inference ("1" counts as an integer).
  * Header: duplicate names get ".1", ".2", ... (pandas' mangling); an empty
  *   name becomes "Unnamed: <index>". Blank lines are skipped. A UTF-8 BOM is
  *   skipped. CRLF and LF line ends.
@@ -53,5 +58,10 @@ MDM_NODISCARD mdm_status mdm_csv_read_buffer(const char *data, size_t len,
                                              const char *source,
                                              const mdm_csv_opts *opts,
                                              mdm_table *out, mdm_error *err);
+
+/* True when s[0..len) is one of pandas' default missing-value markers
+ * listed above, or empty (defined in mdm_csv_na.c; the CSV writer quotes
+ * text cells for which this is true, so they read back as text). */
+bool mdm_csv_is_na(const char *s, size_t len);
 
 #endif

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mdm_table_output.c - deterministic CSV and JSON forms of a table, as
+ * `mdm load --format csv|json` prints them. Output goes through one buffer
+ * flushed in large blocks, since a full read of a million rows is a
+ * benchmark and stdio per-field calls would dominate it.
+ */
+#include "mdm_csv.h"
+#include "mdm_table.h"
+
+#include <errno.h>
+#include <string.h>
+
+enum { FLUSH_AT = 1 << 16 };
+
+typedef struct writer {
+    FILE *out;
+    char *buf;
+    size_t len, cap;
+    bool failed;
+} writer;
+
+static void w_flush(writer *w)
+{
+    if (w->len > 0 && !w->failed && fwrite(w->buf, 1, w->len, w->out) != w->len)
+        w->failed = true;
+    w->len = 0;
+}
+
+static void w_put(writer *w, const char *s, size_t n)
+{
+    if (w->len + n > w->cap) {
+        w_flush(w);
+        if (n > w->cap) {
+            if (!w->failed && fwrite(s, 1, n, w->out) != n)
+                w->failed = true;
+            return;
+        }
+    }
+    memcpy(w->buf + w->len, s, n);
+    w->len += n;
+}
+
+static void w_putc(writer *w, char c)
+{
+    if (w->len == w->cap)
+        w_flush(w);
+    w->buf[w->len++] = c;
+}
+
+static mdm_status w_finish(writer *w, mdm_error *err)
+{
+    w_flush(w);
+    if (!w->failed && fflush(w->out) != 0)
+        w->failed = true;
+    if (w->failed)
+        return mdm_error_set(err, MDM_ERR_IO, "cannot write output: %s", strerror(errno));
+    return MDM_OK;
+}
+
+/* A CSV field needs quotes when it would otherwise read back differently:
+ * separators, quotes, line breaks, edge spaces, or a missing marker. */
+static bool csv_needs_quotes(const char *s, size_t n)
+{
+    if (mdm_csv_is_na(s, n) || s[0] == ' ' || s[n - 1] == ' ')
+        return true;
+    return strpbrk(s, ",\"\r\n") != NULL;
+}
+
+static void csv_text(writer *w, const char *s, size_t n)
+{
+    if (!csv_needs_quotes(s, n)) {
+        w_put(w, s, n);
+        return;
+    }
+    w_putc(w, '"');
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"')
+            w_putc(w, '"');
+        w_putc(w, s[i]);
+    }
+    w_putc(w, '"');
+}
+
+/* Writes a non-text, non-NULL cell in its CSV/JSON number form. */
+static size_t scalar_text(const mdm_table *t, size_t c, size_t r, char *buf, size_t n)
+{
+    switch (t->cols[c].type) {
+    case MDM_INT64:
+        return (size_t)snprintf(buf, n, "%lld", (long long)mdm_table_int64(t, c, r));
+    case MDM_FLOAT64:
+        return mdm_format_float64(mdm_table_float64(t, c, r), buf, n);
+    case MDM_BOOL:
+        return (size_t)snprintf(buf, n, "%s", mdm_table_bool(t, c, r) ? "True" : "False");
+    case MDM_TIMESTAMP:
+        return mdm_format_timestamp(mdm_table_timestamp(t, c, r), buf, n);
+    case MDM_TEXT:
+        break;
+    }
+    return 0;
+}
+
+mdm_status mdm_table_write_csv(const mdm_table *t, FILE *out, mdm_error *err)
+{
+    char block[FLUSH_AT], num[64];
+    writer w = {out, block, 0, sizeof block, false};
+    for (size_t c = 0; c < t->ncols; c++) {
+        if (c > 0)
+            w_putc(&w, ',');
+        csv_text(&w, t->cols[c].name, strlen(t->cols[c].name));
+    }
+    w_putc(&w, '\n');
+    for (size_t r = 0; r < t->nrows && !w.failed; r++) {
+        for (size_t c = 0; c < t->ncols; c++) {
+            if (c > 0)
+                w_putc(&w, ',');
+            if (mdm_table_is_null(t, c, r))
+                continue;
+            if (t->cols[c].type == MDM_TEXT) {
+                size_t n;
+                const char *s = mdm_table_text(t, c, r, &n);
+                csv_text(&w, s, n);
+            } else {
+                w_put(&w, num, scalar_text(t, c, r, num, sizeof num));
+            }
+        }
+        w_putc(&w, '\n');
+    }
+    return w_finish(&w, err);
+}
+
+static void json_string(writer *w, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    w_putc(w, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '"' || ch == '\\') {
+            w_putc(w, '\\');
+            w_putc(w, (char)ch);
+        } else if (ch == '\n') {
+            w_put(w, "\\n", 2);
+        } else if (ch == '\r') {
+            w_put(w, "\\r", 2);
+        } else if (ch == '\t') {
+            w_put(w, "\\t", 2);
+        } else if (ch < 0x20) {
+            char esc[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
+            w_put(w, esc, sizeof esc);
+        } else {
+            w_putc(w, (char)ch);
+        }
+    }
+    w_putc(w, '"');
+}
+
+static void json_cell(writer *w, const mdm_table *t, size_t c, size_t r)
+{
+    char num[64];
+    if (mdm_table_is_null(t, c, r)) {
+        w_put(w, "null", 4);
+        return;
+    }
+    switch (t->cols[c].type) {
+    case MDM_TEXT: {
+        size_t n;
+        const char *s = mdm_table_text(t, c, r, &n);
+        json_string(w, s, n);
+        return;
+    }
+    case MDM_BOOL:
+        w_put(w, mdm_table_bool(t, c, r) ? "true" : "false", mdm_table_bool(t, c, r) ? 4 : 5);
+        return;
+    case MDM_TIMESTAMP: {
+        size_t n = mdm_format_timestamp(mdm_table_timestamp(t, c, r), num, sizeof num);
+        json_string(w, num, n);
+        return;
+    }
+    case MDM_FLOAT64: {
+        size_t n = mdm_format_float64(mdm_table_float64(t, c, r), num, sizeof num);
+        /* JSON has no inf or nan: give them as strings. */
+        if (strpbrk(num, "in") != NULL)
+            json_string(w, num, n);
+        else
+            w_put(w, num, n);
+        return;
+    }
+    case MDM_INT64:
+        w_put(w, num, scalar_text(t, c, r, num, sizeof num));
+        return;
+    }
+}
+
+mdm_status mdm_table_write_json(const mdm_table *t, FILE *out, mdm_error *err)
+{
+    char block[FLUSH_AT];
+    writer w = {out, block, 0, sizeof block, false};
+    w_put(&w, "{\"columns\":[", 12);
+    for (size_t c = 0; c < t->ncols; c++) {
+        if (c > 0)
+            w_putc(&w, ',');
+        w_put(&w, "{\"name\":", 8);
+        json_string(&w, t->cols[c].name, strlen(t->cols[c].name));
+        w_put(&w, ",\"type\":\"", 9);
+        w_put(&w, mdm_type_name(t->cols[c].type), strlen(mdm_type_name(t->cols[c].type)));
+        w_put(&w, "\"}", 2);
+    }
+    w_put(&w, "],\n\"rows\":[", 11);
+    for (size_t r = 0; r < t->nrows && !w.failed; r++) {
+        w_put(&w, r == 0 ? "\n[" : ",\n[", r == 0 ? 2 : 3);
+        for (size_t c = 0; c < t->ncols; c++) {
+            if (c > 0)
+                w_putc(&w, ',');
+            json_cell(&w, t, c, r);
+        }
+        w_putc(&w, ']');
+    }
+    w_put(&w, "]}\n", 3);
+    return w_finish(&w, err);
+}
