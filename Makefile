@@ -51,7 +51,7 @@ CPPFLAGS += -DMDM_WITH_LEGACY=0
 endif
 
 ALL_SRCS  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
-MAIN_SRCS := $(filter %/main_%.c,$(foreach d,app harness,$(wildcard $(d)/main_*.c)))
+MAIN_SRCS := $(foreach d,app harness,$(wildcard $(d)/main_*.c))
 LIB_SRCS  := $(filter-out $(MAIN_SRCS),$(ALL_SRCS))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 PROGRAMS  := $(foreach s,$(MAIN_SRCS),$(BUILD)/$(subst _,-,$(patsubst main_%.c,%,$(notdir $(s)))))

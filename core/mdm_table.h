@@ -168,8 +168,12 @@ const char *mdm_table_render_cell(const mdm_table *t, size_t c, size_t r,
  * FLOAT64 in the shortest form that reads back to the same double, with
  * ".0" added to integral values ("1.0", "-0.0", "1e+308", "inf", "nan");
  * BOOL as True/False; TIMESTAMP as "YYYY-MM-DD HH:MM:SS" plus ".ffffff"
- * when the microseconds are not zero. The output reads back through
- * mdm_csv_read_* to an equal table (types re-inferred).
+ * when the microseconds are not zero. Text that would read back as
+ * something else is quoted (empty, a missing marker such as NA, edge white
+ * space, a leading BOM). The output reads back through mdm_csv_read_* to an
+ * equal table when each column's values infer to its type, with one known
+ * exception: in a table of one column a NULL row is an empty line, which
+ * readers (ours and pandas') skip as blank.
  */
 MDM_NODISCARD mdm_status mdm_table_write_csv(const mdm_table *t, FILE *out, mdm_error *err);
 

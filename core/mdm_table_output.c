@@ -58,11 +58,19 @@ static mdm_status w_finish(writer *w, mdm_error *err)
     return MDM_OK;
 }
 
+static bool edge_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\v' || c == '\f';
+}
+
 /* A CSV field needs quotes when it would otherwise read back differently:
- * separators, quotes, line breaks, edge spaces, or a missing marker. */
+ * separators, quotes, line breaks, edge white space (a line of only tabs
+ * would read as blank), a leading byte-order mark, or a missing marker. */
 static bool csv_needs_quotes(const char *s, size_t n)
 {
-    if (mdm_csv_is_na(s, n) || s[0] == ' ' || s[n - 1] == ' ')
+    if (mdm_csv_is_na(s, n) || edge_space(s[0]) || edge_space(s[n - 1]))
+        return true;
+    if (n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
         return true;
     return strpbrk(s, ",\"\r\n") != NULL;
 }
