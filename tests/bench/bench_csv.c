@@ -7,8 +7,7 @@
  *
  *   bench_csv [--rows N] [--runs K] [--seed S] [FILE]
  */
-#define MDM_GENCSV_NO_MAIN
-#include "main_mdm_gencsv.c"
+#include "mdm_gencsv.h"
 
 #include "mdm_csv.h"
 
@@ -68,7 +67,7 @@ static int generate(const bench_opts *o, char *path, size_t n)
     snprintf(path, n, "%s/bench_csv.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
     int fd = mkstemp(path);
     FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
-    if (f == NULL || gencsv_write(f, o->rows, o->seed) != 0) {
+    if (f == NULL || mdm_gencsv_write(f, o->rows, o->seed) != 0) {
         fprintf(stderr, "bench_csv: cannot write %s\n", path);
         if (f != NULL)
             fclose(f);

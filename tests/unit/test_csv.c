@@ -3,7 +3,7 @@
  * test_csv.c - the CSV reader (core/mdm_csv.c): RFC 4180 syntax, pandas
  * type inference and missing markers, hostile inputs, and the errors that
  * name source:line:column. Also reads ~2000 rows from the data generator
- * (harness/main_mdm_gencsv.c, included here) and checks the inferred types.
+ * (harness/mdm_gencsv.c) and checks the inferred types.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,8 +15,7 @@
 #include "mdm_csv.h"
 #include "test_support.h"
 
-#define MDM_GENCSV_NO_MAIN
-#include "main_mdm_gencsv.c"
+#include "mdm_gencsv.h"
 
 #include <fcntl.h>
 #include <math.h>
@@ -782,7 +781,7 @@ static char *generate(uint64_t rows, uint64_t seed, size_t *len)
     char *data = NULL;
     FILE *f = open_memstream(&data, len);
     assert_non_null(f);
-    assert_int_equal(gencsv_write(f, rows, seed), 0);
+    assert_int_equal(mdm_gencsv_write(f, rows, seed), 0);
     assert_int_equal(fclose(f), 0);
     return data;
 }
@@ -874,7 +873,7 @@ static void csv__generated_file_infers_expected_types(void **state)
     size_t len = 0;
     FILE *f = open_memstream(&data, &len);
     assert_non_null(f);
-    assert_int_equal(gencsv_write(f, 2000, 42), 0);
+    assert_int_equal(mdm_gencsv_write(f, 2000, 42), 0);
     assert_int_equal(fclose(f), 0);
     mdm_table t;
     read_ok(data, &t);
@@ -897,7 +896,7 @@ static void csv__generated_file_infers_expected_types(void **state)
     size_t len2 = 0;
     f = open_memstream(&again, &len2);
     assert_non_null(f);
-    assert_int_equal(gencsv_write(f, 2000, 42), 0);
+    assert_int_equal(mdm_gencsv_write(f, 2000, 42), 0);
     assert_int_equal(fclose(f), 0);
     assert_int_equal(len, len2);
     assert_memory_equal(data, again, len);
