@@ -15,8 +15,7 @@
 #include "mdm_table.h"
 #include "test_support.h"
 
-#define MDM_GENCSV_NO_MAIN
-#include "main_mdm_gencsv.c"
+#include "mdm_gencsv.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -650,7 +649,7 @@ static void table__csv_round_trip_of_generated_data(void **state)
     mdm_error e;
     FILE *f = open_memstream(&data, &len);
     assert_non_null(f);
-    assert_int_equal(gencsv_write(f, 2000, 7), 0);
+    assert_int_equal(mdm_gencsv_write(f, 2000, 7), 0);
     assert_int_equal(fclose(f), 0);
     mdm_table_init(&t);
     assert_int_equal(mdm_csv_read_buffer(data, len, "gen.csv", NULL, &t, &e), MDM_OK);

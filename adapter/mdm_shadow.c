@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mdm_shadow.c - shadow runs: control then candidate, timed; comparison in
+ * order or as a multiset of rows; one JSON line per mismatch appended with a
+ * single write(2) on an O_APPEND descriptor, so lines from several processes
+ * never interleave. A candidate's failure is logged, never returned.
+ */
+#include "mdm_shadow.h"
+#include "mdm_buf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+mdm_status mdm_shadow_init(mdm_shadow *sh, const char *log_path, FILE *warn, mdm_error *err)
+{
+    mdm_compare_opts exact = MDM_COMPARE_OPTS_INIT;
+    if (sh == NULL || log_path == NULL || log_path[0] == '\0')
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "shadow: no log path");
+    memset(sh, 0, sizeof *sh);
+    if (strlen(log_path) >= sizeof sh->log_path)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "shadow: log path too long");
+    memcpy(sh->log_path, log_path, strlen(log_path) + 1);
+    sh->compare = exact;
+    sh->warn = warn;
+    return MDM_OK;
+}
+
+const char *mdm_diff_kind_name(mdm_diff_kind kind)
+{
+    switch (kind) {
+    case MDM_DIFF_NONE: return "none";
+    case MDM_DIFF_COLUMN_COUNT: return "column_count";
+    case MDM_DIFF_COLUMN_NAME: return "column_name";
+    case MDM_DIFF_COLUMN_TYPE: return "column_type";
+    case MDM_DIFF_DECL_TYPE: return "decl_type";
+    case MDM_DIFF_ROW_COUNT: return "row_count";
+    case MDM_DIFF_VALUE: return "value";
+    }
+    return "unknown";
+}
+
+/* ---- Unordered comparison ------------------------------------------------ */
+
+typedef struct row_key {
+    char *s;
+    size_t len;
+} row_key;
+
+static int key_cmp(const void *pa, const void *pb)
+{
+    const row_key *a = pa, *b = pb;
+    size_t n = a->len < b->len ? a->len : b->len;
+    int c = memcmp(a->s, b->s, n);
+    if (c != 0)
+        return c;
+    return a->len < b->len ? -1 : a->len > b->len;
+}
+
+/* One cell as bytes: a type tag ('N' for NULL), the value as rendered,
+ * a separator. */
+static mdm_status cell_bytes(const mdm_table *t, size_t c, size_t r, mdm_buf *b)
+{
+    char cell[64];
+    const char *s = "";
+    size_t len = 0;
+    char tag = (char)('0' + t->cols[c].type);
+    if (mdm_table_is_null(t, c, r)) {
+        tag = 'N';
+    } else if (t->cols[c].type == MDM_TEXT) {
+        s = mdm_table_text(t, c, r, &len);
+    } else {
+        s = mdm_table_render_cell(t, c, r, cell, sizeof cell);
+        len = strlen(s);
+    }
+    mdm_status rc = mdm_buf_putc(b, tag);
+    if (rc == MDM_OK)
+        rc = mdm_buf_append(b, s, len);
+    return rc == MDM_OK ? mdm_buf_putc(b, '\x1f') : rc;
+}
+
+static mdm_status row_bytes(const mdm_table *t, size_t r, mdm_buf *b)
+{
+    mdm_status rc = MDM_OK;
+    for (size_t c = 0; rc == MDM_OK && c < t->ncols; c++)
+        rc = cell_bytes(t, c, r, b);
+    return rc;
+}
+
+/* Sorted row keys of t, or NULL without memory. Free with free_keys. */
+static row_key *sorted_keys(const mdm_table *t)
+{
+    row_key *keys = calloc(t->nrows ? t->nrows : 1, sizeof *keys);
+    mdm_buf b;
+    mdm_buf_init(&b);
+    for (size_t r = 0; keys != NULL && r < t->nrows; r++) {
+        mdm_buf_clear(&b);
+        if (row_bytes(t, r, &b) != MDM_OK || (keys[r].s = malloc(b.len + 1)) == NULL) {
+            for (size_t i = 0; i < r; i++)
+                free(keys[i].s);
+            free(keys);
+            keys = NULL;
+            break;
+        }
+        memcpy(keys[r].s, mdm_buf_str(&b), b.len + 1);
+        keys[r].len = b.len;
+    }
+    mdm_buf_reset(&b);
+    if (keys != NULL)
+        qsort(keys, t->nrows, sizeof *keys, key_cmp);
+    return keys;
+}
+
+static void free_keys(row_key *keys, size_t n)
+{
+    for (size_t i = 0; keys != NULL && i < n; i++)
+        free(keys[i].s);
+    free(keys);
+}
+
+bool mdm_table_equal_unordered(const mdm_table *a, const mdm_table *b,
+                               const mdm_compare_opts *opts)
+{
+    mdm_table_diff diff;
+    if (mdm_table_equal(a, b, opts, &diff))
+        return true;
+    if (diff.kind != MDM_DIFF_VALUE)
+        return false;
+    row_key *ka = sorted_keys(a), *kb = sorted_keys(b);
+    bool same = ka != NULL && kb != NULL;
+    for (size_t r = 0; same && r < a->nrows; r++)
+        same = key_cmp(&ka[r], &kb[r]) == 0;
+    free_keys(ka, a->nrows);
+    free_keys(kb, b->nrows);
+    return same;
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+static mdm_status json_str(mdm_buf *b, const char *s)
+{
+    mdm_status rc = mdm_buf_putc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); rc == MDM_OK && *p; p++) {
+        if (*p == '"' || *p == '\\')
+            rc = mdm_buf_printf(b, "\\%c", *p);
+        else if (*p == '\n')
+            rc = mdm_buf_puts(b, "\\n");
+        else if (*p == '\t')
+            rc = mdm_buf_puts(b, "\\t");
+        else if (*p == '\r')
+            rc = mdm_buf_puts(b, "\\r");
+        else if (*p < 0x20)
+            rc = mdm_buf_printf(b, "\\u%04x", *p);
+        else
+            rc = mdm_buf_putc(b, (char)*p);
+    }
+    return rc == MDM_OK ? mdm_buf_putc(b, '"') : rc;
+}
+
+static mdm_status json_field(mdm_buf *b, const char *key, const char *value)
+{
+    mdm_status rc = mdm_buf_printf(b, ",\"%s\":", key);
+    return rc == MDM_OK ? json_str(b, value) : rc;
+}
+
+/* {"status":"ok","rows":N,"columns":N} or {"status":"<kind>","message":...} */
+static mdm_status json_side(mdm_buf *b, const char *key, mdm_status rc, const mdm_table *t,
+                            const mdm_error *e)
+{
+    mdm_status w = mdm_buf_printf(b, ",\"%s\":{\"status\":", key);
+    if (w == MDM_OK)
+        w = json_str(b, rc == MDM_OK ? "ok" : mdm_status_name(rc));
+    if (w == MDM_OK && rc == MDM_OK)
+        w = mdm_buf_printf(b, ",\"rows\":%zu,\"columns\":%zu", t->nrows, t->ncols);
+    if (w == MDM_OK && rc != MDM_OK)
+        w = json_field(b, "message", e->message);
+    return w == MDM_OK ? mdm_buf_putc(b, '}') : w;
+}
+
+static mdm_status json_diff(mdm_buf *b, const mdm_table_diff *d)
+{
+    mdm_status rc = mdm_buf_puts(b, ",\"first_difference\":{\"kind\":");
+    if (rc == MDM_OK)
+        rc = json_str(b, mdm_diff_kind_name(d->kind));
+    if (rc == MDM_OK && d->kind == MDM_DIFF_VALUE)
+        rc = mdm_buf_printf(b, ",\"row\":%zu", d->row);
+    if (rc == MDM_OK && d->kind != MDM_DIFF_ROW_COUNT && d->kind != MDM_DIFF_COLUMN_COUNT)
+        rc = json_field(b, "column", d->column_name);
+    if (rc == MDM_OK)
+        rc = json_field(b, "control", d->left);
+    if (rc == MDM_OK)
+        rc = json_field(b, "candidate", d->right);
+    if (rc == MDM_OK)
+        rc = json_field(b, "message", d->message);
+    return rc == MDM_OK ? mdm_buf_putc(b, '}') : rc;
+}
+
+/* UTC, ISO 8601 with milliseconds: 2025-01-01T12:00:00.123Z (n >= 32). */
+static void iso_time(char *buf, size_t n)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t len = strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + len, n - len, ".%03dZ", (int)(ts.tv_nsec / 1000000L) % 1000);
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* ---- One experiment ------------------------------------------------------- */
+
+typedef struct side {
+    mdm_status rc;
+    mdm_table *table;
+    mdm_error *err;
+    double ms;
+} side;
+
+static void run_side(mdm_shadow_fn fn, void *arg, side *s)
+{
+    double t0 = now_ms();
+    mdm_error_clear(s->err);
+    s->rc = fn(arg, s->table, s->err);
+    s->ms = now_ms() - t0;
+}
+
+static const char *outcome_of(const side *ctl, const side *cand)
+{
+    if (ctl->rc == MDM_OK && cand->rc != MDM_OK)
+        return "candidate_error";
+    if (ctl->rc != MDM_OK && cand->rc == MDM_OK)
+        return "control_error";
+    if (ctl->rc != MDM_OK)
+        return "error_mismatch";
+    return "mismatch";
+}
+
+static mdm_status build_line(mdm_buf *b, const mdm_shadow_call *call, const side *ctl,
+                             const side *cand, const mdm_table_diff *diff)
+{
+    char when[40];
+    iso_time(when, sizeof when);
+    mdm_status rc = mdm_buf_puts(b, "{\"time\":");
+    if (rc == MDM_OK)
+        rc = json_str(b, when);
+    if (rc == MDM_OK)
+        rc = json_field(b, "operation", call->operation);
+    if (rc == MDM_OK)
+        rc = json_field(b, "dataset", call->dataset);
+    if (rc == MDM_OK && call->detail != NULL)
+        rc = json_field(b, "detail", call->detail);
+    if (rc == MDM_OK)
+        rc = json_field(b, "outcome", outcome_of(ctl, cand));
+    if (rc == MDM_OK)
+        rc = mdm_buf_printf(b, ",\"control_ms\":%.3f,\"candidate_ms\":%.3f", ctl->ms, cand->ms);
+    if (rc == MDM_OK)
+        rc = json_side(b, "control", ctl->rc, ctl->table, ctl->err);
+    if (rc == MDM_OK)
+        rc = json_side(b, "candidate", cand->rc, cand->table, cand->err);
+    if (rc == MDM_OK && diff != NULL)
+        rc = json_diff(b, diff);
+    return rc == MDM_OK ? mdm_buf_puts(b, "}\n") : rc;
+}
+
+static void log_failed(mdm_shadow *sh, const char *why)
+{
+    sh->stats.log_failures++;
+    if (sh->warn != NULL && !sh->warned)
+        fprintf(sh->warn, "mdm: warning: cannot append to shadow log '%s': %s\n", sh->log_path,
+                why);
+    sh->warned = true;
+}
+
+static void append_line(mdm_shadow *sh, const mdm_buf *line)
+{
+    int fd = open(sh->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        log_failed(sh, strerror(errno));
+        return;
+    }
+    ssize_t n = write(fd, mdm_buf_str(line), line->len);
+    if (n < 0 || (size_t)n != line->len)
+        log_failed(sh, n < 0 ? strerror(errno) : "short write");
+    (void)close(fd);
+}
+
+static void log_mismatch(mdm_shadow *sh, const mdm_shadow_call *call, const side *ctl,
+                         const side *cand, const mdm_table_diff *diff)
+{
+    mdm_buf line;
+    mdm_buf_init(&line);
+    sh->stats.mismatches++;
+    if (build_line(&line, call, ctl, cand, diff) == MDM_OK)
+        append_line(sh, &line);
+    else
+        log_failed(sh, "out of memory");
+    mdm_buf_reset(&line);
+}
+
+/* Same result? Fills diff (kind NONE when there is nothing to show). */
+static bool same_result(const mdm_shadow *sh, const mdm_shadow_call *call, const side *ctl,
+                        const side *cand, mdm_table_diff *diff)
+{
+    memset(diff, 0, sizeof *diff);
+    if (ctl->rc != MDM_OK || cand->rc != MDM_OK)
+        return ctl->rc == cand->rc;
+    if (mdm_table_equal(ctl->table, cand->table, &sh->compare, diff))
+        return true;
+    return !call->ordered &&
+           mdm_table_equal_unordered(ctl->table, cand->table, &sh->compare);
+}
+
+mdm_status mdm_shadow_run(mdm_shadow *sh, const mdm_shadow_call *call, mdm_table *out,
+                          mdm_error *err)
+{
+    mdm_table cand_table;
+    mdm_error cand_err, ctl_err;
+    mdm_table_diff diff;
+    if (sh == NULL || call == NULL || call->control == NULL || out == NULL)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "shadow: NULL argument");
+    side ctl = {MDM_OK, out, err != NULL ? err : &ctl_err, 0.0};
+    side cand = {MDM_OK, &cand_table, &cand_err, 0.0};
+    mdm_table_init(&cand_table);
+    sh->stats.runs++;
+    run_side(call->control, call->control_arg, &ctl);
+    if (call->candidate == NULL) {
+        cand.rc = mdm_error_set(&cand_err, MDM_ERR_NOT_IMPLEMENTED, "no candidate");
+    } else {
+        run_side(call->candidate, call->candidate_arg, &cand);
+    }
+    if (ctl.rc == MDM_OK && cand.rc != MDM_OK)
+        sh->stats.candidate_errors++;
+    if (same_result(sh, call, &ctl, &cand, &diff))
+        sh->stats.matches++;
+    else
+        log_mismatch(sh, call, &ctl, &cand, diff.kind != MDM_DIFF_NONE ? &diff : NULL);
+    mdm_table_reset(&cand_table);
+    return ctl.rc;
+}

@@ -1,0 +1,513 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mdm_cli.c - the program's command line: global options, the command
+ * table with each command's synopsis and help, option parsing, exit codes,
+ * one-line errors, and the session (home, config file, feature flag
+ * resolved as command line > MDM_STORAGE_* > config > defaults).
+ */
+#include "mdm_cli_internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* ---- The commands ------------------------------------------------------------ */
+
+static const cli_opt_spec register_opts[] = {
+    {"--table", 0, "T"}, {"--if-exists", 0, "MODE"}, {NULL, 0, NULL}};
+static const cli_opt_spec load_opts[] = {
+    {"--table", 0, "T"}, {"--columns", 0, "A,B"}, {"--limit", 0, "N"},
+    {"--format", 0, "FMT"}, {NULL, 0, NULL}};
+static const cli_opt_spec query_opts[] = {
+    {"--param", 0, "K=V"}, {"--format", 0, "FMT"}, {NULL, 0, NULL}};
+static const cli_opt_spec format_opts[] = {{"--format", 0, "FMT"}, {NULL, 0, NULL}};
+static const cli_opt_spec flags_opts[] = {
+    {"--dataset", 0, "NAME"}, {"--format", 0, "FMT"}, {NULL, 0, NULL}};
+static const cli_opt_spec migrate_opts[] = {{"--output", 'o', "NEW.yaml"}, {NULL, 0, NULL}};
+static const cli_opt_spec no_opts[] = {{NULL, 0, NULL}};
+
+static const cli_command commands[] = {
+    {"register", "NAME FILE.csv [--table T] [--if-exists fail|replace|append]",
+     "Reads FILE.csv (RFC 4180, types inferred as pandas does) and stores it as\n"
+     "table T (default: train) of dataset NAME, creating the dataset if needed.\n"
+     "Names are lowercased, '-' becomes '_'; letters, digits and '_' only.\n"
+     "\n"
+     "  --table T            table to write (default: train)\n"
+     "  --if-exists MODE     when the table exists: fail (default, exit 5),\n"
+     "                       replace (atomic on modern) or append\n"
+     "\n"
+     "The whole file is read before the dataset is touched: a bad CSV changes\n"
+     "nothing. On a terminal, long writes show a progress bar on stderr.\n",
+     register_opts, 2, 2, mdm_cmd_register},
+    {"load", "NAME [--table T] [--columns a,b] [--limit N] [--format table|csv|json]",
+     "Prints a table of dataset NAME.\n"
+     "\n"
+     "  --table T            table to read (default: train)\n"
+     "  --columns a,b        only these columns, in this order\n"
+     "  --limit N            at most N rows (modern: 0 gives the header only;\n"
+     "                       legacy read 0 as no limit)\n"
+     "  --format FMT         table (default, for people), csv (header, RFC 4180\n"
+     "                       rows, NULL as an empty field) or json\n",
+     load_opts, 1, 1, mdm_cmd_load},
+    {"query", "NAME SQL [--param k=v]... [--format table|csv|json]",
+     "Runs one SQL statement on dataset NAME and prints its rows. Statements\n"
+     "that read (SELECT, WITH, ...) follow the reads setting, others the writes\n"
+     "setting of the storage flag.\n"
+     "\n"
+     "  --param k=v          binds :k in SQL (repeatable). The value is an\n"
+     "                       integer or a float when it reads as one, else\n"
+     "                       text; force a type with k:int=, k:float=, k:bool=,\n"
+     "                       k:text=, k:timestamp=, or k:null for NULL.\n"
+     "                       Bound by value (legacy binds none: its path\n"
+     "                       writes them in as quoted SQL literals).\n"
+     "  --format FMT         table (default), csv or json\n",
+     query_opts, 2, 2, mdm_cmd_query},
+    {"info", "NAME [--format table|csv|json]",
+     "Shows where dataset NAME lives, which implementation serves it, and its\n"
+     "tables with row counts and column types.\n"
+     "\n"
+     "  --format FMT         table (default), csv or json (one row per column:\n"
+     "                       table, rows, column, type)\n",
+     format_opts, 1, 1, mdm_cmd_info},
+    {"list", "[--format table|csv|json]",
+     "Lists the datasets of the home (SQLite) or of the server (PostgreSQL).\n"
+     "\n"
+     "  --format FMT         table (default), csv or json\n",
+     format_opts, 0, 0, mdm_cmd_list},
+    {"remove", "NAME",
+     "Deletes dataset NAME: its SQLite file (with -wal and -shm) and folder, or\n"
+     "its PostgreSQL database. Exit 3 when it does not exist.\n",
+     no_opts, 1, 1, mdm_cmd_remove},
+    {"flags", "[--dataset NAME] [--format table|csv|json]",
+     "Prints each effective setting of the storage flag, its value and where\n"
+     "it came from (command line > MDM_STORAGE_* environment > config file's\n"
+     "rollout: > defaults). With --dataset, also the dataset's bucket for reads\n"
+     "and writes (murmur3 of \"<flag>:<dataset>\" % 100 + 1; the dataset is in\n"
+     "the rollout when bucket <= percent) and which implementation serves it.\n"
+     "\n"
+     "  --dataset NAME       show NAME's buckets and implementations\n"
+     "  --format FMT         table (default), csv or json\n",
+     flags_opts, 0, 0, mdm_cmd_flags},
+    {"config migrate", "OLD.yaml [-o NEW.yaml]",
+     "Rewrites a config file in the old format (database:) in the new format\n"
+     "(storage:), keeping every setting; rollout: is kept as it is. Prints to\n"
+     "stdout, or writes NEW.yaml (replaced atomically). Comments are not kept.\n"
+     "Unknown keys and bad values are errors naming file, line and key.\n"
+     "\n"
+     "  -o, --output NEW.yaml  where to write the new file\n",
+     migrate_opts, 1, 1, mdm_cmd_config_migrate},
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const cli_opt_spec global_opts[] = {
+    {"--home", 0, "DIR"}, {"--config", 0, "FILE"}, {"--impl", 0, "IMPL"}, {NULL, 0, NULL}};
+
+/* ---- Exit codes and messages -------------------------------------------------------- */
+
+int mdm_cli_exit_code(mdm_status st)
+{
+    switch (st) {
+    case MDM_OK: return MDM_EXIT_OK;
+    case MDM_ERR_INVALID_ARG:
+    case MDM_ERR_UNSUPPORTED: return MDM_EXIT_USAGE;
+    case MDM_ERR_NOT_FOUND: return MDM_EXIT_NOT_FOUND;
+    case MDM_ERR_CONFIG: return MDM_EXIT_CONFIG;
+    case MDM_ERR_EXISTS: return MDM_EXIT_EXISTS;
+    default: return MDM_EXIT_FAILED;
+    }
+}
+
+/* Prints s on one line: newlines and tabs become spaces. */
+static void put_one_line(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        fputc(*s == '\n' || *s == '\r' || *s == '\t' ? ' ' : *s, f);
+}
+
+int cli_fail(mdm_cli *cli, const mdm_error *err)
+{
+    FILE *f = cli->io->err;
+    fprintf(f, "mdm: %s%s", cli->cmd != NULL ? cli->cmd : "", cli->cmd != NULL ? ": " : "");
+    put_one_line(f, err->message[0] ? err->message : mdm_status_name(err->code));
+    fputc('\n', f);
+    return mdm_cli_exit_code(err->code != MDM_OK ? err->code : MDM_ERR_INTERNAL);
+}
+
+int cli_usage(mdm_cli *cli, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (cli->cmd != NULL)
+        fprintf(cli->io->err, "mdm: %s: %s (see 'mdm %s --help')\n", cli->cmd, msg, cli->cmd);
+    else
+        fprintf(cli->io->err, "mdm: %s (see 'mdm --help')\n", msg);
+    return MDM_EXIT_USAGE;
+}
+
+/* ---- Help ------------------------------------------------------------------------------ */
+
+static void print_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: mdm [--home DIR] [--config FILE] [--impl legacy|modern|shadow] COMMAND ...\n"
+            "\n"
+            "Keeps datasets (CSV files turned into tables) in SQLite or PostgreSQL.\n"
+            "\n"
+            "Commands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  mdm %s %s\n", commands[i].name, commands[i].synopsis);
+    fprintf(f,
+            "\n"
+            "Global options (before or after the command):\n"
+            "  --home DIR       the mdm home (default: $MDM_HOME, else ~/.mdm); datasets\n"
+            "                   live in DIR/datasets/<name>/dataset.sqlite\n"
+            "  --config FILE    config file, old (database:) or new (storage:) format\n"
+            "                   (default: DIR/mdm.yaml when it exists)\n"
+            "  --impl IMPL      implementation for this run: legacy, modern or shadow\n"
+            "                   (shadow: legacy answers, modern is compared, mismatches\n"
+            "                   go to the shadow log)%s\n"
+            "  -h, --help       this help; 'mdm COMMAND --help' for one command\n"
+            "  --version        version and build\n"
+            "\n"
+            "Environment: MDM_HOME, MDM_STORAGE_IMPL, MDM_STORAGE_READS,\n"
+            "  MDM_STORAGE_WRITES, MDM_STORAGE_READS_PERCENT, MDM_STORAGE_WRITES_PERCENT,\n"
+            "  MDM_STORAGE_KILL_SWITCH, MDM_STORAGE_SHADOW_LOG (see 'mdm flags --help').\n"
+            "\n"
+            "Exit codes:\n"
+            "  0  success\n"
+            "  1  the operation failed (storage, SQL, CSV or I/O error)\n"
+            "  2  usage error: bad command line or value, or not available in this build\n"
+            "  3  not found: dataset, table, column or file\n"
+            "  4  configuration error: config file or MDM_STORAGE_* value\n"
+            "  5  already exists: register onto an existing table with --if-exists fail\n"
+            "Errors are one line on stderr: mdm: COMMAND: what went wrong.\n",
+            MDM_WITH_LEGACY ? "" : "\n                   (this build has no legacy/: modern only)");
+}
+
+static void print_command_help(FILE *f, const cli_command *c)
+{
+    fprintf(f, "usage: mdm [global options] %s %s\n\n%s", c->name, c->synopsis, c->help);
+    fprintf(f, "\nGlobal options: --home DIR, --config FILE, --impl legacy|modern|shadow "
+               "(see 'mdm --help').\n");
+}
+
+static int print_version(const mdm_cli_io *io)
+{
+    fprintf(io->out, "mdm %s (storage: %s; backends: sqlite, postgresql)\n", MDM_VERSION,
+            MDM_WITH_LEGACY ? "legacy, modern, shadow" : "modern only (built without legacy/)");
+    return MDM_EXIT_OK;
+}
+
+/* ---- Parsing ---------------------------------------------------------------------------- */
+
+const char *cli_opt(const cli_args *a, const char *name)
+{
+    const char *v = NULL;
+    for (size_t i = 0; i < a->nopts; i++)
+        if (strcmp(a->names[i], name) == 0)
+            v = a->values[i];
+    return v;
+}
+
+bool cli_flag(const cli_args *a, const char *name)
+{
+    for (size_t i = 0; i < a->nopts; i++)
+        if (strcmp(a->names[i], name) == 0)
+            return true;
+    return false;
+}
+
+static const cli_opt_spec *find_opt(const cli_opt_spec *specs, const char *name, char short_name)
+{
+    for (const cli_opt_spec *s = specs; s != NULL && s->name != NULL; s++)
+        if ((name != NULL && strcmp(s->name, name) == 0) ||
+            (short_name != 0 && s->short_name == short_name))
+            return s;
+    return NULL;
+}
+
+/* Records one option; `inline_value` is the text after '=' or NULL. */
+static int take_opt(mdm_cli *cli, const cli_opt_spec *s, const char *shown, const char *inline_value,
+                    int argc, char **argv, int *i, cli_args *a)
+{
+    const char *v = inline_value;
+    if (s->arg == NULL && v != NULL)
+        return cli_usage(cli, "option %s takes no value", s->name);
+    if (s->arg != NULL && v == NULL) {
+        if (*i + 1 >= argc)
+            return cli_usage(cli, "option %s needs a value (%s)", shown, s->arg);
+        v = argv[++*i];
+    }
+    if (a->nopts == CLI_MAX_OPTS)
+        return cli_usage(cli, "too many options");
+    a->names[a->nopts] = s->name;
+    a->values[a->nopts++] = v != NULL ? v : "";
+    return MDM_EXIT_OK;
+}
+
+/* Finds the spec for one option word among the command's and the globals. */
+static const cli_opt_spec *lookup(const cli_opt_spec *own, const char *word, char *name,
+                                  size_t n, const char **inline_value)
+{
+    const char *eq = strchr(word, '=');
+    *inline_value = NULL;
+    if (word[1] != '-') {   /* -o */
+        if (word[2] != '\0')
+            return NULL;
+        const cli_opt_spec *s = find_opt(own, NULL, word[1]);
+        return s != NULL ? s : find_opt(global_opts, NULL, word[1]);
+    }
+    size_t len = eq != NULL ? (size_t)(eq - word) : strlen(word);
+    snprintf(name, n, "%.*s", (int)len, word);
+    if (eq != NULL)
+        *inline_value = eq + 1;
+    const cli_opt_spec *s = find_opt(own, name, 0);
+    return s != NULL ? s : find_opt(global_opts, name, 0);
+}
+
+/* Parses argv[from..argc) for a command. Returns an exit code; -1 when
+ * help was asked for. */
+static int parse_args(mdm_cli *cli, const cli_command *c, int argc, char **argv, int from,
+                      cli_args *a)
+{
+    bool opts_done = false;
+    memset(a, 0, sizeof *a);
+    for (int i = from; i < argc; i++) {
+        const char *w = argv[i];
+        char name[64];
+        const char *inline_value = NULL;
+        if (!opts_done && (strcmp(w, "--help") == 0 || strcmp(w, "-h") == 0))
+            return -1;
+        if (!opts_done && strcmp(w, "--") == 0) {
+            opts_done = true;
+        } else if (!opts_done && w[0] == '-' && w[1] != '\0') {
+            const cli_opt_spec *s = lookup(c->opts, w, name, sizeof name, &inline_value);
+            if (s == NULL)
+                return cli_usage(cli, "unknown option '%s'", w);
+            int rc = take_opt(cli, s, w, inline_value, argc, argv, &i, a);
+            if (rc != MDM_EXIT_OK)
+                return rc;
+        } else if (a->npos < c->max_pos) {
+            a->pos[a->npos++] = w;
+        } else {
+            return cli_usage(cli, "unexpected argument '%s'", w);
+        }
+    }
+    if (a->npos < c->min_pos)
+        return cli_usage(cli, "missing argument: %s %s", c->name, c->synopsis);
+    return MDM_EXIT_OK;
+}
+
+static void take_globals(mdm_cli *cli, const cli_args *a)
+{
+    const char *v;
+    if ((v = cli_opt(a, "--home")) != NULL)
+        cli->home_opt = v;
+    if ((v = cli_opt(a, "--config")) != NULL)
+        cli->config_opt = v;
+    if ((v = cli_opt(a, "--impl")) != NULL)
+        cli->impl_opt = v;
+}
+
+/* Global options before the command; returns the command's index in argv
+ * or a negative exit code (-1 - code). */
+static int parse_globals(mdm_cli *cli, int argc, char **argv, bool *help, bool *version)
+{
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+        const char *w = argv[i], *inline_value = NULL;
+        char name[64];
+        if (strcmp(w, "--help") == 0 || strcmp(w, "-h") == 0) {
+            *help = true;
+            continue;
+        }
+        if (strcmp(w, "--version") == 0) {
+            *version = true;
+            continue;
+        }
+        const cli_opt_spec *s = lookup(NULL, w, name, sizeof name, &inline_value);
+        cli_args a;
+        memset(&a, 0, sizeof a);
+        int rc = s != NULL ? take_opt(cli, s, w, inline_value, argc, argv, &i, &a)
+                           : cli_usage(cli, "unknown option '%s'", w);
+        if (rc != MDM_EXIT_OK)
+            return -1 - rc;
+        take_globals(cli, &a);
+    }
+    return i;
+}
+
+/* The command at argv[i] ("config" takes its subcommand), or NULL. */
+static const cli_command *find_command(int argc, char **argv, int *i)
+{
+    const char *w = argv[*i];
+    if (strcmp(w, "config") == 0) {
+        if (*i + 1 < argc && strcmp(argv[*i + 1], "migrate") == 0) {
+            ++*i;
+            return &commands[NCOMMANDS - 1];
+        }
+        return NULL;
+    }
+    for (size_t k = 0; k < NCOMMANDS; k++)
+        if (strcmp(commands[k].name, w) == 0)
+            return &commands[k];
+    return NULL;
+}
+
+static int run_help_command(mdm_cli *cli, int argc, char **argv, int i)
+{
+    if (i + 1 >= argc) {
+        print_usage(cli->io->out);
+        return MDM_EXIT_OK;
+    }
+    int k = i + 1;
+    const cli_command *c = find_command(argc, argv, &k);
+    if (c == NULL)
+        return cli_usage(cli, "unknown command '%s'", argv[i + 1]);
+    print_command_help(cli->io->out, c);
+    return MDM_EXIT_OK;
+}
+
+int mdm_cli_run(int argc, char **argv, const mdm_cli_io *io)
+{
+    mdm_cli cli = {io, NULL, NULL, NULL, NULL};
+    bool help = false, version = false;
+    cli_args a;
+    int i = parse_globals(&cli, argc, argv, &help, &version);
+    if (i < 0)
+        return -1 - i;
+    if (version)
+        return print_version(io);
+    if (i >= argc) {
+        print_usage(help ? io->out : io->err);
+        return help ? MDM_EXIT_OK : MDM_EXIT_USAGE;
+    }
+    if (strcmp(argv[i], "help") == 0)
+        return run_help_command(&cli, argc, argv, i);
+    const cli_command *c = find_command(argc, argv, &i);
+    if (c == NULL)
+        return strcmp(argv[i], "config") == 0
+                   ? cli_usage(&cli, "config: expected 'config migrate OLD.yaml [-o NEW.yaml]'")
+                   : cli_usage(&cli, "unknown command '%s'", argv[i]);
+    cli.cmd = c->name;
+    if (help) {
+        print_command_help(io->out, c);
+        return MDM_EXIT_OK;
+    }
+    int rc = parse_args(&cli, c, argc, argv, i + 1, &a);
+    if (rc == -1) {
+        print_command_help(io->out, c);
+        return MDM_EXIT_OK;
+    }
+    if (rc != MDM_EXIT_OK)
+        return rc;
+    take_globals(&cli, &a);
+    return c->run(&cli, &a);
+}
+
+/* ---- The session --------------------------------------------------------------------------- */
+
+static mdm_status find_home(mdm_cli *cli, cli_session *s, mdm_error *err)
+{
+    const char *home = cli->home_opt;
+    const char *env_home = mdm_env_get(&cli->io->env, "MDM_HOME");
+    int n = 0;
+    s->user_home = mdm_env_get(&cli->io->env, "HOME");
+    if (home != NULL && home[0] == '\0')
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "--home: empty path");
+    if (home == NULL && env_home != NULL && env_home[0] != '\0')
+        home = env_home;
+    if (home != NULL)
+        n = snprintf(s->home, sizeof s->home, "%s", home);
+    else if (s->user_home != NULL && s->user_home[0] != '\0')
+        n = snprintf(s->home, sizeof s->home, "%s/.mdm", s->user_home);
+    else
+        return mdm_error_set(err, MDM_ERR_CONFIG, "no mdm home: set MDM_HOME or HOME, or pass --home");
+    if (n < 0 || (size_t)n >= sizeof s->home)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "home path too long");
+    while (n > 1 && s->home[n - 1] == '/')
+        s->home[--n] = '\0';
+    return MDM_OK;
+}
+
+static mdm_status load_config(mdm_cli *cli, cli_session *s, mdm_error *err)
+{
+    char path[2100];
+    struct stat st;
+    if (cli->config_opt != NULL) {
+        if (stat(cli->config_opt, &st) != 0)
+            return mdm_error_set(err, MDM_ERR_CONFIG, "cannot read config file '%s': %s",
+                                 cli->config_opt, strerror(errno));
+        return mdm_app_config_load_file(&s->cfg, cli->config_opt, err);
+    }
+    snprintf(path, sizeof path, "%s/mdm.yaml", s->home);
+    if (stat(path, &st) != 0)
+        return MDM_OK;   /* no file: defaults */
+    return mdm_app_config_load_file(&s->cfg, path, err);
+}
+
+/* A config file that does not parse as YAML is a configuration error. */
+static mdm_status config_error(mdm_status rc, mdm_error *err)
+{
+    if (rc == MDM_ERR_PARSE || rc == MDM_ERR_IO) {
+        if (err != NULL)
+            err->code = MDM_ERR_CONFIG;
+        return MDM_ERR_CONFIG;
+    }
+    return rc;
+}
+
+/* The flag: config layer (already in cfg), then environment, then --impl. */
+static mdm_status resolve_flags(mdm_cli *cli, cli_session *s, mdm_error *err)
+{
+    s->flags = s->cfg.flags;
+    mdm_status rc = mdm_flag_apply_env(&s->flags, &cli->io->env, err);
+    if (rc == MDM_OK && (rc = mdm_flag_apply_cli(&s->flags, cli->impl_opt, err)) == MDM_ERR_CONFIG)
+        rc = err->code = MDM_ERR_INVALID_ARG;   /* a bad --impl is a usage error */
+    if (rc == MDM_OK && cli->impl_opt != NULL && s->flags.kill_switch) {
+        char where[300];
+        fprintf(cli->io->err,
+                "mdm: warning: the kill switch is on (%s): legacy serves everything, "
+                "--impl %s is overridden\n",
+                mdm_flag_origin_text(&s->flags.kill_switch_from, where, sizeof where),
+                cli->impl_opt);
+    }
+    return rc;
+}
+
+/* Config and flag errors from the parsing layers are CONFIG; an --impl
+ * this build lacks stays UNSUPPORTED (a usage error). */
+mdm_status cli_session_open(mdm_cli *cli, cli_session *s, bool need_dsm, mdm_error *err)
+{
+    memset(s, 0, sizeof *s);
+    mdm_app_config_init(&s->cfg);
+    mdm_status rc = find_home(cli, s, err);
+    if (rc == MDM_OK)
+        rc = config_error(load_config(cli, s, err), err);
+    if (rc == MDM_OK)
+        rc = resolve_flags(cli, s, err);
+    if (rc == MDM_OK && need_dsm) {
+        mdm_dsm_opts o = {s->home, s->user_home, &s->cfg, &s->flags, cli->io->err};
+        rc = mdm_dsm_new(&s->dsm, &o, err);
+    }
+    return rc;
+}
+
+void cli_session_close(cli_session *s)
+{
+    mdm_dsm_free(s->dsm);
+    s->dsm = NULL;
+    mdm_app_config_reset(&s->cfg);
+}
+
+mdm_status cli_format(const cli_args *a, mdm_out_format *out, mdm_error *err)
+{
+    const char *f = cli_opt(a, "--format");
+    *out = MDM_OUT_TABLE;
+    return f != NULL ? mdm_out_format_parse(f, out, err) : MDM_OK;
+}

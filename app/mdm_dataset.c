@@ -1,0 +1,839 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mdm_dataset.c - the DatasetManager: dataset names and locations, the
+ * flag's routing of each operation to the modern or legacy store, shadow
+ * runs for reads, and the operations themselves (register, load, query,
+ * info, list, remove). Stores are made on first use.
+ */
+#include "mdm_dataset.h"
+#include "mdm_csv.h"
+#include "mdm_dsn.h"
+#include "mdm_registry.h"
+#include "mdm_sql.h"
+#include "mdm_store.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct mdm_dsm {
+    char *home;
+    char *user_home;
+    const mdm_app_config *cfg;
+    mdm_flag_settings flags;
+    FILE *warn;
+    bool pg;
+    char *server_dsn;          /* PostgreSQL: the server every dataset lives on */
+    mdm_conf *legacy_conf;     /* the old mapping, for legacy's backend */
+    mdm_store *modern, *legacy;
+    mdm_shadow shadow;
+    bool shadow_ready;
+    char shadow_log[1024];
+};
+
+/* ---- Names ---------------------------------------------------------------------- */
+
+mdm_status mdm_dataset_normalize_name(const char *name, char *out, mdm_error *err)
+{
+    size_t n = name != NULL ? strlen(name) : 0;
+    if (n == 0 || n > MDM_DATASET_NAME_MAX)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG,
+                             "invalid dataset name '%.120s': 1 to %d characters", name ? name : "",
+                             MDM_DATASET_NAME_MAX);
+    for (size_t i = 0; i < n; i++) {
+        char c = (char)tolower((unsigned char)name[i]);
+        if (c == '-')
+            c = '_';
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+            return mdm_error_set(err, MDM_ERR_INVALID_ARG,
+                                 "invalid dataset name '%.120s': only letters, digits, '_' and '-'",
+                                 name);
+        out[i] = c;
+    }
+    out[n] = '\0';
+    return MDM_OK;
+}
+
+/* ---- Locations ------------------------------------------------------------------- */
+
+/* The template for the configured backend, "~/" expanded, into out. */
+static mdm_status location_template(const mdm_dsm *m, mdm_buf *out)
+{
+    const char *t = m->pg ? m->cfg->pg_path : m->cfg->sqlite_path;
+    if (m->pg)
+        return mdm_buf_puts(out, t != NULL ? t : "mdm_{name}");
+    if (t == NULL)
+        return mdm_buf_printf(out, "%s/datasets/{name}/dataset.sqlite", m->home);
+    if (strncmp(t, "~/", 2) == 0 && m->user_home != NULL)
+        return mdm_buf_printf(out, "%s/%s", m->user_home, t + 2);
+    return mdm_buf_puts(out, t);
+}
+
+/* The template split around {name}. */
+static mdm_status template_parts(const mdm_dsm *m, mdm_buf *tmpl, const char **suffix)
+{
+    mdm_status rc = location_template(m, tmpl);
+    char *at = rc == MDM_OK ? strstr(tmpl->data, "{name}") : NULL;
+    if (at == NULL)
+        return rc != MDM_OK ? rc : MDM_ERR_CONFIG;
+    *at = '\0';
+    *suffix = at + 6;
+    return MDM_OK;
+}
+
+static mdm_status location_of(const mdm_dsm *m, const char *normal, mdm_buf *out, mdm_error *err)
+{
+    mdm_buf tmpl;
+    const char *suffix = "";
+    mdm_buf_init(&tmpl);
+    mdm_status rc = template_parts(m, &tmpl, &suffix);
+    if (rc == MDM_OK)
+        rc = mdm_buf_printf(out, "%s%s%s", tmpl.data, normal, suffix);
+    mdm_buf_reset(&tmpl);
+    if (rc != MDM_OK)
+        return mdm_error_set(err, rc, rc == MDM_ERR_CONFIG ? "path template has no {name}" : "out of memory");
+    return MDM_OK;
+}
+
+mdm_status mdm_dsm_location(const mdm_dsm *m, const char *name, mdm_buf *out, mdm_error *err)
+{
+    char normal[MDM_DATASET_NAME_MAX + 1];
+    mdm_status rc = mdm_dataset_normalize_name(name, normal, err);
+    return rc == MDM_OK ? location_of(m, normal, out, err) : rc;
+}
+
+const char *mdm_dsm_backend(const mdm_dsm *m)
+{
+    return m->pg ? "postgresql" : "sqlite";
+}
+
+const char *mdm_dsm_shadow_log(const mdm_dsm *m)
+{
+    return m->shadow_log;
+}
+
+void mdm_dsm_shadow_stats(const mdm_dsm *m, mdm_shadow_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    if (m->shadow_ready)
+        *out = m->shadow.stats;
+}
+
+/* ---- Making the manager ---------------------------------------------------------------- */
+
+/* The server DSN: the configured one, or one made of host, port, ... */
+static mdm_status server_dsn(mdm_dsm *m, mdm_error *err)
+{
+    const mdm_app_config *c = m->cfg;
+    const char *keys[] = {"host", "port", "user", "password", "sslmode"};
+    const char *vals[] = {c->pg_host, c->pg_port, c->pg_user, c->pg_password, c->pg_sslmode};
+    mdm_buf b;
+    mdm_status rc = MDM_OK;
+    mdm_buf_init(&b);
+    if (c->pg_dsn != NULL)
+        rc = mdm_buf_puts(&b, c->pg_dsn);
+    for (size_t i = 0; c->pg_dsn == NULL && rc == MDM_OK && i < 5; i++)
+        if (vals[i] != NULL)
+            rc = mdm_dsn_append(&b, keys[i], vals[i]);
+    if (rc == MDM_OK && c->pg_dsn == NULL && b.len > 0)
+        rc = mdm_dsn_append(&b, "dbname", "postgres");
+    if (rc == MDM_OK && (m->server_dsn = strdup(mdm_buf_str(&b))) == NULL)
+        rc = MDM_ERR_NOMEM;
+    mdm_buf_reset(&b);
+    return rc == MDM_OK ? MDM_OK : mdm_error_set(err, rc, "out of memory");
+}
+
+#if MDM_WITH_LEGACY
+
+/* One "key: value" under parent, when value is set. */
+static mdm_status conf_put(mdm_conf_node *parent, const char *key, const char *value,
+                           mdm_error *err)
+{
+    mdm_conf_node *n = NULL;
+    if (value == NULL)
+        return MDM_OK;
+    mdm_status rc = mdm_conf_add(parent, key, MDM_CONF_SCALAR, value, &n, err);
+    if (rc == MDM_OK)
+        n->quoted = true;
+    return rc;
+}
+
+/* legacy's `sqlite` section: the PRAGMAs it applied. */
+static mdm_status legacy_sqlite(const mdm_app_config *c, mdm_conf_node *sec, mdm_error *err)
+{
+    char cache[32], mmap[32];
+    snprintf(cache, sizeof cache, "%lld", (long long)c->cache_size);
+    snprintf(mmap, sizeof mmap, "%lld", (long long)c->mmap_size);
+    mdm_status rc = conf_put(sec, "journal_mode", c->journal_mode ? c->journal_mode : "WAL", err);
+    if (rc == MDM_OK)
+        rc = conf_put(sec, "synchronous", c->synchronous ? c->synchronous : "NORMAL", err);
+    if (rc == MDM_OK)
+        rc = conf_put(sec, "cache_size", cache, err);
+    if (rc == MDM_OK)
+        rc = conf_put(sec, "mmap_size", mmap, err);
+    if (rc == MDM_OK)
+        rc = conf_put(sec, "temp_store", c->temp_store ? c->temp_store : "MEMORY", err);
+    return rc;
+}
+
+/* legacy's `postgresql` section: the server's settings, from the options
+ * or out of the DSN (legacy pasted them into a URL of its own). */
+static mdm_status legacy_pg(const mdm_dsm *m, mdm_conf_node *sec, mdm_error *err)
+{
+    const mdm_app_config *c = m->cfg;
+    const char *keys[] = {"host", "port", "user", "password", "sslmode"};
+    const char *set[] = {c->pg_host, c->pg_port, c->pg_user, c->pg_password, c->pg_sslmode};
+    char part[256];
+    mdm_status rc = MDM_OK;
+    for (size_t i = 0; rc == MDM_OK && i < 5; i++) {
+        const char *v = set[i] != NULL ? set[i]
+                                       : mdm_dsn_get(m->server_dsn, keys[i], part, sizeof part);
+        rc = conf_put(sec, keys[i], v, err);
+    }
+    return rc;
+}
+
+/* The mapping legacy's backend constructor took, made from the config. */
+static mdm_status legacy_mapping(mdm_dsm *m, mdm_error *err)
+{
+    mdm_conf_node *sec = NULL;
+    mdm_status rc = mdm_conf_new("<legacy>", &m->legacy_conf, err);
+    if (rc == MDM_OK)
+        rc = mdm_conf_add(&m->legacy_conf->root, m->pg ? "postgresql" : "sqlite", MDM_CONF_MAP,
+                          NULL, &sec, err);
+    if (rc == MDM_OK)
+        rc = m->pg ? legacy_pg(m, sec, err) : legacy_sqlite(m->cfg, sec, err);
+    return rc;
+}
+
+#else
+
+static mdm_status legacy_mapping(mdm_dsm *m, mdm_error *err)
+{
+    (void)m;
+    (void)err;
+    return MDM_OK;   /* no legacy path to configure */
+}
+
+#endif
+
+static void store_cfg(const mdm_dsm *m, mdm_store_cfg *sc)
+{
+    const mdm_app_config *c = m->cfg;
+    mdm_conn_config conn = MDM_CONN_CONFIG_INIT;
+    conn.backend = mdm_dsm_backend(m);
+    if (c->journal_mode) conn.sqlite.journal_mode = c->journal_mode;
+    if (c->synchronous) conn.sqlite.synchronous = c->synchronous;
+    if (c->temp_store) conn.sqlite.temp_store = c->temp_store;
+    conn.sqlite.cache_size = c->cache_size;
+    conn.sqlite.mmap_size = c->mmap_size;
+    conn.sqlite.busy_timeout_ms = c->busy_timeout_ms;
+    conn.dsn = m->server_dsn;
+    conn.connect_timeout_s = c->pg_connect_timeout;
+    sc->backend = conn.backend;
+    sc->conn = conn;
+    sc->pool = *mdm_app_config_pool(c);
+    sc->legacy_config = m->legacy_conf != NULL ? &m->legacy_conf->root : NULL;
+    sc->warn = m->warn;
+}
+
+static mdm_status shadow_path(mdm_dsm *m, mdm_error *err)
+{
+    const char *p = m->flags.shadow_log;
+    int n;
+    if (p[0] == '\0')
+        n = snprintf(m->shadow_log, sizeof m->shadow_log, "%s/shadow.jsonl", m->home);
+    else if (strncmp(p, "~/", 2) == 0 && m->user_home != NULL)
+        n = snprintf(m->shadow_log, sizeof m->shadow_log, "%s/%s", m->user_home, p + 2);
+    else
+        n = snprintf(m->shadow_log, sizeof m->shadow_log, "%s", p);
+    if (n < 0 || (size_t)n >= sizeof m->shadow_log)
+        return mdm_error_set(err, MDM_ERR_CONFIG, "shadow log path too long");
+    return MDM_OK;
+}
+
+mdm_status mdm_dsm_new(mdm_dsm **out, const mdm_dsm_opts *opts, mdm_error *err)
+{
+    if (out == NULL || opts == NULL || opts->home == NULL || opts->config == NULL ||
+        opts->flags == NULL)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "mdm_dsm_new: missing options");
+    mdm_dsm *m = calloc(1, sizeof *m);
+    if (m == NULL)
+        return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
+    m->cfg = opts->config;
+    m->flags = *opts->flags;
+    m->warn = opts->warn != NULL ? opts->warn : stderr;
+    m->pg = strcmp(opts->config->backend, "postgresql") == 0;
+    m->home = strdup(opts->home);
+    m->user_home = opts->user_home != NULL ? strdup(opts->user_home) : NULL;
+    mdm_status rc = m->home != NULL && (opts->user_home == NULL || m->user_home != NULL)
+                        ? MDM_OK
+                        : mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
+    if (rc == MDM_OK)
+        rc = shadow_path(m, err);
+    if (rc == MDM_OK && m->pg)
+        rc = server_dsn(m, err);
+    if (rc == MDM_OK)
+        rc = legacy_mapping(m, err);
+    if (rc != MDM_OK) {
+        mdm_dsm_free(m);
+        return rc;
+    }
+    *out = m;
+    return MDM_OK;
+}
+
+void mdm_dsm_free(mdm_dsm *m)
+{
+    if (m == NULL)
+        return;
+    if (m->modern != NULL)
+        m->modern->ops->free(m->modern);
+    if (m->legacy != NULL)
+        m->legacy->ops->free(m->legacy);
+    mdm_conf_free(m->legacy_conf);
+    free(m->server_dsn);
+    free(m->user_home);
+    free(m->home);
+    free(m);
+}
+
+/* ---- Routing ----------------------------------------------------------------------------- */
+
+static mdm_status get_store(mdm_dsm *m, mdm_impl impl, mdm_store **out, mdm_error *err)
+{
+    mdm_store **slot = impl == MDM_IMPL_MODERN ? &m->modern : &m->legacy;
+    mdm_store_cfg sc;
+    mdm_status rc = MDM_OK;
+    if (*slot == NULL) {
+        store_cfg(m, &sc);
+        rc = impl == MDM_IMPL_MODERN ? mdm_store_modern_new(&sc, slot, err)
+                                     : mdm_store_legacy_new(&sc, slot, err);
+    }
+    *out = *slot;
+    return rc;
+}
+
+typedef struct route {
+    char name[MDM_DATASET_NAME_MAX + 1];
+    mdm_buf db;            /* location */
+    mdm_flag_decision d;
+    mdm_store *serve;      /* legacy under shadow */
+    mdm_store *cand;       /* shadow only; NULL if modern cannot be made */
+    mdm_error cand_err;
+} route;
+
+static void route_reset(route *r)
+{
+    mdm_buf_reset(&r->db);
+}
+
+static mdm_status route_for(mdm_dsm *m, mdm_flag_op op, const char *name, route *r,
+                            mdm_dsm_result *res, mdm_error *err)
+{
+    memset(r, 0, sizeof *r);
+    mdm_buf_init(&r->db);
+    mdm_status rc = mdm_dataset_normalize_name(name, r->name, err);
+    if (rc == MDM_OK)
+        rc = location_of(m, r->name, &r->db, err);
+    if (rc != MDM_OK)
+        return rc;
+    mdm_flag_decide(&m->flags, op, r->name, &r->d);
+    if (res != NULL) {
+        memset(res, 0, sizeof *res);
+        snprintf(res->name, sizeof res->name, "%s", r->name);
+        res->impl = r->d.impl;
+        snprintf(res->reason, sizeof res->reason, "%s", r->d.reason);
+    }
+    rc = get_store(m, r->d.impl == MDM_IMPL_MODERN ? MDM_IMPL_MODERN : MDM_IMPL_LEGACY,
+                   &r->serve, err);
+    if (rc == MDM_OK && r->d.impl == MDM_IMPL_SHADOW &&
+        get_store(m, MDM_IMPL_MODERN, &r->cand, &r->cand_err) != MDM_OK)
+        r->cand = NULL;   /* the shadow run logs it as a candidate error */
+    return rc;
+}
+
+/* A table name both implementations can use: not empty, valid UTF-8,
+ * (PostgreSQL) at most 63 bytes. */
+static mdm_status check_table(const mdm_dsm *m, const char *table, mdm_error *err)
+{
+    mdm_status rc = mdm_sql_check_ident(m->pg ? MDM_SQL_POSTGRESQL : MDM_SQL_SQLITE, table, err);
+    if (rc != MDM_OK)
+        mdm_error_prefix(err, "invalid table name");
+    return rc;
+}
+
+/* NOT_FOUND unless the dataset's database exists. */
+static mdm_status require_db(mdm_dsm *m, const route *r, mdm_error *err)
+{
+    bool exists = false;
+    mdm_status rc = r->serve->ops->db_exists(r->serve, mdm_buf_str(&r->db), &exists, err);
+    if (rc == MDM_OK && !exists)
+        rc = mdm_error_set(err, MDM_ERR_NOT_FOUND, "dataset '%s' not found (no %s %s)", r->name,
+                           m->pg ? "database" : "file", mdm_buf_str(&r->db));
+    return rc;
+}
+
+/* ---- Reads, with shadow runs ---------------------------------------------------------------- */
+
+typedef struct read_job read_job;
+typedef mdm_status (*read_fn)(read_job *j, mdm_store *s, bool dry, mdm_table *out,
+                              mdm_error *err);
+
+struct read_job {
+    route *r;
+    read_fn fn;
+    const char *table;
+    mdm_read_opts ro;
+    const char *sql;
+    const mdm_param *params;
+    size_t nparams;
+};
+
+static mdm_status control_side(void *arg, mdm_table *out, mdm_error *err)
+{
+    read_job *j = arg;
+    return j->fn(j, j->r->serve, false, out, err);
+}
+
+static mdm_status candidate_side(void *arg, mdm_table *out, mdm_error *err)
+{
+    read_job *j = arg;
+    if (j->r->cand == NULL) {
+        *err = j->r->cand_err;
+        return err->code != MDM_OK ? err->code : MDM_ERR_INTERNAL;
+    }
+    return j->fn(j, j->r->cand, true, out, err);
+}
+
+static mdm_status shadow_ready(mdm_dsm *m, mdm_error *err)
+{
+    if (m->shadow_ready)
+        return MDM_OK;
+    mdm_status rc = mdm_shadow_init(&m->shadow, m->shadow_log, m->warn, err);
+    m->shadow_ready = rc == MDM_OK;
+    return rc;
+}
+
+static mdm_status run_read(mdm_dsm *m, read_job *j, const char *operation, const char *detail,
+                           bool ordered, mdm_table *out, mdm_error *err)
+{
+    mdm_status rc = require_db(m, j->r, err);
+    if (rc != MDM_OK)
+        return rc;
+    if (j->r->d.impl != MDM_IMPL_SHADOW)
+        return j->fn(j, j->r->serve, false, out, err);
+    rc = shadow_ready(m, err);
+    if (rc != MDM_OK)
+        return rc;
+    mdm_shadow_call call = {operation, j->r->name, detail, ordered,
+                            control_side, j, candidate_side, j};
+    return mdm_shadow_run(&m->shadow, &call, out, err);
+}
+
+static mdm_status load_on(read_job *j, mdm_store *s, bool dry, mdm_table *out, mdm_error *err)
+{
+    (void)dry;
+    return s->ops->read(s, mdm_buf_str(&j->r->db), j->table, &j->ro, out, err);
+}
+
+mdm_status mdm_dsm_load(mdm_dsm *m, const char *name, const mdm_load_opts *o, mdm_table *out,
+                        mdm_dsm_result *res, mdm_error *err)
+{
+    const mdm_load_opts dflt = MDM_LOAD_OPTS_INIT;
+    route r;
+    read_job j = {&r, load_on, NULL, MDM_READ_OPTS_INIT, NULL, NULL, 0};
+    o = o != NULL ? o : &dflt;
+    j.table = o->table != NULL ? o->table : MDM_DEFAULT_TABLE;
+    j.ro.columns = o->columns;
+    j.ro.ncolumns = o->ncolumns;
+    j.ro.has_limit = o->has_limit;
+    j.ro.limit = o->limit;
+    mdm_status rc = route_for(m, MDM_FLAG_OP_READ, name, &r, res, err);
+    if (rc == MDM_OK)
+        rc = check_table(m, j.table, err);
+    if (rc == MDM_OK)
+        rc = run_read(m, &j, "load", j.table, false, out, err);
+    route_reset(&r);
+    return rc;
+}
+
+/* Skips blanks, comments and opening parentheses. */
+static const char *sql_start(const char *p)
+{
+    for (;;) {
+        while (*p == '(' || isspace((unsigned char)*p))
+            p++;
+        if (p[0] == '-' && p[1] == '-') {
+            p += strcspn(p, "\n");
+        } else if (p[0] == '/' && p[1] == '*') {
+            const char *end = strstr(p + 2, "*/");
+            p = end != NULL ? end + 2 : p + strlen(p);
+        } else {
+            return p;
+        }
+    }
+}
+
+bool mdm_sql_is_read(const char *sql)
+{
+    static const char *const reads[] = {"SELECT", "WITH", "VALUES", "EXPLAIN", "SHOW", "TABLE"};
+    const char *p = sql_start(sql != NULL ? sql : "");
+    size_t n = 0;
+    while (isalpha((unsigned char)p[n]))
+        n++;
+    for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++)
+        if (n == strlen(reads[i]) && strncasecmp(p, reads[i], n) == 0)
+            return true;
+    return false;
+}
+
+/* Does the statement promise a row order (an ORDER BY anywhere)? */
+static bool sql_ordered(const char *sql)
+{
+    for (const char *p = sql; *p; p++) {
+        if (strncasecmp(p, "order", 5) != 0)
+            continue;
+        const char *q = p + 5;
+        while (isspace((unsigned char)*q))
+            q++;
+        if (q > p + 5 && strncasecmp(q, "by", 2) == 0)
+            return true;
+    }
+    return false;
+}
+
+static mdm_status query_on(read_job *j, mdm_store *s, bool dry, mdm_table *out, mdm_error *err)
+{
+    return s->ops->query(s, mdm_buf_str(&j->r->db), j->sql, j->params, j->nparams, dry, out, err);
+}
+
+mdm_status mdm_dsm_query(mdm_dsm *m, const char *name, const char *sql, const mdm_param *params,
+                         size_t nparams, mdm_table *out, mdm_dsm_result *res, mdm_error *err)
+{
+    route r;
+    read_job j = {&r, query_on, NULL, MDM_READ_OPTS_INIT, sql, params, nparams};
+    bool reads = mdm_sql_is_read(sql);
+    if (sql == NULL)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "query: no SQL");
+    mdm_status rc = route_for(m, reads ? MDM_FLAG_OP_READ : MDM_FLAG_OP_WRITE, name, &r, res, err);
+    if (rc == MDM_OK)
+        rc = run_read(m, &j, "query", sql, sql_ordered(sql), out, err);
+    route_reset(&r);
+    return rc;
+}
+
+/* ---- Info ------------------------------------------------------------------------------------ */
+
+static mdm_status info_columns(mdm_table *t, mdm_error *err)
+{
+    mdm_status rc = mdm_table_add_column(t, "table", MDM_TEXT, err);
+    if (rc == MDM_OK)
+        rc = mdm_table_add_column(t, "rows", MDM_INT64, err);
+    if (rc == MDM_OK)
+        rc = mdm_table_add_column(t, "column", MDM_TEXT, err);
+    if (rc == MDM_OK)
+        rc = mdm_table_add_column(t, "type", MDM_TEXT, err);
+    return rc;
+}
+
+static mdm_status info_rows(mdm_table *t, const mdm_table_info *ti, mdm_error *err)
+{
+    mdm_status rc = MDM_OK;
+    for (size_t c = 0; rc == MDM_OK && c < ti->ncolumns; c++) {
+        const mdm_column_info *ci = &ti->columns[c];
+        const char *decl = ci->decl_type != NULL ? ci->decl_type : "";
+        rc = mdm_table_push_text(t, 0, ti->name, strlen(ti->name), err);
+        if (rc == MDM_OK)
+            rc = mdm_table_push_int64(t, 1, ti->row_count, err);
+        if (rc == MDM_OK)
+            rc = mdm_table_push_text(t, 2, ci->name, strlen(ci->name), err);
+        if (rc == MDM_OK)
+            rc = mdm_table_push_text(t, 3, decl, strlen(decl), err);
+        if (rc == MDM_OK)
+            rc = mdm_table_end_row(t, err);
+    }
+    return rc;
+}
+
+static mdm_status info_on(read_job *j, mdm_store *s, bool dry, mdm_table *out, mdm_error *err)
+{
+    const char *db = mdm_buf_str(&j->r->db);
+    mdm_strlist names;
+    mdm_table t;
+    (void)dry;
+    mdm_strlist_init(&names);
+    mdm_table_init(&t);
+    mdm_status rc = info_columns(&t, err);
+    if (rc == MDM_OK)
+        rc = s->ops->tables(s, db, &names, err);
+    for (size_t i = 0; rc == MDM_OK && i < names.count; i++) {
+        mdm_table_info ti;
+        mdm_table_info_init(&ti);
+        rc = s->ops->table_info(s, db, names.items[i], &ti, err);
+        if (rc == MDM_OK)
+            rc = info_rows(&t, &ti, err);
+        mdm_table_info_reset(&ti);
+    }
+    if (rc == MDM_OK)
+        mdm_table_move(out, &t);
+    mdm_table_reset(&t);
+    mdm_strlist_reset(&names);
+    return rc;
+}
+
+mdm_status mdm_dsm_info(mdm_dsm *m, const char *name, mdm_table *out, mdm_dsm_result *res,
+                        mdm_error *err)
+{
+    route r;
+    read_job j = {&r, info_on, NULL, MDM_READ_OPTS_INIT, NULL, NULL, 0};
+    mdm_status rc = route_for(m, MDM_FLAG_OP_READ, name, &r, res, err);
+    if (rc == MDM_OK)
+        rc = run_read(m, &j, "info", NULL, true, out, err);
+    route_reset(&r);
+    return rc;
+}
+
+/* ---- Writes -------------------------------------------------------------------------------------- */
+
+/* SQLite leftovers legacy's drop leaves (-wal, -shm), and the dataset's
+ * own folder when the default layout is in use and it is empty now. */
+static void sqlite_cleanup(const mdm_dsm *m, const char *db)
+{
+    static const char *const suffixes[] = {"-wal", "-shm", "-journal"};
+    mdm_buf p;
+    mdm_buf_init(&p);
+    for (size_t i = 0; i < 3; i++) {
+        mdm_buf_clear(&p);
+        if (mdm_buf_printf(&p, "%s%s", db, suffixes[i]) == MDM_OK)
+            (void)unlink(p.data);
+    }
+    mdm_buf_clear(&p);
+    if (m->cfg->sqlite_path == NULL && mdm_buf_puts(&p, db) == MDM_OK) {
+        char *slash = strrchr(p.data, '/');
+        if (slash != NULL) {
+            *slash = '\0';
+            (void)rmdir(p.data);
+        }
+    }
+    mdm_buf_reset(&p);
+}
+
+static mdm_status drop_db(mdm_dsm *m, mdm_store *s, const char *db, mdm_error *err)
+{
+    mdm_status rc = s->ops->db_drop(s, db, err);
+    if (rc == MDM_OK && !m->pg)
+        sqlite_cleanup(m, db);
+    return rc;
+}
+
+static mdm_status read_csv(const char *csv_path, mdm_table *t, mdm_error *err)
+{
+    struct stat st;
+    if (csv_path == NULL || stat(csv_path, &st) != 0)
+        return mdm_error_set(err, MDM_ERR_NOT_FOUND, "cannot read '%s': %s",
+                             csv_path ? csv_path : "", strerror(csv_path ? errno : EINVAL));
+    return mdm_csv_read_file(csv_path, NULL, t, err);
+}
+
+static mdm_status write_table(mdm_dsm *m, route *r, const char *table, const mdm_table *t,
+                              const mdm_register_opts *o, bool *created, mdm_error *err)
+{
+    const char *db = mdm_buf_str(&r->db);
+    bool exists = false;
+    mdm_status rc = r->serve->ops->db_exists(r->serve, db, &exists, err);
+    if (rc == MDM_OK && !exists) {
+        rc = r->serve->ops->db_create(r->serve, db, err);
+        *created = rc == MDM_OK;
+    }
+    if (rc == MDM_OK)
+        rc = r->serve->ops->write(r->serve, db, table, t, o->if_exists, o->progress,
+                                  o->progress_ctx, err);
+    if (rc != MDM_OK && *created) {   /* a new dataset that failed is not kept */
+        (void)drop_db(m, r->serve, db, NULL);
+        *created = false;
+    }
+    return rc;
+}
+
+mdm_status mdm_dsm_register(mdm_dsm *m, const char *name, const char *csv_path,
+                            const mdm_register_opts *o, mdm_dsm_result *res, mdm_error *err)
+{
+    const mdm_register_opts dflt = MDM_REGISTER_OPTS_INIT;
+    const char *table;
+    bool created = false;
+    mdm_table t;
+    route r;
+    o = o != NULL ? o : &dflt;
+    table = o->table != NULL ? o->table : MDM_DEFAULT_TABLE;
+    mdm_table_init(&t);
+    mdm_status rc = route_for(m, MDM_FLAG_OP_WRITE, name, &r, res, err);
+    if (rc != MDM_OK || (rc = check_table(m, table, err)) != MDM_OK)
+        goto done;
+    rc = read_csv(csv_path, &t, err);   /* all of it, before touching the dataset */
+    if (rc != MDM_OK)
+        goto done;
+    rc = write_table(m, &r, table, &t, o, &created, err);
+    if (rc == MDM_OK && res != NULL) {
+        res->rows = t.nrows;
+        res->columns = t.ncols;
+        res->created = created;
+    }
+done:
+    mdm_table_reset(&t);
+    route_reset(&r);
+    return rc;
+}
+
+mdm_status mdm_dsm_remove(mdm_dsm *m, const char *name, mdm_dsm_result *res, mdm_error *err)
+{
+    route r;
+    mdm_status rc = route_for(m, MDM_FLAG_OP_WRITE, name, &r, res, err);
+    if (rc == MDM_OK)
+        rc = require_db(m, &r, err);
+    if (rc == MDM_OK)
+        rc = drop_db(m, r.serve, mdm_buf_str(&r.db), err);
+    route_reset(&r);
+    return rc;
+}
+
+/* ---- List ------------------------------------------------------------------------------------------- */
+
+static mdm_status list_columns(mdm_table *t, mdm_error *err)
+{
+    mdm_status rc = mdm_table_add_column(t, "name", MDM_TEXT, err);
+    if (rc == MDM_OK)
+        rc = mdm_table_add_column(t, "backend", MDM_TEXT, err);
+    if (rc == MDM_OK)
+        rc = mdm_table_add_column(t, "location", MDM_TEXT, err);
+    return rc;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The dataset name inside `entry` for a template split into lead (after
+ * the last '/') and suffix, or NULL. */
+static bool entry_name(const char *entry, const char *lead, const char *suffix, char *out)
+{
+    size_t el = strlen(entry), ll = strlen(lead), sl = strlen(suffix);
+    bool dir = strchr(suffix, '/') != NULL;
+    if (entry[0] == '.' || strncmp(entry, lead, ll) != 0)
+        return false;
+    size_t n = el - ll - (dir ? 0 : sl);
+    if (el < ll + (dir ? 0 : sl) || n == 0 || n > MDM_DATASET_NAME_MAX ||
+        (!dir && strcmp(entry + el - sl, suffix) != 0))
+        return false;
+    char want[MDM_DATASET_NAME_MAX + 1];
+    memcpy(out, entry + ll, n);
+    out[n] = '\0';
+    return mdm_dataset_normalize_name(out, want, NULL) == MDM_OK && strcmp(want, out) == 0;
+}
+
+/* SQLite: datasets are the files the template names that exist. */
+static mdm_status list_sqlite(mdm_dsm *m, mdm_strlist *names, mdm_error *err)
+{
+    mdm_buf tmpl, loc;
+    const char *suffix = "";
+    mdm_buf_init(&tmpl);
+    mdm_buf_init(&loc);
+    mdm_status rc = template_parts(m, &tmpl, &suffix);
+    char *slash = rc == MDM_OK ? strrchr(tmpl.data, '/') : NULL;
+    const char *lead = slash != NULL ? slash + 1 : tmpl.data;
+    if (slash != NULL)
+        *slash = '\0';
+    DIR *d = rc == MDM_OK ? opendir(slash != NULL ? (tmpl.data[0] ? tmpl.data : "/") : ".") : NULL;
+    for (struct dirent *e; rc == MDM_OK && d != NULL && (e = readdir(d)) != NULL;) {
+        char name[MDM_DATASET_NAME_MAX + 1];
+        struct stat st;
+        if (!entry_name(e->d_name, lead, suffix, name))
+            continue;
+        mdm_buf_clear(&loc);
+        rc = location_of(m, name, &loc, err);
+        if (rc == MDM_OK && stat(loc.data, &st) == 0 && S_ISREG(st.st_mode))
+            rc = mdm_strlist_push(names, name, err);
+    }
+    if (d != NULL)
+        closedir(d);
+    mdm_buf_reset(&tmpl);
+    mdm_buf_reset(&loc);
+    return rc;
+}
+
+/* PostgreSQL: the databases on the server whose names the template makes. */
+static mdm_status list_pg(mdm_dsm *m, mdm_strlist *names, mdm_error *err)
+{
+    mdm_registry *reg = NULL;
+    mdm_conn *c = NULL;
+    mdm_query_result qr;
+    mdm_store_cfg sc;
+    mdm_buf tmpl;
+    const char *suffix = "";
+    mdm_query_result_init(&qr);
+    mdm_buf_init(&tmpl);
+    store_cfg(m, &sc);
+    mdm_status rc = template_parts(m, &tmpl, &suffix);
+    if (rc != MDM_OK)
+        goto done;
+    if ((rc = mdm_registry_new(&reg, err)) != MDM_OK ||
+        (rc = mdm_registry_add_builtins(reg, err)) != MDM_OK ||
+        (rc = mdm_registry_connect(reg, &sc.conn, &c, err)) != MDM_OK)
+        goto done;
+    rc = mdm_conn_execute_query(c, "SELECT datname FROM pg_catalog.pg_database", NULL, 0, &qr, err);
+    for (size_t r = 0; rc == MDM_OK && r < qr.table.nrows; r++) {
+        char name[MDM_DATASET_NAME_MAX + 1];
+        if (entry_name(mdm_table_text(&qr.table, 0, r, NULL), tmpl.data, suffix, name))
+            rc = mdm_strlist_push(names, name, err);
+    }
+done:
+    mdm_conn_close(c);
+    mdm_registry_free(reg);
+    mdm_query_result_reset(&qr);
+    mdm_buf_reset(&tmpl);
+    return rc;
+}
+
+static mdm_status list_row(mdm_dsm *m, mdm_table *t, const char *name, mdm_error *err)
+{
+    mdm_buf loc;
+    const char *backend = mdm_dsm_backend(m);
+    mdm_buf_init(&loc);
+    mdm_status rc = location_of(m, name, &loc, err);
+    if (rc == MDM_OK)
+        rc = mdm_table_push_text(t, 0, name, strlen(name), err);
+    if (rc == MDM_OK)
+        rc = mdm_table_push_text(t, 1, backend, strlen(backend), err);
+    if (rc == MDM_OK)
+        rc = mdm_table_push_text(t, 2, mdm_buf_str(&loc), loc.len, err);
+    if (rc == MDM_OK)
+        rc = mdm_table_end_row(t, err);
+    mdm_buf_reset(&loc);
+    return rc;
+}
+
+mdm_status mdm_dsm_list(mdm_dsm *m, mdm_table *out, mdm_error *err)
+{
+    mdm_strlist names;
+    mdm_table t;
+    mdm_strlist_init(&names);
+    mdm_table_init(&t);
+    mdm_status rc = list_columns(&t, err);
+    if (rc == MDM_OK)
+        rc = m->pg ? list_pg(m, &names, err) : list_sqlite(m, &names, err);
+    if (rc == MDM_OK && names.count > 1)
+        qsort(names.items, names.count, sizeof names.items[0], name_cmp);
+    for (size_t i = 0; rc == MDM_OK && i < names.count; i++)
+        rc = list_row(m, &t, names.items[i], err);
+    if (rc == MDM_OK)
+        mdm_table_move(out, &t);
+    mdm_table_reset(&t);
+    mdm_strlist_reset(&names);
+    return rc;
+}

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mdm_dataset.h - the DatasetManager: register, load, query, info, list and
+ * remove datasets, built on connection managers (the brief's step 4).
+ *
+ * A dataset is one database: SQLite `<home>/datasets/<name>/dataset.sqlite`
+ * (table `train` by default) or PostgreSQL database `mdm_<name>`; names
+ * follow LEGACY.md section 9. For each operation the feature flag picks the
+ * implementation for that dataset: modern (connection managers), legacy
+ * (through the adapter's legacy path) or, for reads, shadow (legacy
+ * answers, modern is compared and mismatches are logged). The manager is a
+ * caller-owned object; it keeps pools open until it is freed.
+ */
+#ifndef MDM_DATASET_H
+#define MDM_DATASET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "mdm_appconfig.h"
+#include "mdm_buf.h"
+#include "mdm_conn.h"
+#include "mdm_flag.h"
+#include "mdm_shadow.h"
+#include "mdm_status.h"
+#include "mdm_table.h"
+
+#define MDM_DATASET_NAME_MAX 100
+#define MDM_DEFAULT_TABLE "train"
+
+/*
+ * Normalises a dataset name (LEGACY.md 9): lowercase, '-' becomes '_';
+ * then only [a-z0-9_] and 1..100 characters. out needs
+ * MDM_DATASET_NAME_MAX + 1 bytes. INVALID_ARG naming the name otherwise.
+ */
+MDM_NODISCARD mdm_status mdm_dataset_normalize_name(const char *name, char *out,
+                                                    mdm_error *err);
+
+typedef struct mdm_dsm mdm_dsm;
+
+typedef struct mdm_dsm_opts {
+    const char *home;                /* the mdm home; required */
+    const char *user_home;           /* $HOME, for "~/" in templates; may be NULL */
+    const mdm_app_config *config;    /* borrowed; must outlive the manager */
+    const mdm_flag_settings *flags;  /* copied: the effective flag */
+    FILE *warn;                      /* warnings; NULL: stderr */
+} mdm_dsm_opts;
+
+MDM_NODISCARD mdm_status mdm_dsm_new(mdm_dsm **out, const mdm_dsm_opts *opts, mdm_error *err);
+void mdm_dsm_free(mdm_dsm *m);   /* NULL is a no-op */
+
+/* What served an operation, for messages. */
+typedef struct mdm_dsm_result {
+    char name[MDM_DATASET_NAME_MAX + 1];   /* normalised */
+    mdm_impl impl;
+    char reason[96];                       /* the flag's reason */
+    size_t rows, columns;                  /* register: written */
+    bool created;                          /* register: a new dataset */
+} mdm_dsm_result;
+
+/* Progress of a long write: done of total rows. */
+typedef void (*mdm_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+
+typedef struct mdm_register_opts {
+    const char *table;          /* NULL: "train" */
+    mdm_if_exists if_exists;    /* FAIL by default */
+    mdm_progress_fn progress;   /* may be NULL */
+    void *progress_ctx;
+} mdm_register_opts;
+
+#define MDM_REGISTER_OPTS_INIT { NULL, MDM_IF_EXISTS_FAIL, NULL, NULL }
+
+/*
+ * Reads the CSV file completely (a parse error changes nothing), makes the
+ * dataset's database when missing, and writes the table with if_exists.
+ * A failure never damages an existing dataset on modern (replace is
+ * atomic; a big table is written in chunks inside one transaction); a new
+ * dataset whose write failed is removed again. Errors: NOT_FOUND (no such
+ * CSV file), PARSE (CSV, naming file:line:column), EXISTS, ...
+ */
+MDM_NODISCARD mdm_status mdm_dsm_register(mdm_dsm *m, const char *name, const char *csv_path,
+                                          const mdm_register_opts *o, mdm_dsm_result *res,
+                                          mdm_error *err);
+
+typedef struct mdm_load_opts {
+    const char *table;              /* NULL: "train" */
+    const char *const *columns;     /* NULL or ncolumns 0: all */
+    size_t ncolumns;
+    bool has_limit;
+    int64_t limit;                  /* modern: 0 = zero rows; legacy: 0 = all */
+} mdm_load_opts;
+
+#define MDM_LOAD_OPTS_INIT { NULL, NULL, 0, false, 0 }
+
+/* Reads a table. NOT_FOUND for a missing dataset, table or column.
+ * out: initialised; replaced on success. */
+MDM_NODISCARD mdm_status mdm_dsm_load(mdm_dsm *m, const char *name, const mdm_load_opts *o,
+                                      mdm_table *out, mdm_dsm_result *res, mdm_error *err);
+
+/* Runs one SQL statement on the dataset. Statements that read (SELECT,
+ * WITH, VALUES, EXPLAIN, SHOW, TABLE) follow the reads flag, others the
+ * writes flag. Parameters (`:name`) are bound on modern; legacy's
+ * query(sql) binds none, so its path writes them in as quoted literals.
+ * out: the result rows (zero columns for DML). */
+MDM_NODISCARD mdm_status mdm_dsm_query(mdm_dsm *m, const char *name, const char *sql,
+                                       const mdm_param *params, size_t nparams,
+                                       mdm_table *out, mdm_dsm_result *res, mdm_error *err);
+
+/* One row per column of each table: table (TEXT), rows (INT64), column
+ * (TEXT), type (TEXT, the declared type). */
+MDM_NODISCARD mdm_status mdm_dsm_info(mdm_dsm *m, const char *name, mdm_table *out,
+                                      mdm_dsm_result *res, mdm_error *err);
+
+/* Registered datasets, sorted: name, backend, location. */
+MDM_NODISCARD mdm_status mdm_dsm_list(mdm_dsm *m, mdm_table *out, mdm_error *err);
+
+/* Drops the dataset's database (SQLite: its file, -wal and -shm, and the
+ * folder when empty). NOT_FOUND when it does not exist. */
+MDM_NODISCARD mdm_status mdm_dsm_remove(mdm_dsm *m, const char *name, mdm_dsm_result *res,
+                                        mdm_error *err);
+
+/* The dataset's file or database name, appended to out. */
+MDM_NODISCARD mdm_status mdm_dsm_location(const mdm_dsm *m, const char *name, mdm_buf *out,
+                                          mdm_error *err);
+
+/* "sqlite" or "postgresql". */
+const char *mdm_dsm_backend(const mdm_dsm *m);
+/* The shadow log this manager appends to (borrowed). */
+const char *mdm_dsm_shadow_log(const mdm_dsm *m);
+void mdm_dsm_shadow_stats(const mdm_dsm *m, mdm_shadow_stats *out);
+
+/* True when sql reads only, judged by its first keyword. */
+bool mdm_sql_is_read(const char *sql);
+
+#endif

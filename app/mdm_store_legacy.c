@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mdm_store_legacy.c - the DatasetManager's legacy side, written the way the
+ * old DatasetManager used the old interface (get_engine, then the call),
+ * through the adapter's legacy path. close_connections() follows every call:
+ * it is the only way to switch legacy's singleton engine to another
+ * dataset; legacy's read cache survives it, as it did in the original.
+ * Two things legacy lacks are added around it, never inside: a new or
+ * replaced table is written by legacy into a scratch table and renamed into
+ * place in one transaction (legacy's own replace drops first, LEGACY.md 5),
+ * and query parameters are written into the SQL as quoted literals.
+ */
+#include "mdm_adapter.h"
+#include "mdm_flag.h"
+#include "mdm_sql.h"
+#include "mdm_sqlparams.h"
+#include "mdm_store.h"
+#include "mdm_tableops.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#if MDM_WITH_LEGACY
+
+/* Scratch tables: "mdm__stage_<pid>"; stale ones are dropped. */
+#define STAGE_PREFIX "mdm__stage_"
+
+typedef struct legacy_store {
+    mdm_store base;
+    mdm_adapter *ad;
+    mdm_sql_dialect dialect;
+} legacy_store;
+
+static mdm_adapter *AD(mdm_store *s)
+{
+    return ((legacy_store *)s)->ad;
+}
+
+static mdm_sql_dialect DIALECT(mdm_store *s)
+{
+    return ((legacy_store *)s)->dialect;
+}
+
+static void ls_free(mdm_store *s)
+{
+    if (s == NULL)
+        return;
+    mdm_adapter_free(AD(s));
+    free(s);
+}
+
+static mdm_status ls_db_exists(mdm_store *s, const char *db, bool *out, mdm_error *err)
+{
+    return mdm_adapter_database_exists(AD(s), db, out, err);
+}
+
+static mdm_status ls_db_create(mdm_store *s, const char *db, mdm_error *err)
+{
+    return mdm_adapter_create_database(AD(s), db, err);
+}
+
+static mdm_status ls_db_drop(mdm_store *s, const char *db, mdm_error *err)
+{
+    return mdm_adapter_drop_database(AD(s), db, err);
+}
+
+static mdm_status engine(mdm_store *s, const char *db, mdm_adapter_engine **e, mdm_error *err)
+{
+    return mdm_adapter_get_engine(AD(s), db, e, err);
+}
+
+/* Runs one statement through legacy's execute_query. */
+static mdm_status exec_sql(mdm_store *s, mdm_adapter_engine *e, const char *sql, mdm_error *err)
+{
+    mdm_table out;
+    mdm_table_init(&out);
+    mdm_status rc = mdm_adapter_execute_query(AD(s), sql, e, &out, err);
+    mdm_table_reset(&out);
+    return rc;
+}
+
+/* "<verb> <quoted a><middle><quoted b>" */
+static mdm_status build_sql(mdm_buf *b, mdm_sql_dialect d, const char *verb, const char *x,
+                            const char *middle, const char *y, mdm_error *err)
+{
+    mdm_status rc = mdm_buf_puts(b, verb);
+    if (rc == MDM_OK)
+        rc = mdm_sql_quote_ident(b, d, x, err);
+    if (rc == MDM_OK && middle != NULL)
+        rc = mdm_buf_puts(b, middle);
+    if (rc == MDM_OK && y != NULL)
+        rc = mdm_sql_quote_ident(b, d, y, err);
+    return rc;
+}
+
+/* Drops scratch tables a killed or failed register left behind. */
+static mdm_status drop_stale_stages(mdm_store *s, mdm_adapter_engine *e, mdm_error *err)
+{
+    mdm_strlist names;
+    mdm_buf sql;
+    mdm_strlist_init(&names);
+    mdm_buf_init(&sql);
+    mdm_status rc = mdm_adapter_get_table_names(AD(s), e, &names, err);
+    for (size_t i = 0; rc == MDM_OK && i < names.count; i++) {
+        if (strncmp(names.items[i], STAGE_PREFIX, strlen(STAGE_PREFIX)) != 0)
+            continue;
+        mdm_buf_clear(&sql);
+        rc = build_sql(&sql, DIALECT(s), "DROP TABLE IF EXISTS ", names.items[i], NULL, NULL, err);
+        if (rc == MDM_OK)
+            rc = exec_sql(s, e, mdm_buf_str(&sql), err);
+    }
+    mdm_buf_reset(&sql);
+    mdm_strlist_reset(&names);
+    return rc;
+}
+
+/* Puts stage in table's place in one transaction. SQLite: BEGIN, DROP,
+ * ALTER, COMMIT as four calls on the one engine (legacy runs one statement
+ * per call, DDL without a transaction of its own); PostgreSQL: one call
+ * with both statements (legacy wraps each call in a transaction). */
+static mdm_status swap_in(mdm_store *s, mdm_adapter_engine *e, const char *stage,
+                          const char *table, mdm_error *err)
+{
+    mdm_sql_dialect d = DIALECT(s);
+    mdm_buf drop, alter;
+    mdm_buf_init(&drop);
+    mdm_buf_init(&alter);
+    mdm_status rc = build_sql(&drop, d, "DROP TABLE IF EXISTS ", table, NULL, NULL, err);
+    if (rc == MDM_OK)
+        rc = build_sql(&alter, d, "ALTER TABLE ", stage, " RENAME TO ", table, err);
+    if (rc == MDM_OK && d == MDM_SQL_POSTGRESQL) {
+        rc = mdm_buf_printf(&drop, "; %s", mdm_buf_str(&alter));
+        if (rc == MDM_OK)
+            rc = exec_sql(s, e, mdm_buf_str(&drop), err);
+    } else if (rc == MDM_OK) {
+        rc = exec_sql(s, e, "BEGIN", err);
+        if (rc == MDM_OK)
+            rc = exec_sql(s, e, mdm_buf_str(&drop), err);
+        if (rc == MDM_OK)
+            rc = exec_sql(s, e, mdm_buf_str(&alter), err);
+        if (rc == MDM_OK)
+            rc = exec_sql(s, e, "COMMIT", err);
+        if (rc != MDM_OK)
+            (void)exec_sql(s, e, "ROLLBACK", NULL);
+    }
+    mdm_buf_reset(&drop);
+    mdm_buf_reset(&alter);
+    return rc;
+}
+
+/* Appending to an existing table is one transaction in legacy already,
+ * and fail onto an existing table writes nothing: both go straight to
+ * legacy. Everything else is staged and swapped in. */
+static mdm_status write_on(mdm_store *s, mdm_adapter_engine *e, const char *table,
+                           const mdm_table *t, mdm_if_exists mode, mdm_error *err)
+{
+    char stage[64];
+    bool exists = false;
+    mdm_status rc = mdm_adapter_table_exists(AD(s), e, table, &exists, err);
+    if (rc == MDM_OK && exists && mode != MDM_IF_EXISTS_REPLACE)
+        return mdm_adapter_create_table_from_dataframe(AD(s), t, table, e,
+                                                       mdm_if_exists_name(mode), err);
+    snprintf(stage, sizeof stage, STAGE_PREFIX "%ld", (long)getpid());
+    if (rc == MDM_OK)
+        rc = drop_stale_stages(s, e, err);
+    if (rc == MDM_OK)
+        rc = mdm_adapter_create_table_from_dataframe(AD(s), t, stage, e, "replace", err);
+    if (rc == MDM_OK)
+        rc = swap_in(s, e, stage, table, err);
+    if (rc != MDM_OK)
+        (void)drop_stale_stages(s, e, NULL);
+    return rc;
+}
+
+static mdm_status ls_write(mdm_store *s, const char *db, const char *table, const mdm_table *t,
+                           mdm_if_exists mode, mdm_store_progress fn, void *ctx, mdm_error *err)
+{
+    mdm_adapter_engine *e = NULL;
+    mdm_status rc = engine(s, db, &e, err);
+    if (rc == MDM_OK && fn != NULL)
+        fn(ctx, 0, t->nrows);
+    if (rc == MDM_OK)
+        rc = write_on(s, e, table, t, mode, err);
+    if (rc == MDM_OK && fn != NULL)
+        fn(ctx, t->nrows, t->nrows);
+    mdm_adapter_close_connections(AD(s));
+    return rc;
+}
+
+/* Legacy reads every column; a column list is applied afterwards. */
+static mdm_status ls_read(mdm_store *s, const char *db, const char *table,
+                          const mdm_read_opts *ro, mdm_table *out, mdm_error *err)
+{
+    mdm_adapter_engine *e = NULL;
+    mdm_table all;
+    mdm_table_init(&all);
+    mdm_status rc = engine(s, db, &e, err);
+    if (rc == MDM_OK)
+        rc = mdm_adapter_read_table_to_dataframe(AD(s), table, e,
+                                                 ro->has_limit ? &ro->limit : NULL, &all, err);
+    if (rc == MDM_OK && ro->ncolumns > 0)
+        rc = mdm_app_table_project(&all, table, ro->columns, ro->ncolumns, out, err);
+    else if (rc == MDM_OK)
+        mdm_table_move(out, &all);
+    mdm_table_reset(&all);
+    mdm_adapter_close_connections(AD(s));
+    return rc;
+}
+
+/* One statement only (legacy's PostgreSQL path would run them all), and
+ * legacy binds no parameters: they are written in as literals. */
+static mdm_status ls_query(mdm_store *s, const char *db, const char *sql, const mdm_param *p,
+                           size_t n, bool dry, mdm_table *out, mdm_error *err)
+{
+    mdm_adapter_engine *e = NULL;
+    mdm_buf text;
+    if (dry)
+        return mdm_error_set(err, MDM_ERR_UNSUPPORTED, "legacy cannot run a dry query");
+    mdm_buf_init(&text);
+    mdm_status rc = mdm_app_sql_one_statement(sql, DIALECT(s), err);
+    if (rc == MDM_OK && n > 0)
+        rc = mdm_app_inline_params(sql, p, n, DIALECT(s), &text, err);
+    if (rc == MDM_OK)
+        rc = engine(s, db, &e, err);
+    if (rc == MDM_OK)
+        rc = mdm_adapter_execute_query(AD(s), n > 0 ? mdm_buf_str(&text) : sql, e, out, err);
+    mdm_adapter_close_connections(AD(s));
+    mdm_buf_reset(&text);
+    return rc;
+}
+
+static mdm_status ls_tables(mdm_store *s, const char *db, mdm_strlist *out, mdm_error *err)
+{
+    mdm_adapter_engine *e = NULL;
+    mdm_status rc = engine(s, db, &e, err);
+    if (rc == MDM_OK)
+        rc = mdm_adapter_get_table_names(AD(s), e, out, err);
+    mdm_adapter_close_connections(AD(s));
+    return rc;
+}
+
+static mdm_status ls_table_info(mdm_store *s, const char *db, const char *table,
+                                mdm_table_info *out, mdm_error *err)
+{
+    mdm_adapter_engine *e = NULL;
+    mdm_status rc = engine(s, db, &e, err);
+    if (rc == MDM_OK)
+        rc = mdm_adapter_get_table_info(AD(s), table, e, out, err);
+    mdm_adapter_close_connections(AD(s));
+    return rc;
+}
+
+static const mdm_store_ops legacy_ops = {
+    .name = "legacy",
+    .free = ls_free,
+    .db_exists = ls_db_exists,
+    .db_create = ls_db_create,
+    .db_drop = ls_db_drop,
+    .write = ls_write,
+    .read = ls_read,
+    .query = ls_query,
+    .tables = ls_tables,
+    .table_info = ls_table_info,
+};
+
+mdm_status mdm_store_legacy_new(const mdm_store_cfg *cfg, mdm_store **out, mdm_error *err)
+{
+    mdm_adapter_opts o = MDM_ADAPTER_OPTS_INIT;
+    legacy_store *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
+    s->base.ops = &legacy_ops;
+    s->dialect = strcmp(cfg->backend, "postgresql") == 0 ? MDM_SQL_POSTGRESQL : MDM_SQL_SQLITE;
+    o.backend = cfg->backend;
+    o.impl = MDM_IMPL_LEGACY;
+    o.conn = cfg->conn;
+    o.pool = cfg->pool;
+    o.legacy_config = cfg->legacy_config;
+    o.warn = cfg->warn;
+    o.deprecation_warning = false;   /* the old DatasetManager's calls, on purpose */
+    mdm_status rc = mdm_adapter_new(&s->ad, &o, err);
+    if (rc != MDM_OK) {
+        free(s);
+        return rc;
+    }
+    *out = &s->base;
+    return MDM_OK;
+}
+
+#else /* !MDM_WITH_LEGACY: phase 3, no legacy path */
+
+mdm_status mdm_store_legacy_new(const mdm_store_cfg *cfg, mdm_store **out, mdm_error *err)
+{
+    (void)cfg;
+    (void)out;
+    return mdm_error_set(err, MDM_ERR_UNSUPPORTED,
+                         "the legacy implementation is not available: this mdm was built "
+                         "without legacy/ (LEGACY=0)");
+}
+
+#endif
