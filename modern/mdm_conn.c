@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mdm_conn.c - the caller's API: each mdm_conn_* function checks its
+ * arguments, dispatches through the connection's backend table and keeps
+ * the promises the header makes for every backend alike (outputs replaced
+ * only on success, sorted table lists, NOT_IMPLEMENTED for missing optional
+ * slots). It holds no state of its own.
+ */
+#include "mdm_backend.h"
+#include "mdm_conn.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mdm_sql.h"
+
+static mdm_status no_conn(mdm_error *err)
+{
+    return mdm_error_set(err, MDM_ERR_INVALID_ARG, "connection is NULL");
+}
+
+/* The checks every backend shares: a name, non-empty, valid UTF-8 (each
+ * backend adds its own, e.g. PostgreSQL's 63-byte limit). */
+static mdm_status check_name(const char *name, mdm_error *err)
+{
+    return mdm_sql_check_ident(MDM_SQL_SQLITE, name, err);
+}
+
+static mdm_status not_impl(const mdm_backend_ops *ops, const char *slot, mdm_error *err)
+{
+    return mdm_error_set(err, MDM_ERR_NOT_IMPLEMENTED, "backend '%s' does not implement %s",
+                         ops->name, slot);
+}
+
+mdm_status mdm_conn_open(const mdm_backend_ops *ops, const mdm_conn_config *cfg,
+                         mdm_conn **out, mdm_error *err)
+{
+    mdm_conn *c = NULL;
+    if (ops == NULL || cfg == NULL || out == NULL)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "mdm_conn_open: NULL argument");
+    if (cfg->version != MDM_CONN_CONFIG_VERSION)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG,
+                             "connection config version %u, expected %u (use MDM_CONN_CONFIG_INIT)",
+                             cfg->version, MDM_CONN_CONFIG_VERSION);
+    mdm_status rc = ops->connect(cfg, &c, err);
+    if (rc != MDM_OK)
+        return rc;
+    c->ops = ops;
+    *out = c;
+    return MDM_OK;
+}
+
+void mdm_conn_close(mdm_conn *c)
+{
+    if (c != NULL)
+        c->ops->disconnect(c);
+}
+
+const mdm_backend_ops *mdm_conn_backend(const mdm_conn *c)
+{
+    return c ? c->ops : NULL;
+}
+
+const char *mdm_conn_backend_name(const mdm_conn *c)
+{
+    return c ? c->ops->name : NULL;
+}
+
+mdm_status mdm_conn_create_table(mdm_conn *c, const char *table, const mdm_table *data,
+                                 mdm_if_exists mode, mdm_error *err)
+{
+    if (c == NULL)
+        return no_conn(err);
+    if (table == NULL || data == NULL)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "create_table: table name or data is NULL");
+    if ((unsigned)mode > MDM_IF_EXISTS_APPEND)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "create_table: unknown if_exists mode %d",
+                             (int)mode);
+    if (data->ncols == 0)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG,
+                             "Failed to create table %s: the data has no columns", table);
+    mdm_status rc = check_name(table, err);
+    for (size_t i = 0; rc == MDM_OK && i < data->ncols; i++)
+        rc = check_name(data->cols[i].name, err);
+    if (rc != MDM_OK)
+        return rc;
+    return c->ops->create_table(c, table, data, mode, err);
+}
+
+mdm_status mdm_conn_read_table(mdm_conn *c, const char *table, const mdm_read_opts *opts,
+                               mdm_table *out, mdm_error *err)
+{
+    const mdm_read_opts defaults = MDM_READ_OPTS_INIT;
+    mdm_table tmp;
+    if (c == NULL)
+        return no_conn(err);
+    if (table == NULL || out == NULL)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "read_table: table name or output is NULL");
+    if (opts == NULL)
+        opts = &defaults;
+    if (opts->version != MDM_READ_OPTS_VERSION)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG,
+                             "read options version %u, expected %u (use MDM_READ_OPTS_INIT)",
+                             opts->version, MDM_READ_OPTS_VERSION);
+    if (opts->has_limit && opts->limit < 0)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "read_table: negative limit %lld",
+                             (long long)opts->limit);
+    if (opts->ncolumns > 0 && opts->columns == NULL)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "read_table: columns is NULL");
+    mdm_status rc = check_name(table, err);
+    for (size_t i = 0; rc == MDM_OK && i < opts->ncolumns; i++)
+        rc = check_name(opts->columns[i], err);
+    if (rc != MDM_OK)
+        return rc;
+    mdm_table_init(&tmp);
+    rc = c->ops->read_table(c, table, opts, &tmp, err);
+    if (rc == MDM_OK)
+        mdm_table_move(out, &tmp);
+    mdm_table_reset(&tmp);
+    return rc;
+}
+
+mdm_status mdm_conn_execute_query(mdm_conn *c, const char *sql, const mdm_param *params,
+                                  size_t nparams, mdm_query_result *out, mdm_error *err)
+{
+    mdm_query_result tmp;
+    if (c == NULL)
+        return no_conn(err);
+    if (sql == NULL || out == NULL)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "execute_query: SQL or output is NULL");
+    if (nparams > 0 && params == NULL)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "execute_query: params is NULL");
+    mdm_query_result_init(&tmp);
+    mdm_status rc = c->ops->execute_query(c, sql, params, nparams, &tmp, err);
+    if (rc == MDM_OK) {
+        mdm_table_move(&out->table, &tmp.table);
+        out->rows_affected = tmp.rows_affected;
+    }
+    mdm_query_result_reset(&tmp);
+    return rc;
+}
+
+mdm_status mdm_conn_table_exists(mdm_conn *c, const char *table, bool *out, mdm_error *err)
+{
+    if (c == NULL)
+        return no_conn(err);
+    if (table == NULL || out == NULL)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "table_exists: table name or output is NULL");
+    if (check_name(table, err) != MDM_OK)
+        return MDM_ERR_INVALID_ARG;
+    return c->ops->table_exists(c, table, out, err);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+mdm_status mdm_conn_list_tables(mdm_conn *c, mdm_strlist *out, mdm_error *err)
+{
+    mdm_strlist tmp;
+    if (c == NULL)
+        return no_conn(err);
+    if (out == NULL)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "list_tables: output is NULL");
+    mdm_strlist_init(&tmp);
+    mdm_status rc = c->ops->list_tables(c, &tmp, err);
+    if (rc == MDM_OK) {
+        if (tmp.count > 1)
+            qsort(tmp.items, tmp.count, sizeof *tmp.items, cmp_str);
+        mdm_strlist_reset(out);
+        *out = tmp;
+    } else {
+        mdm_strlist_reset(&tmp);
+    }
+    return rc;
+}
+
+mdm_status mdm_conn_table_info(mdm_conn *c, const char *table, mdm_table_info *out,
+                               mdm_error *err)
+{
+    mdm_table_info tmp;
+    if (c == NULL)
+        return no_conn(err);
+    if (table == NULL || out == NULL)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "table_info: table name or output is NULL");
+    if (check_name(table, err) != MDM_OK)
+        return MDM_ERR_INVALID_ARG;
+    mdm_table_info_init(&tmp);
+    mdm_status rc = c->ops->table_info(c, table, &tmp, err);
+    if (rc == MDM_OK) {
+        mdm_table_info_reset(out);
+        *out = tmp;
+    } else {
+        mdm_table_info_reset(&tmp);
+    }
+    return rc;
+}
+
+mdm_status mdm_conn_drop_table(mdm_conn *c, const char *table, bool missing_ok, mdm_error *err)
+{
+    if (c == NULL)
+        return no_conn(err);
+    if (table == NULL)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "drop_table: table name is NULL");
+    if (check_name(table, err) != MDM_OK)
+        return MDM_ERR_INVALID_ARG;
+    return c->ops->drop_table(c, table, missing_ok, err);
+}
+
+mdm_status mdm_conn_ping(mdm_conn *c, mdm_error *err)
+{
+    if (c == NULL)
+        return no_conn(err);
+    if (c->ops->ping == NULL)
+        return not_impl(c->ops, "ping", err);
+    return c->ops->ping(c, err);
+}
+
+mdm_status mdm_conn_begin(mdm_conn *c, mdm_error *err)
+{
+    if (c == NULL)
+        return no_conn(err);
+    if (c->ops->begin == NULL)
+        return not_impl(c->ops, "begin", err);
+    return c->ops->begin(c, err);
+}
+
+mdm_status mdm_conn_commit(mdm_conn *c, mdm_error *err)
+{
+    if (c == NULL)
+        return no_conn(err);
+    if (c->ops->commit == NULL)
+        return not_impl(c->ops, "commit", err);
+    if (!mdm_conn_in_transaction(c))
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "commit: no transaction is open");
+    return c->ops->commit(c, err);
+}
+
+mdm_status mdm_conn_rollback(mdm_conn *c, mdm_error *err)
+{
+    if (c == NULL)
+        return no_conn(err);
+    if (c->ops->rollback == NULL)
+        return not_impl(c->ops, "rollback", err);
+    if (!mdm_conn_in_transaction(c))
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "rollback: no transaction is open");
+    return c->ops->rollback(c, err);
+}
+
+bool mdm_conn_in_transaction(mdm_conn *c)
+{
+    if (c == NULL || c->ops->in_transaction == NULL)
+        return false;
+    return c->ops->in_transaction(c);
+}
+
+mdm_status mdm_conn_stmt_cache_stats(mdm_conn *c, mdm_stmt_cache_stats *out, mdm_error *err)
+{
+    if (c == NULL)
+        return no_conn(err);
+    if (out == NULL)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "stmt_cache_stats: output is NULL");
+    if (c->ops->stmt_cache_stats == NULL)
+        return not_impl(c->ops, "stmt_cache_stats", err);
+    return c->ops->stmt_cache_stats(c, out, err);
+}
+
+/* ---- database-level ---- */
+
+static mdm_status db_args(const mdm_backend_ops *ops, const mdm_conn_config *cfg,
+                          const char *name, mdm_error *err)
+{
+    if (ops == NULL || cfg == NULL || name == NULL)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "database operation: NULL argument");
+    if (cfg->version != MDM_CONN_CONFIG_VERSION)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG,
+                             "connection config version %u, expected %u (use MDM_CONN_CONFIG_INIT)",
+                             cfg->version, MDM_CONN_CONFIG_VERSION);
+    if (name[0] == '\0')
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "database name is empty");
+    return MDM_OK;
+}
+
+mdm_status mdm_database_exists(const mdm_backend_ops *ops, const mdm_conn_config *cfg,
+                               const char *name, bool *out, mdm_error *err)
+{
+    mdm_status rc = db_args(ops, cfg, name, err);
+    if (rc == MDM_OK && out == NULL)
+        rc = mdm_error_set(err, MDM_ERR_INVALID_ARG, "database_exists: output is NULL");
+    if (rc != MDM_OK)
+        return rc;
+    if (ops->database_exists == NULL)
+        return not_impl(ops, "database_exists", err);
+    return ops->database_exists(cfg, name, out, err);
+}
+
+mdm_status mdm_database_create(const mdm_backend_ops *ops, const mdm_conn_config *cfg,
+                               const char *name, mdm_error *err)
+{
+    mdm_status rc = db_args(ops, cfg, name, err);
+    if (rc != MDM_OK)
+        return rc;
+    if (ops->create_database == NULL)
+        return not_impl(ops, "create_database", err);
+    return ops->create_database(cfg, name, err);
+}
+
+mdm_status mdm_database_drop(const mdm_backend_ops *ops, const mdm_conn_config *cfg,
+                             const char *name, bool missing_ok, mdm_error *err)
+{
+    mdm_status rc = db_args(ops, cfg, name, err);
+    if (rc != MDM_OK)
+        return rc;
+    if (ops->drop_database == NULL)
+        return not_impl(ops, "drop_database", err);
+    return ops->drop_database(cfg, name, missing_ok, err);
+}

@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mdm_conn.h - the caller's API of the modern storage layer: one connection
+ * (mdm_conn) and the operations on it, each dispatched through the
+ * connection's backend table (mdm_backend.h is for backend writers).
+ *
+ * Every operation takes the connection it works on; nothing is remembered
+ * between calls except what the database itself stores (and a per-connection
+ * cache of prepared statements: results are never cached). Identifiers are
+ * always quoted and values always bound by the backends.
+ */
+#ifndef MDM_CONN_H
+#define MDM_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mdm_connconfig.h"
+#include "mdm_status.h"
+#include "mdm_table.h"
+
+typedef struct mdm_conn mdm_conn;                  /* see mdm_backend.h */
+typedef struct mdm_backend_ops mdm_backend_ops;   /* see mdm_backend.h */
+
+/* ---- Small value types -------------------------------------------------- */
+
+/* What create_table does when the table exists. */
+typedef enum mdm_if_exists {
+    MDM_IF_EXISTS_FAIL = 0,   /* EXISTS error: "Table 'X' already exists." */
+    MDM_IF_EXISTS_REPLACE,    /* atomic: the old table survives any failure */
+    MDM_IF_EXISTS_APPEND      /* keep the schema; a missing table is created */
+} mdm_if_exists;
+
+/* "fail", "replace", "append". */
+const char *mdm_if_exists_name(mdm_if_exists mode);
+/* Parses "fail" | "replace" | "append"; INVALID_ARG naming the text otherwise. */
+MDM_NODISCARD mdm_status mdm_if_exists_parse(const char *s, mdm_if_exists *out,
+                                             mdm_error *err);
+
+#define MDM_READ_OPTS_VERSION 1
+
+/* Options of read_table. */
+typedef struct mdm_read_opts {
+    unsigned version;                /* MDM_READ_OPTS_VERSION */
+    const char *const *columns;      /* borrowed; NULL (or ncolumns 0) = all,
+                                        in table order; else this order */
+    size_t ncolumns;
+    bool has_limit;                  /* false: every row */
+    int64_t limit;                   /* with has_limit: >= 0; 0 = zero rows
+                                        (schema only); < 0 is INVALID_ARG */
+} mdm_read_opts;
+
+#define MDM_READ_OPTS_INIT { MDM_READ_OPTS_VERSION, NULL, 0, false, 0 }
+
+/* A typed value for a query parameter. TEXT is borrowed (s, len bytes, no
+ * NUL inside); TIMESTAMP is microseconds since 1970 like mdm_table. */
+typedef struct mdm_value {
+    mdm_type type;
+    bool is_null;
+    union {
+        int64_t i64;      /* INT64, TIMESTAMP */
+        double f64;       /* FLOAT64 */
+        bool b;           /* BOOL */
+        struct { const char *s; size_t len; } text;   /* TEXT */
+    } v;
+} mdm_value;
+
+/* A named parameter: `name` without the colon; the SQL uses `:name`.
+ * Every `:name` in the SQL must have exactly one parameter, and every
+ * parameter must be used (INVALID_ARG otherwise). */
+typedef struct mdm_param {
+    const char *name;     /* borrowed */
+    mdm_value value;
+} mdm_param;
+
+/* Convenience constructors (no allocation; strings stay borrowed). */
+static inline mdm_param mdm_param_int64(const char *name, int64_t v)
+{ mdm_param p = { name, { MDM_INT64, false, { .i64 = v } } }; return p; }
+static inline mdm_param mdm_param_float64(const char *name, double v)
+{ mdm_param p = { name, { MDM_FLOAT64, false, { .f64 = v } } }; return p; }
+static inline mdm_param mdm_param_bool(const char *name, bool v)
+{ mdm_param p = { name, { MDM_BOOL, false, { .b = v } } }; return p; }
+static inline mdm_param mdm_param_timestamp(const char *name, int64_t micros)
+{ mdm_param p = { name, { MDM_TIMESTAMP, false, { .i64 = micros } } }; return p; }
+mdm_param mdm_param_text(const char *name, const char *s);   /* strlen(s) */
+static inline mdm_param mdm_param_textn(const char *name, const char *s, size_t len)
+{ mdm_param p = { name, { MDM_TEXT, false, { .text = { s, len } } } }; return p; }
+/* A NULL of the given type (the type only guides PostgreSQL's inference). */
+static inline mdm_param mdm_param_null(const char *name, mdm_type type)
+{ mdm_param p = { name, { type, true, { .i64 = 0 } } }; return p; }
+
+/* The result of execute_query. `table` has the result columns (zero columns
+ * when the statement returns no rows, e.g. DDL or DML without RETURNING);
+ * `rows_affected` counts rows inserted, updated or deleted by DML, and is 0
+ * for anything else. Caller-owned: init, then reset to free. */
+typedef struct mdm_query_result {
+    mdm_table table;
+    int64_t rows_affected;
+} mdm_query_result;
+
+void mdm_query_result_init(mdm_query_result *r);
+void mdm_query_result_reset(mdm_query_result *r);   /* NULL is a no-op */
+
+/* A list of owned strings (table names, backend names). */
+typedef struct mdm_strlist {
+    char **items;         /* count entries, each owned */
+    size_t count;
+} mdm_strlist;
+
+void mdm_strlist_init(mdm_strlist *l);
+void mdm_strlist_reset(mdm_strlist *l);              /* NULL is a no-op */
+/* Appends a copy of s. NOMEM on failure. */
+MDM_NODISCARD mdm_status mdm_strlist_push(mdm_strlist *l, const char *s, mdm_error *err);
+
+/* One column of a stored table. */
+typedef struct mdm_column_info {
+    char *name;           /* owned */
+    char *decl_type;      /* owned; the declared SQL type ("BIGINT", ...) */
+    mdm_type type;        /* what read_table returns for it */
+} mdm_column_info;
+
+/* table_info's answer (LEGACY.md section 7: name, columns, row_count,
+ * column_count). Caller-owned: init, then reset to free. */
+typedef struct mdm_table_info {
+    char *name;                /* owned */
+    mdm_column_info *columns;  /* ncolumns entries, owned */
+    size_t ncolumns;
+    int64_t row_count;
+} mdm_table_info;
+
+void mdm_table_info_init(mdm_table_info *ti);
+void mdm_table_info_reset(mdm_table_info *ti);       /* NULL is a no-op */
+
+/* Per-connection prepared-statement cache counters. */
+typedef struct mdm_stmt_cache_stats {
+    uint64_t hits;        /* statements reused from the cache */
+    uint64_t misses;      /* statements prepared (and cached when possible) */
+    uint64_t evictions;   /* statements dropped to make room */
+    size_t size;          /* statements cached now */
+    size_t capacity;      /* mdm_conn_config.stmt_cache_size */
+} mdm_stmt_cache_stats;
+
+/* ---- Opening and closing without a pool --------------------------------- */
+
+/*
+ * mdm_conn_open - opens one connection with the given backend.
+ *   ops: borrowed; must outlive the connection (backends' tables are static).
+ *   cfg: borrowed for the call only.
+ *   out: receives the connection; close it with mdm_conn_close().
+ * Returns MDM_OK, INVALID_ARG, CONNECTION (server unreachable, file cannot
+ * be opened), CONFIG (bad option value) or NOMEM. Pools call this too.
+ */
+MDM_NODISCARD mdm_status mdm_conn_open(const mdm_backend_ops *ops,
+                                       const mdm_conn_config *cfg,
+                                       mdm_conn **out, mdm_error *err);
+
+/* Closes a connection from mdm_conn_open() (never one loaned by a pool:
+ * release that instead). An open transaction is rolled back. NULL is a
+ * no-op. */
+void mdm_conn_close(mdm_conn *c);
+
+/* The backend table and its registered name ("sqlite", ...). Borrowed. */
+const mdm_backend_ops *mdm_conn_backend(const mdm_conn *c);
+const char *mdm_conn_backend_name(const mdm_conn *c);
+
+/* ---- The operations ----------------------------------------------------- */
+/* Each returns MDM_OK or an error kind with err filled; an optional slot the
+ * backend does not provide gives NOT_IMPLEMENTED. A NULL connection or a
+ * NULL required pointer gives INVALID_ARG. Identifiers are checked by
+ * mdm_sql_check_ident (PostgreSQL: at most 63 bytes, never truncated). */
+
+/*
+ * mdm_conn_create_table - stores `data` as table `table`.
+ *   data: borrowed; at least one column. Declared types (LEGACY.md 5):
+ *         SQLite BIGINT, FLOAT, BOOLEAN (0/1), TEXT, DATETIME (text
+ *         "YYYY-MM-DD HH:MM:SS.ffffff"); PostgreSQL BIGINT, DOUBLE
+ *         PRECISION, BOOLEAN, TEXT, TIMESTAMP. NULL cells become NULL.
+ *   mode: FAIL -> EXISTS if the table exists; REPLACE -> drop, create and
+ *         load in one transaction (the old table is intact after any
+ *         failure); APPEND -> insert into the existing table by column name
+ *         (a column the table lacks is SQL "table X has no column named Y"),
+ *         or create it when missing.
+ * Runs in its own transaction, or in a savepoint when the caller has one
+ * open (mdm_conn_begin). Returns OK, INVALID_ARG, EXISTS, SQL, TYPE,
+ * CONSTRAINT, CONNECTION, BUSY, ...
+ */
+MDM_NODISCARD mdm_status mdm_conn_create_table(mdm_conn *c, const char *table,
+                                               const mdm_table *data,
+                                               mdm_if_exists mode, mdm_error *err);
+
+/*
+ * mdm_conn_read_table - reads a table (or some of its columns) into out.
+ *   opts: NULL means MDM_READ_OPTS_INIT (all columns, all rows).
+ *   out:  initialised by the caller; replaced on success, untouched on error.
+ * Rows come in storage order (no ORDER BY). Column types follow the declared
+ * types (each column's decl_type is set): BIGINT/INTEGER -> INT64,
+ * FLOAT/REAL/DOUBLE -> FLOAT64, BOOLEAN -> BOOL (SQLite 0/1), DATETIME/
+ * TIMESTAMP -> TIMESTAMP, TEXT -> TEXT; a stored value that does not fit the
+ * declared type widens the column (INT64 -> FLOAT64, anything -> TEXT).
+ * Returns OK, NOT_FOUND (table or column), INVALID_ARG (negative limit),
+ * SQL, CONNECTION, NOMEM, ...
+ */
+MDM_NODISCARD mdm_status mdm_conn_read_table(mdm_conn *c, const char *table,
+                                             const mdm_read_opts *opts,
+                                             mdm_table *out, mdm_error *err);
+
+/*
+ * mdm_conn_execute_query - runs one SQL statement with named parameters.
+ *   sql:    one statement; `:name` marks a parameter (on PostgreSQL it is
+ *           rewritten to $n outside literals, quoted identifiers, comments
+ *           and `::` casts). More than one statement is INVALID_ARG.
+ *   params: borrowed, nparams entries (NULL when 0); bound by value.
+ *   out:    initialised by the caller; replaced on success.
+ * Result columns with a declared type are typed as read_table does;
+ * expressions are typed from their values (SQLite) or their SQL type
+ * (PostgreSQL). DML commits unless the caller has a transaction open.
+ * Returns OK, INVALID_ARG (parameter missing/unused), SQL, NOT_FOUND,
+ * CONSTRAINT, TYPE, CONNECTION, ...
+ */
+MDM_NODISCARD mdm_status mdm_conn_execute_query(mdm_conn *c, const char *sql,
+                                                const mdm_param *params,
+                                                size_t nparams,
+                                                mdm_query_result *out,
+                                                mdm_error *err);
+
+/* mdm_conn_table_exists - sets *out. Returns OK, INVALID_ARG, CONNECTION... */
+MDM_NODISCARD mdm_status mdm_conn_table_exists(mdm_conn *c, const char *table,
+                                               bool *out, mdm_error *err);
+
+/* mdm_conn_list_tables - the user tables (no system tables), sorted by name
+ * (byte order). out: initialised by the caller; replaced on success. */
+MDM_NODISCARD mdm_status mdm_conn_list_tables(mdm_conn *c, mdm_strlist *out,
+                                              mdm_error *err);
+
+/* mdm_conn_table_info - name, columns (declared types) and row count.
+ * out: initialised by the caller; replaced on success. NOT_FOUND when the
+ * table does not exist. */
+MDM_NODISCARD mdm_status mdm_conn_table_info(mdm_conn *c, const char *table,
+                                             mdm_table_info *out, mdm_error *err);
+
+/* mdm_conn_drop_table - drops a table. missing_ok: a missing table is OK
+ * (else NOT_FOUND). */
+MDM_NODISCARD mdm_status mdm_conn_drop_table(mdm_conn *c, const char *table,
+                                             bool missing_ok, mdm_error *err);
+
+/* ---- Health and transactions (optional slots) --------------------------- */
+
+/* Checks that the connection still works (a round trip). CONNECTION when it
+ * is dead. Pools call this at checkout when pre_ping is on. */
+MDM_NODISCARD mdm_status mdm_conn_ping(mdm_conn *c, mdm_error *err);
+
+/* Explicit transactions. While one is open, create_table uses a savepoint
+ * and execute_query does not commit. commit/rollback with none open is
+ * INVALID_ARG. */
+MDM_NODISCARD mdm_status mdm_conn_begin(mdm_conn *c, mdm_error *err);
+MDM_NODISCARD mdm_status mdm_conn_commit(mdm_conn *c, mdm_error *err);
+MDM_NODISCARD mdm_status mdm_conn_rollback(mdm_conn *c, mdm_error *err);
+/* True when a transaction is open (also one opened with BEGIN through
+ * execute_query). False when the backend has no transactions. */
+bool mdm_conn_in_transaction(mdm_conn *c);
+
+/* Prepared-statement cache counters; NOT_IMPLEMENTED for backends without a
+ * cache. */
+MDM_NODISCARD mdm_status mdm_conn_stmt_cache_stats(mdm_conn *c,
+                                                   mdm_stmt_cache_stats *out,
+                                                   mdm_error *err);
+
+/* ---- Database-level operations (no connection: they take the config) ----
+ * `name` is what one dataset's database is called: SQLite a file path,
+ * PostgreSQL a database name on the server that cfg->dsn reaches
+ * (one database per dataset, `mdm_<name>`; quoted, never truncated).
+ * cfg is borrowed for the call. NOT_IMPLEMENTED for backends without
+ * databases. */
+MDM_NODISCARD mdm_status mdm_database_exists(const mdm_backend_ops *ops,
+                                             const mdm_conn_config *cfg,
+                                             const char *name, bool *out,
+                                             mdm_error *err);
+/* EXISTS when it already exists. SQLite: creates the file (and applies
+ * journal_mode); PostgreSQL: CREATE DATABASE. */
+MDM_NODISCARD mdm_status mdm_database_create(const mdm_backend_ops *ops,
+                                             const mdm_conn_config *cfg,
+                                             const char *name, mdm_error *err);
+/* missing_ok: a missing database is OK (else NOT_FOUND). SQLite removes the
+ * file and its -wal, -shm and -journal files; PostgreSQL drops the database
+ * (WITH (FORCE): other sessions are disconnected). */
+MDM_NODISCARD mdm_status mdm_database_drop(const mdm_backend_ops *ops,
+                                           const mdm_conn_config *cfg,
+                                           const char *name, bool missing_ok,
+                                           mdm_error *err);
+
+#endif

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mdm_modern_internal.h - helpers shared by the files of modern/ (not part of
+ * the public API; tests may include it): the per-connection prepared
+ * statement cache, reading typed columns out of a database, named-parameter
+ * handling and the monotonic clock. Names carry the mdm__ prefix.
+ */
+#ifndef MDM_MODERN_INTERNAL_H
+#define MDM_MODERN_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mdm_buf.h"
+#include "mdm_conn.h"
+#include "mdm_status.h"
+#include "mdm_table.h"
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+int64_t mdm__now_ns(void);
+
+/* ---- Prepared statement cache (one per connection) --------------------- */
+
+/* Frees one cached statement; ctx is the cache's destroy_ctx. */
+typedef void (*mdm__stmt_destroy_fn)(void *ctx, void *stmt);
+
+typedef struct mdm__stmt_entry {
+    char *key;            /* owned; the SQL text (plus type signature) */
+    size_t keylen;
+    uint64_t hash;
+    void *stmt;           /* owned through destroy */
+    uint64_t used;        /* tick of last use, for LRU eviction */
+} mdm__stmt_entry;
+
+typedef struct mdm__stmt_cache {
+    mdm__stmt_entry *entries;
+    size_t count, capacity;
+    uint64_t tick, hits, misses, evictions;
+    mdm__stmt_destroy_fn destroy;
+    void *destroy_ctx;
+} mdm__stmt_cache;
+
+/* capacity 0 disables caching (get always misses, put destroys at once
+ * is the caller's job: it returns false). */
+void mdm__stmt_cache_init(mdm__stmt_cache *c, size_t capacity,
+                          mdm__stmt_destroy_fn destroy, void *ctx);
+/* Destroys every cached statement and frees the cache's memory. */
+void mdm__stmt_cache_reset(mdm__stmt_cache *c);
+/* The cached statement for key, or NULL (counted as a hit or a miss). */
+void *mdm__stmt_cache_get(mdm__stmt_cache *c, const char *key, size_t keylen);
+/* Caches stmt under key (evicting the least recently used entry when full).
+ * Returns true when the cache took ownership; false (capacity 0 or no
+ * memory) leaves stmt with the caller. */
+bool mdm__stmt_cache_put(mdm__stmt_cache *c, const char *key, size_t keylen,
+                         void *stmt);
+/* Removes and destroys the entry holding stmt, if any. */
+void mdm__stmt_cache_drop(mdm__stmt_cache *c, void *stmt);
+void mdm__stmt_cache_stats(const mdm__stmt_cache *c, mdm_stmt_cache_stats *out);
+
+/* ---- Typed reads ------------------------------------------------------- */
+
+/* Maps a declared SQL type to the table type it reads as: BOOL(EAN) ->
+ * BOOL; DATE, DATETIME, TIMESTAMP... -> TIMESTAMP; *INT* -> INT64; CHAR,
+ * CLOB, TEXT -> TEXT; REAL, FLOA*, DOUB* -> FLOAT64. Returns false (and
+ * leaves *out) for anything else (NUMERIC, BLOB, none). */
+bool mdm__type_from_decl(const char *decl, mdm_type *out);
+
+/*
+ * Changes column c of t to type `to` between rows, converting the values it
+ * has: INT64 -> FLOAT64, BOOL -> INT64 or FLOAT64, anything -> TEXT
+ * (rendered as the database would print it); an all-NULL column converts to
+ * any type. Name and decl_type are kept. INVALID_ARG for other pairs.
+ */
+MDM_NODISCARD mdm_status mdm__table_convert_column(mdm_table *t, size_t c, mdm_type to,
+                                                   mdm_error *err);
+
+/* Renders an INT64 in decimal into buf (>= 21 bytes); returns the length. */
+size_t mdm__format_int64(int64_t v, char *buf);
+
+/* ---- Named parameters -------------------------------------------------- */
+
+/*
+ * Rewrites `:name` parameters to PostgreSQL's `$n` (the same name gets the
+ * same number), skipping string literals ('...', E'...', $tag$...$tag$),
+ * quoted identifiers, comments (-- and nested slash-star) and `::` casts.
+ * names receives the parameter names in $n order. A second statement after
+ * a `;` is INVALID_ARG ("only one statement ...").
+ */
+MDM_NODISCARD mdm_status mdm__pg_rewrite_params(const char *sql, mdm_buf *out,
+                                                mdm_strlist *names, mdm_error *err);
+
+/*
+ * Matches the names a statement uses against the caller's params: for each
+ * of the nnames names, idx[i] is the index of its param. INVALID_ARG when a
+ * name has no param ("no value for parameter :x"), a param is unused
+ * ("parameter :x is not used by the query"), a param name repeats, or a
+ * param has no name.
+ */
+MDM_NODISCARD mdm_status mdm__match_params(const char *const *names, size_t nnames,
+                                           const mdm_param *params, size_t nparams,
+                                           size_t *idx, mdm_error *err);
+
+#endif

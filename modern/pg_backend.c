@@ -1,0 +1,974 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pg_backend.c - the PostgreSQL backend (libpq): connections by DSN with a
+ * fixed session setup, a per-connection cache of named prepared statements,
+ * bulk loads through COPY FROM STDIN inside one transaction (replace is
+ * atomic), reads in one round trip typed by column type OIDs, `:name`
+ * parameters rewritten to $n, and database-per-dataset operations. It keeps
+ * no state outside its connections; the file exports one function.
+ */
+#include "mdm_backend.h"
+#include "mdm_buf.h"
+#include "mdm_modern_internal.h"
+#include "mdm_sql.h"
+
+#include <ctype.h>
+#include <libpq-fe.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Type OIDs (pg_type.h; stable across versions). */
+enum {
+    OID_BOOL = 16, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23, OID_TEXT = 25, OID_OID = 26,
+    OID_FLOAT4 = 700, OID_FLOAT8 = 701, OID_BPCHAR = 1042, OID_VARCHAR = 1043,
+    OID_DATE = 1082, OID_TIMESTAMP = 1114, OID_TIMESTAMPTZ = 1184, OID_NUMERIC = 1700
+};
+
+typedef struct pg_conn {
+    struct mdm_conn base;
+    PGconn *pg;
+    mdm__stmt_cache cache;
+    uint64_t seq;          /* numbers the prepared statements */
+    bool closing;          /* disconnecting: free cache entries, no DEALLOCATE */
+} pg_conn;
+
+/* A cached statement is its server-side name. */
+typedef struct pg_stmt {
+    char name[32];
+} pg_stmt;
+
+static pg_conn *PG(mdm_conn *c)
+{
+    return (pg_conn *)c;
+}
+
+/* ---- errors ------------------------------------------------------------- */
+
+/* Fills err from a failed result (or the connection), prefixed with ctx. */
+MDM_PRINTF(4, 5)
+static mdm_status pg_fail(PGconn *pg, const PGresult *res, mdm_error *err, const char *fmt, ...)
+{
+    char ctx[256], msg[400];
+    va_list ap;
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    mdm_status code;
+
+    snprintf(msg, sizeof msg, "%s",
+             primary ? primary : (pg && PQerrorMessage(pg)[0] ? PQerrorMessage(pg) : "unknown error"));
+    for (size_t n = strlen(msg); n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '); n--)
+        msg[n - 1] = '\0';
+    if (pg == NULL || PQstatus(pg) == CONNECTION_BAD)
+        code = MDM_ERR_CONNECTION;
+    else if (state != NULL)
+        code = mdm_status_from_sqlstate(state);
+    else
+        code = MDM_ERR_SQL;
+    va_start(ap, fmt);
+    vsnprintf(ctx, sizeof ctx, fmt, ap);
+    va_end(ap);
+    mdm_error_set(err, code, "%s: %s", ctx, msg);
+    if (err != NULL && state != NULL)
+        snprintf(err->sqlstate, sizeof err->sqlstate, "%s", state);
+    return code;
+}
+
+/* ---- statements --------------------------------------------------------- */
+
+static void destroy_stmt(void *ctx, void *stmt)
+{
+    pg_conn *p = ctx;
+    pg_stmt *s = stmt;
+    if (!p->closing && PQstatus(p->pg) == CONNECTION_OK &&
+        PQtransactionStatus(p->pg) != PQTRANS_INERROR) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
+        PQclear(PQexec(p->pg, sql));
+    }
+    free(s);
+}
+
+/* Runs SQL without parameters where the result is not needed. */
+static mdm_status pg_exec(pg_conn *p, const char *sql, mdm_error *err)
+{
+    PGresult *res = PQexec(p->pg, sql);
+    ExecStatusType st = PQresultStatus(res);
+    mdm_status rc = MDM_OK;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        rc = pg_fail(p->pg, res, err, "%s", sql);
+    PQclear(res);
+    return rc;
+}
+
+static bool pg_result_ok(const PGresult *res)
+{
+    ExecStatusType st = PQresultStatus(res);
+    return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+}
+
+/*
+ * Runs sql with text parameters, through the statement cache when it is on
+ * (prepare once per connection, then execute by name: one round trip).
+ * *out receives the result on success (caller PQclear()s it).
+ */
+static mdm_status pg_run(pg_conn *p, const char *sql, int n, const Oid *types,
+                         const char *const *values, PGresult **out, mdm_error *err)
+{
+    PGresult *res = NULL;
+    size_t sqllen = strlen(sql), keylen = sqllen + 1 + (size_t)n * sizeof(Oid);
+    char *key = NULL;
+
+    if (p->cache.capacity == 0) {
+        res = PQexecParams(p->pg, sql, n, types, values, NULL, NULL, 0);
+        goto check;
+    }
+    if ((key = malloc(keylen)) == NULL)
+        return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
+    memcpy(key, sql, sqllen + 1);
+    if (n > 0 && types != NULL)
+        memcpy(key + sqllen + 1, types, (size_t)n * sizeof(Oid));
+    else if (n > 0)
+        memset(key + sqllen + 1, 0, (size_t)n * sizeof(Oid));
+    for (int attempt = 0; attempt < 2; attempt++) {
+        pg_stmt *s = mdm__stmt_cache_get(&p->cache, key, keylen);
+        if (s == NULL) {
+            if ((s = malloc(sizeof *s)) == NULL) {
+                free(key);
+                return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
+            }
+            snprintf(s->name, sizeof s->name, "mdm_s%llu", (unsigned long long)++p->seq);
+            PGresult *pr = PQprepare(p->pg, s->name, sql, n, types);
+            if (!pg_result_ok(pr)) {
+                mdm_status rc = pg_fail(p->pg, pr, err, "prepare");
+                PQclear(pr);
+                free(s);
+                free(key);
+                return rc;
+            }
+            PQclear(pr);
+            if (!mdm__stmt_cache_put(&p->cache, key, keylen, s)) {
+                res = PQexecPrepared(p->pg, s->name, n, values, NULL, NULL, 0);
+                destroy_stmt(p, s);
+                break;
+            }
+        }
+        res = PQexecPrepared(p->pg, s->name, n, values, NULL, NULL, 0);
+        /* A cached plan whose result columns changed (the table was
+         * replaced): prepare again, once, when no transaction is open. */
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        if (attempt == 0 && state != NULL && strcmp(state, "0A000") == 0 &&
+            PQtransactionStatus(p->pg) == PQTRANS_IDLE) {
+            PQclear(res);
+            res = NULL;
+            mdm__stmt_cache_drop(&p->cache, s);
+            continue;
+        }
+        break;
+    }
+    free(key);
+check:
+    if (!pg_result_ok(res)) {
+        mdm_status rc = pg_fail(p->pg, res, err, "query");
+        PQclear(res);
+        return rc;
+    }
+    *out = res;
+    return MDM_OK;
+}
+
+/* ---- typed reads -------------------------------------------------------- */
+
+static mdm_type pg_type_of(Oid oid)
+{
+    switch (oid) {
+    case OID_INT8: case OID_INT4: case OID_INT2: case OID_OID:
+        return MDM_INT64;
+    case OID_FLOAT8: case OID_FLOAT4: case OID_NUMERIC:
+        return MDM_FLOAT64;
+    case OID_BOOL:
+        return MDM_BOOL;
+    case OID_TIMESTAMP: case OID_TIMESTAMPTZ: case OID_DATE:
+        return MDM_TIMESTAMP;
+    default:
+        return MDM_TEXT;
+    }
+}
+
+/* The declared type as the catalog names it, upper case; NULL if unknown. */
+static const char *pg_decl_name(Oid oid)
+{
+    switch (oid) {
+    case OID_INT8: return "BIGINT";
+    case OID_INT4: return "INTEGER";
+    case OID_INT2: return "SMALLINT";
+    case OID_FLOAT8: return "DOUBLE PRECISION";
+    case OID_FLOAT4: return "REAL";
+    case OID_NUMERIC: return "NUMERIC";
+    case OID_BOOL: return "BOOLEAN";
+    case OID_TEXT: return "TEXT";
+    case OID_VARCHAR: return "CHARACTER VARYING";
+    case OID_BPCHAR: return "CHARACTER";
+    case OID_DATE: return "DATE";
+    case OID_TIMESTAMP: return "TIMESTAMP WITHOUT TIME ZONE";
+    case OID_TIMESTAMPTZ: return "TIMESTAMP WITH TIME ZONE";
+    default: return NULL;
+    }
+}
+
+/* Parses PostgreSQL's ISO timestamp/date text; timestamptz (TimeZone is
+ * UTC) ends in "+00", which is dropped. */
+static bool pg_parse_ts(const char *v, size_t len, int64_t *out)
+{
+    if (len > 19 && (v[len - 3] == '+' || v[len - 3] == '-') && isdigit((unsigned char)v[len - 1]))
+        len -= 3;
+    return mdm_parse_timestamp(v, len, out);
+}
+
+/* Converts a whole result into out (freshly initialised). */
+static mdm_status pg_result_table(const PGresult *res, mdm_table *out, mdm_error *err)
+{
+    int nf = PQnfields(res), nt = PQntuples(res);
+    mdm_status rc = MDM_OK;
+
+    for (int c = 0; c < nf && rc == MDM_OK; c++) {
+        Oid oid = PQftype(res, c);
+        rc = mdm_table_add_column(out, PQfname(res, c), pg_type_of(oid), err);
+        if (rc == MDM_OK && PQftable(res, c) != InvalidOid)
+            rc = mdm_table_set_decl_type(out, (size_t)c, pg_decl_name(oid), err);
+    }
+    if (rc == MDM_OK && nt > 0)
+        rc = mdm_table_reserve(out, (size_t)nt, 0, err);
+    for (int r = 0; r < nt && rc == MDM_OK; r++) {
+        for (int c = 0; c < nf && rc == MDM_OK; c++) {
+            const char *v = PQgetvalue(res, r, c);
+            size_t len = (size_t)PQgetlength(res, r, c);
+            int64_t ts;
+            if (PQgetisnull(res, r, c)) {
+                rc = mdm_table_push_null(out, (size_t)c, err);
+                continue;
+            }
+            switch (out->cols[c].type) {
+            case MDM_INT64:
+                rc = mdm_table_push_int64(out, (size_t)c, strtoll(v, NULL, 10), err);
+                break;
+            case MDM_FLOAT64:
+                rc = mdm_table_push_float64(out, (size_t)c, strtod(v, NULL), err);
+                break;
+            case MDM_BOOL:
+                rc = mdm_table_push_bool(out, (size_t)c, v[0] == 't', err);
+                break;
+            case MDM_TIMESTAMP:
+                if (pg_parse_ts(v, len, &ts)) {
+                    rc = mdm_table_push_timestamp(out, (size_t)c, ts, err);
+                    break;
+                }
+                /* 'infinity', BC dates, years past 9999: keep the text */
+                rc = mdm__table_convert_column(out, (size_t)c, MDM_TEXT, err);
+                if (rc == MDM_OK)
+                    rc = mdm_table_push_text(out, (size_t)c, v, len, err);
+                break;
+            default:
+                rc = mdm_table_push_text(out, (size_t)c, v, len, err);
+                break;
+            }
+        }
+        if (rc == MDM_OK)
+            rc = mdm_table_end_row(out, err);
+    }
+    return rc;
+}
+
+/* ---- connections -------------------------------------------------------- */
+
+static void quiet_notices(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+/* Opens a bare libpq connection (no session setup). */
+static mdm_status pg_open(const mdm_conn_config *cfg, PGconn **out, mdm_error *err)
+{
+    char timeout[16];
+    const char *kw[5], *val[5];
+    int n = 0;
+    snprintf(timeout, sizeof timeout, "%d", cfg->connect_timeout_s > 0 ? cfg->connect_timeout_s : 0);
+    kw[n] = "connect_timeout", val[n++] = timeout;
+    kw[n] = "application_name", val[n++] = "mdm";
+    if (cfg->dsn != NULL && cfg->dsn[0] != '\0')
+        kw[n] = "dbname", val[n++] = cfg->dsn;
+    kw[n] = "client_encoding", val[n++] = "UTF8";
+    kw[n] = NULL, val[n] = NULL;
+    PGconn *pg = PQconnectdbParams(kw, val, 1);
+    if (pg == NULL)
+        return mdm_error_set(err, MDM_ERR_NOMEM, "postgresql: out of memory connecting");
+    if (PQstatus(pg) != CONNECTION_OK) {
+        char msg[400];
+        snprintf(msg, sizeof msg, "%s", PQerrorMessage(pg));
+        for (size_t l = strlen(msg); l > 0 && (msg[l - 1] == '\n' || msg[l - 1] == ' '); l--)
+            msg[l - 1] = '\0';
+        PQfinish(pg);
+        return mdm_error_set(err, MDM_ERR_CONNECTION, "postgresql: cannot connect: %s", msg);
+    }
+    PQsetNoticeProcessor(pg, quiet_notices, NULL);
+    *out = pg;
+    return MDM_OK;
+}
+
+static void pg_disconnect(mdm_conn *c)
+{
+    pg_conn *p = PG(c);
+    p->closing = true;
+    mdm__stmt_cache_reset(&p->cache);
+    PQfinish(p->pg);
+    free(p);
+}
+
+static mdm_status pg_connect(const mdm_conn_config *cfg, mdm_conn **out, mdm_error *err)
+{
+    pg_conn *p = calloc(1, sizeof *p);
+    mdm_status rc;
+    if (p == NULL)
+        return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
+    p->base.ops = mdm_pg_backend();
+    mdm__stmt_cache_init(&p->cache, cfg->stmt_cache_size > 0 ? (size_t)cfg->stmt_cache_size : 0,
+                         destroy_stmt, p);
+    rc = pg_open(cfg, &p->pg, err);
+    if (rc != MDM_OK) {
+        free(p);
+        return rc;
+    }
+    /* Fixed session settings: ISO dates in UTC, floats that read back
+     * exactly (PostgreSQL 12+ prints the shortest exact form when > 0). */
+    rc = pg_exec(p, "SET DateStyle = 'ISO, MDY'; SET TimeZone = 'UTC'; "
+                    "SET extra_float_digits = 3; SET IntervalStyle = 'postgres'", err);
+    if (rc == MDM_OK && cfg->pg_schema != NULL && cfg->pg_schema[0] != '\0') {
+        char *q = mdm_sql_quote_ident_dup(MDM_SQL_POSTGRESQL, cfg->pg_schema, err);
+        const char *vals[1] = {q};
+        PGresult *res = NULL;
+        rc = q ? pg_run(p, "SELECT pg_catalog.set_config('search_path', $1, false)", 1, NULL,
+                        vals, &res, err)
+               : MDM_ERR_INVALID_ARG;
+        PQclear(res);
+        free(q);
+    }
+    if (rc != MDM_OK) {
+        pg_disconnect(&p->base);
+        return rc;
+    }
+    *out = &p->base;
+    return MDM_OK;
+}
+
+static mdm_status pg_ping(mdm_conn *c, mdm_error *err)
+{
+    pg_conn *p = PG(c);
+    PGresult *res = PQexec(p->pg, "SELECT 1");
+    mdm_status rc = MDM_OK;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        pg_fail(p->pg, res, err, "postgresql: ping");
+        rc = MDM_ERR_CONNECTION;
+        if (err != NULL)
+            err->code = rc;
+    }
+    PQclear(res);
+    return rc;
+}
+
+static bool pg_in_transaction(mdm_conn *c)
+{
+    PGTransactionStatusType t = PQtransactionStatus(PG(c)->pg);
+    return t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
+}
+
+static mdm_status pg_begin(mdm_conn *c, mdm_error *err)
+{
+    return pg_exec(PG(c), "BEGIN", err);
+}
+
+static mdm_status pg_commit(mdm_conn *c, mdm_error *err)
+{
+    pg_conn *p = PG(c);
+    PGresult *res = PQexec(p->pg, "COMMIT");
+    mdm_status rc = MDM_OK;
+    if (!pg_result_ok(res))
+        rc = pg_fail(p->pg, res, err, "COMMIT");
+    else if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
+        rc = mdm_error_set(err, MDM_ERR_SQL,
+                           "COMMIT: the transaction had failed and was rolled back");
+    PQclear(res);
+    return rc;
+}
+
+static mdm_status pg_rollback(mdm_conn *c, mdm_error *err)
+{
+    return pg_exec(PG(c), "ROLLBACK", err);
+}
+
+static mdm_status pg_cache_stats(mdm_conn *c, mdm_stmt_cache_stats *out, mdm_error *err)
+{
+    (void)err;
+    mdm__stmt_cache_stats(&PG(c)->cache, out);
+    return MDM_OK;
+}
+
+/* ---- write transactions ------------------------------------------------- */
+
+static mdm_status tx_open(pg_conn *p, bool *savepoint, mdm_error *err)
+{
+    PGTransactionStatusType t = PQtransactionStatus(p->pg);
+    if (t == PQTRANS_INERROR)
+        return mdm_error_set(err, MDM_ERR_SQL,
+                             "the current transaction is aborted; roll it back first");
+    *savepoint = t == PQTRANS_INTRANS;
+    return pg_exec(p, *savepoint ? "SAVEPOINT mdm_write" : "BEGIN", err);
+}
+
+static mdm_status tx_close(pg_conn *p, bool savepoint, mdm_status rc, mdm_error *err)
+{
+    if (rc == MDM_OK) {
+        rc = savepoint ? pg_exec(p, "RELEASE SAVEPOINT mdm_write", err) : pg_commit(&p->base, err);
+        if (rc == MDM_OK)
+            return MDM_OK;
+    }
+    if (savepoint)
+        PQclear(PQexec(p->pg, "ROLLBACK TO SAVEPOINT mdm_write; RELEASE SAVEPOINT mdm_write"));
+    else if (PQtransactionStatus(p->pg) != PQTRANS_IDLE)
+        PQclear(PQexec(p->pg, "ROLLBACK"));
+    return rc;
+}
+
+/* ---- the operations ----------------------------------------------------- */
+
+/* Does a relation of this (quoted, search_path-resolved) name exist? */
+static mdm_status pg_exists_q(pg_conn *p, const char *quoted, bool *out, mdm_error *err)
+{
+    PGresult *res = NULL;
+    const char *vals[1] = {quoted};
+    mdm_status rc = pg_run(p, "SELECT c.relkind FROM pg_catalog.pg_class c "
+                              "WHERE c.oid = pg_catalog.to_regclass($1) AND c.relkind IN ('r', 'p')",
+                           1, NULL, vals, &res, err);
+    if (rc == MDM_OK)
+        *out = PQntuples(res) > 0;
+    PQclear(res);
+    return rc;
+}
+
+static mdm_status pg_table_exists(mdm_conn *c, const char *table, bool *out, mdm_error *err)
+{
+    char *q = mdm_sql_quote_ident_dup(MDM_SQL_POSTGRESQL, table, err);
+    if (q == NULL)
+        return err ? err->code : MDM_ERR_INVALID_ARG;
+    mdm_status rc = pg_exists_q(PG(c), q, out, err);
+    free(q);
+    return rc;
+}
+
+static const char *pg_decl(mdm_type t)
+{
+    switch (t) {
+    case MDM_INT64: return "BIGINT";
+    case MDM_FLOAT64: return "DOUBLE PRECISION";
+    case MDM_BOOL: return "BOOLEAN";
+    case MDM_TIMESTAMP: return "TIMESTAMP";
+    default: return "TEXT";
+    }
+}
+
+/* Appends text in COPY text format: backslash, tab, newline and CR escaped. */
+static mdm_status copy_text(mdm_buf *b, const char *s, size_t n)
+{
+    mdm_status rc = mdm_buf_reserve(b, n + 8);
+    size_t start = 0;
+    for (size_t i = 0; rc == MDM_OK && i < n; i++) {
+        const char *esc = NULL;
+        switch (s[i]) {
+        case '\\': esc = "\\\\"; break;
+        case '\t': esc = "\\t"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        default: continue;
+        }
+        rc = mdm_buf_append(b, s + start, i - start);
+        if (rc == MDM_OK)
+            rc = mdm_buf_append(b, esc, 2);
+        start = i + 1;
+    }
+    if (rc == MDM_OK)
+        rc = mdm_buf_append(b, s + start, n - start);
+    return rc;
+}
+
+/* Renders a double the way PostgreSQL reads it back exactly. */
+static size_t pg_format_float(double v, char *buf, size_t n)
+{
+    if (isnan(v))
+        return (size_t)snprintf(buf, n, "NaN");
+    if (isinf(v))
+        return (size_t)snprintf(buf, n, v < 0 ? "-Infinity" : "Infinity");
+    return mdm_format_float64(v, buf, n);
+}
+
+/* Sends every row of data through COPY ... FROM STDIN (text format). */
+static mdm_status pg_copy_rows(pg_conn *p, const char *copy_sql, const mdm_table *data,
+                               mdm_error *err)
+{
+    mdm_buf b;
+    char num[64];
+    mdm_status rc = MDM_OK;
+    PGresult *res = PQexec(p->pg, copy_sql);
+    if (PQresultStatus(res) != PGRES_COPY_IN) {
+        rc = pg_fail(p->pg, res, err, "COPY");
+        PQclear(res);
+        return rc;
+    }
+    PQclear(res);
+    mdm_buf_init(&b);
+    for (size_t r = 0; rc == MDM_OK && r < data->nrows; r++) {
+        for (size_t c = 0; rc == MDM_OK && c < data->ncols; c++) {
+            const mdm_column *col = &data->cols[c];
+            size_t n;
+            if (c > 0)
+                rc = mdm_buf_putc(&b, '\t');
+            if (rc != MDM_OK)
+                break;
+            /* NaN is a missing value (pandas to_sql, and SQLite binds it
+             * as NULL): store NULL on both backends. */
+            if (col->nulls[r] || (col->type == MDM_FLOAT64 && isnan(col->v.f64[r]))) {
+                rc = mdm_buf_append(&b, "\\N", 2);
+                continue;
+            }
+            switch (col->type) {
+            case MDM_INT64:
+                n = mdm__format_int64(col->v.i64[r], num);
+                rc = mdm_buf_append(&b, num, n);
+                break;
+            case MDM_FLOAT64:
+                n = pg_format_float(col->v.f64[r], num, sizeof num);
+                rc = mdm_buf_append(&b, num, n);
+                break;
+            case MDM_BOOL:
+                rc = mdm_buf_putc(&b, col->v.b[r] ? 't' : 'f');
+                break;
+            case MDM_TIMESTAMP:
+                n = mdm_format_timestamp_full(col->v.i64[r], num, sizeof num);
+                rc = mdm_buf_append(&b, num, n);
+                break;
+            default: {
+                const char *s = mdm_table_text(data, c, r, &n);
+                rc = copy_text(&b, s, n);
+                break;
+            }
+            }
+        }
+        if (rc == MDM_OK)
+            rc = mdm_buf_putc(&b, '\n');
+        if (rc == MDM_OK && (b.len >= (1u << 20) || r + 1 == data->nrows)) {
+            if (PQputCopyData(p->pg, b.data, (int)b.len) != 1)
+                rc = pg_fail(p->pg, NULL, err, "COPY data");
+            mdm_buf_clear(&b);
+        }
+    }
+    mdm_buf_reset(&b);
+    if (PQputCopyEnd(p->pg, rc == MDM_OK ? NULL : "aborted by mdm") != 1 && rc == MDM_OK)
+        rc = pg_fail(p->pg, NULL, err, "COPY end");
+    while ((res = PQgetResult(p->pg)) != NULL) {
+        if (rc == MDM_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
+            rc = pg_fail(p->pg, res, err, "COPY");
+        PQclear(res);
+    }
+    return rc;
+}
+
+/* Column names of an existing table, in order. */
+static mdm_status pg_columns(pg_conn *p, const char *quoted, PGresult **out, mdm_error *err)
+{
+    const char *vals[1] = {quoted};
+    return pg_run(p, "SELECT a.attname, a.atttypid, "
+                     "upper(pg_catalog.format_type(a.atttypid, a.atttypmod)) "
+                     "FROM pg_catalog.pg_attribute a "
+                     "WHERE a.attrelid = pg_catalog.to_regclass($1) AND a.attnum > 0 "
+                     "AND NOT a.attisdropped ORDER BY a.attnum",
+                  1, NULL, vals, out, err);
+}
+
+static mdm_status pg_create_table(mdm_conn *c, const char *table, const mdm_table *data,
+                                  mdm_if_exists mode, mdm_error *err)
+{
+    pg_conn *p = PG(c);
+    mdm_buf qt, sql, cols;
+    PGresult *have = NULL;
+    bool exists = false, savepoint = false, in_tx = false;
+    mdm_status rc;
+
+    mdm_buf_init(&qt);
+    mdm_buf_init(&sql);
+    mdm_buf_init(&cols);
+    rc = mdm_sql_quote_ident(&qt, MDM_SQL_POSTGRESQL, table, err);
+    for (size_t i = 0; rc == MDM_OK && i < data->ncols; i++) {
+        if (i > 0)
+            rc = mdm_buf_puts(&cols, ", ");
+        if (rc == MDM_OK)
+            rc = mdm_sql_quote_ident(&cols, MDM_SQL_POSTGRESQL, data->cols[i].name, err);
+    }
+    if (rc == MDM_OK && (rc = tx_open(p, &savepoint, err)) == MDM_OK)
+        in_tx = true;
+    if (rc == MDM_OK)
+        rc = pg_exists_q(p, mdm_buf_str(&qt), &exists, err);
+    if (rc == MDM_OK && exists && mode == MDM_IF_EXISTS_FAIL)
+        rc = mdm_error_set(err, MDM_ERR_EXISTS, "Table '%s' already exists.", table);
+    if (rc == MDM_OK && exists && mode == MDM_IF_EXISTS_REPLACE) {
+        rc = mdm_buf_printf(&sql, "DROP TABLE %s", mdm_buf_str(&qt));
+        if (rc == MDM_OK)
+            rc = pg_exec(p, mdm_buf_str(&sql), err);
+        exists = false;
+    }
+    if (rc == MDM_OK && !exists) {
+        mdm_buf_clear(&sql);
+        rc = mdm_buf_printf(&sql, "CREATE TABLE %s (", mdm_buf_str(&qt));
+        for (size_t i = 0; rc == MDM_OK && i < data->ncols; i++) {
+            if (i > 0)
+                rc = mdm_buf_puts(&sql, ", ");
+            if (rc == MDM_OK)
+                rc = mdm_sql_quote_ident(&sql, MDM_SQL_POSTGRESQL, data->cols[i].name, err);
+            if (rc == MDM_OK)
+                rc = mdm_buf_printf(&sql, " %s", pg_decl(data->cols[i].type));
+        }
+        if (rc == MDM_OK)
+            rc = mdm_buf_puts(&sql, ")");
+        if (rc == MDM_OK)
+            rc = pg_exec(p, mdm_buf_str(&sql), err);
+    } else if (rc == MDM_OK) {
+        rc = pg_columns(p, mdm_buf_str(&qt), &have, err);
+        for (size_t i = 0; rc == MDM_OK && i < data->ncols; i++) {
+            int j = 0, n = PQntuples(have);
+            while (j < n && strcmp(PQgetvalue(have, j, 0), data->cols[i].name) != 0)
+                j++;
+            if (j == n)
+                rc = mdm_error_set(err, MDM_ERR_SQL, "table %s has no column named %s", table,
+                                   data->cols[i].name);
+        }
+    }
+    if (rc == MDM_OK && data->nrows > 0) {
+        mdm_buf_clear(&sql);
+        rc = mdm_buf_printf(&sql, "COPY %s (%s) FROM STDIN", mdm_buf_str(&qt), mdm_buf_str(&cols));
+        if (rc == MDM_OK)
+            rc = pg_copy_rows(p, mdm_buf_str(&sql), data, err);
+    }
+    if (in_tx)
+        rc = tx_close(p, savepoint, rc, err);
+    if (rc != MDM_OK && err != NULL && strncmp(err->message, "Failed to", 9) != 0)
+        mdm_error_prefix(err, "Failed to create table %s", table);
+    PQclear(have);
+    mdm_buf_reset(&cols);
+    mdm_buf_reset(&sql);
+    mdm_buf_reset(&qt);
+    return rc;
+}
+
+static mdm_status pg_read_table(mdm_conn *c, const char *table, const mdm_read_opts *opts,
+                                mdm_table *out, mdm_error *err)
+{
+    pg_conn *p = PG(c);
+    mdm_buf sql;
+    PGresult *res = NULL;
+    char limit[24];
+    const char *vals[1] = {limit};
+    const Oid types[1] = {OID_INT8};
+    mdm_status rc;
+
+    mdm_buf_init(&sql);
+    rc = mdm_buf_puts(&sql, "SELECT ");
+    if (rc == MDM_OK && opts->ncolumns == 0)
+        rc = mdm_buf_puts(&sql, "*");
+    for (size_t i = 0; rc == MDM_OK && i < opts->ncolumns; i++) {
+        if (i > 0)
+            rc = mdm_buf_puts(&sql, ", ");
+        if (rc == MDM_OK)
+            rc = mdm_sql_quote_ident(&sql, MDM_SQL_POSTGRESQL, opts->columns[i], err);
+    }
+    if (rc == MDM_OK)
+        rc = mdm_buf_puts(&sql, " FROM ");
+    if (rc == MDM_OK)
+        rc = mdm_sql_quote_ident(&sql, MDM_SQL_POSTGRESQL, table, err);
+    if (rc == MDM_OK && opts->has_limit) {
+        rc = mdm_buf_puts(&sql, " LIMIT $1");
+        mdm__format_int64(opts->limit, limit);
+    }
+    if (rc == MDM_OK)
+        rc = pg_run(p, mdm_buf_str(&sql), opts->has_limit ? 1 : 0, types, vals, &res, err);
+    if (rc == MDM_OK)
+        rc = pg_result_table(res, out, err);
+    if (rc != MDM_OK)
+        mdm_error_prefix(err, "Failed to read table %s", table);
+    PQclear(res);
+    mdm_buf_reset(&sql);
+    return rc;
+}
+
+/* Appends s and a NUL. */
+static mdm_status text_param(mdm_buf *b, const char *s, size_t n)
+{
+    mdm_status rc = mdm_buf_append(b, s, n);
+    return rc == MDM_OK ? mdm_buf_putc(b, '\0') : rc;
+}
+
+/* Renders one parameter as text for libpq; NULL for SQL NULL. The text is
+ * appended to b; *off receives its offset (or SIZE_MAX for NULL). */
+static mdm_status pg_param_text(mdm_buf *b, const mdm_value *v, size_t *off, Oid *type)
+{
+    char num[64];
+    size_t n;
+    switch (v->type) {
+    case MDM_INT64: *type = OID_INT8; break;
+    case MDM_FLOAT64: *type = OID_FLOAT8; break;
+    case MDM_BOOL: *type = OID_BOOL; break;
+    case MDM_TIMESTAMP: *type = OID_TIMESTAMP; break;
+    default: *type = 0; break;   /* unknown: inferred like a literal */
+    }
+    if (v->is_null) {
+        *off = SIZE_MAX;
+        return MDM_OK;
+    }
+    *off = b->len;
+    switch (v->type) {
+    case MDM_INT64:
+        n = mdm__format_int64(v->v.i64, num);
+        break;
+    case MDM_FLOAT64:
+        n = pg_format_float(v->v.f64, num, sizeof num);
+        break;
+    case MDM_BOOL:
+        n = (size_t)snprintf(num, sizeof num, "%s", v->v.b ? "t" : "f");
+        break;
+    case MDM_TIMESTAMP:
+        n = mdm_format_timestamp_full(v->v.i64, num, sizeof num);
+        break;
+    default:
+        if (v->v.text.len > 0 && memchr(v->v.text.s, '\0', v->v.text.len) != NULL)
+            return MDM_ERR_INVALID_ARG;
+        return text_param(b, v->v.text.s ? v->v.text.s : "", v->v.text.len);
+    }
+    return text_param(b, num, n);
+}
+
+static bool dml_status(const char *status)
+{
+    return strncmp(status, "INSERT", 6) == 0 || strncmp(status, "UPDATE", 6) == 0 ||
+           strncmp(status, "DELETE", 6) == 0 || strncmp(status, "MERGE", 5) == 0;
+}
+
+static mdm_status pg_execute_query(mdm_conn *c, const char *sql, const mdm_param *params,
+                                   size_t nparams, mdm_query_result *out, mdm_error *err)
+{
+    pg_conn *p = PG(c);
+    mdm_buf text, vals;
+    mdm_strlist names;
+    size_t *idx = NULL, *off = NULL;
+    Oid *types = NULL;
+    const char **values = NULL;
+    PGresult *res = NULL;
+    mdm_status rc;
+
+    mdm_buf_init(&text);
+    mdm_buf_init(&vals);
+    mdm_strlist_init(&names);
+    rc = mdm__pg_rewrite_params(sql, &text, &names, err);
+    if (rc == MDM_OK && names.count > 0) {
+        idx = calloc(names.count, sizeof *idx);
+        off = calloc(names.count, sizeof *off);
+        types = calloc(names.count, sizeof *types);
+        values = calloc(names.count, sizeof *values);
+        if (idx == NULL || off == NULL || types == NULL || values == NULL)
+            rc = mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
+    }
+    if (rc == MDM_OK)
+        rc = mdm__match_params((const char *const *)names.items, names.count, params, nparams,
+                               idx, err);
+    for (size_t i = 0; rc == MDM_OK && i < names.count; i++) {
+        rc = pg_param_text(&vals, &params[idx[i]].value, &off[i], &types[i]);
+        if (rc == MDM_ERR_INVALID_ARG)
+            rc = mdm_error_set(err, rc, "parameter :%s contains a NUL byte", names.items[i]);
+        else if (rc != MDM_OK)
+            rc = mdm_error_set(err, rc, "out of memory");
+    }
+    for (size_t i = 0; rc == MDM_OK && i < names.count; i++)
+        values[i] = off[i] == SIZE_MAX ? NULL : vals.data + off[i];
+    if (rc == MDM_OK)
+        rc = pg_run(p, mdm_buf_str(&text), (int)names.count, types, values, &res, err);
+    if (rc == MDM_OK && PQresultStatus(res) == PGRES_TUPLES_OK)
+        rc = pg_result_table(res, &out->table, err);
+    if (rc == MDM_OK && dml_status(PQcmdStatus(res)))
+        out->rows_affected = strtoll(PQcmdTuples(res), NULL, 10);
+    if (rc != MDM_OK)
+        mdm_error_prefix(err, "Failed to execute query");
+    PQclear(res);
+    free(idx);
+    free(off);
+    free(types);
+    free(values);
+    mdm_strlist_reset(&names);
+    mdm_buf_reset(&vals);
+    mdm_buf_reset(&text);
+    return rc;
+}
+
+static mdm_status pg_list_tables(mdm_conn *c, mdm_strlist *out, mdm_error *err)
+{
+    PGresult *res = NULL;
+    mdm_status rc = pg_run(PG(c), "SELECT c.relname FROM pg_catalog.pg_class c "
+                                  "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                                  "WHERE c.relkind IN ('r', 'p') "
+                                  "AND n.nspname = pg_catalog.current_schema()",
+                           0, NULL, NULL, &res, err);
+    for (int r = 0; rc == MDM_OK && r < PQntuples(res); r++)
+        rc = mdm_strlist_push(out, PQgetvalue(res, r, 0), err);
+    PQclear(res);
+    return rc;
+}
+
+static mdm_status pg_table_info(mdm_conn *c, const char *table, mdm_table_info *out,
+                                mdm_error *err)
+{
+    pg_conn *p = PG(c);
+    mdm_buf qt, sql;
+    PGresult *cols = NULL, *cnt = NULL;
+    mdm_status rc;
+
+    mdm_buf_init(&qt);
+    mdm_buf_init(&sql);
+    rc = mdm_sql_quote_ident(&qt, MDM_SQL_POSTGRESQL, table, err);
+    if (rc == MDM_OK)
+        rc = mdm_buf_printf(&sql, "SELECT COUNT(*) FROM %s", mdm_buf_str(&qt));
+    if (rc == MDM_OK)
+        rc = pg_run(p, mdm_buf_str(&sql), 0, NULL, NULL, &cnt, err);
+    if (rc == MDM_OK)
+        rc = pg_columns(p, mdm_buf_str(&qt), &cols, err);
+    int n = rc == MDM_OK ? PQntuples(cols) : 0;
+    if (rc == MDM_OK && ((out->name = strdup(table)) == NULL ||
+                         (n > 0 && (out->columns = calloc((size_t)n, sizeof *out->columns)) == NULL)))
+        rc = mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
+    for (int i = 0; rc == MDM_OK && i < n; i++) {
+        mdm_column_info *ci = &out->columns[i];
+        Oid oid = (Oid)strtoul(PQgetvalue(cols, i, 1), NULL, 10);
+        const char *decl = pg_decl_name(oid);
+        ci->name = strdup(PQgetvalue(cols, i, 0));
+        ci->decl_type = strdup(decl ? decl : PQgetvalue(cols, i, 2));
+        ci->type = pg_type_of(oid);
+        out->ncolumns++;
+        if (ci->name == NULL || ci->decl_type == NULL)
+            rc = mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
+    }
+    if (rc == MDM_OK)
+        out->row_count = strtoll(PQgetvalue(cnt, 0, 0), NULL, 10);
+    PQclear(cols);
+    PQclear(cnt);
+    mdm_buf_reset(&sql);
+    mdm_buf_reset(&qt);
+    return rc;
+}
+
+static mdm_status pg_drop_table(mdm_conn *c, const char *table, bool missing_ok, mdm_error *err)
+{
+    mdm_buf sql;
+    mdm_buf_init(&sql);
+    mdm_status rc = mdm_buf_puts(&sql, missing_ok ? "DROP TABLE IF EXISTS " : "DROP TABLE ");
+    if (rc == MDM_OK)
+        rc = mdm_sql_quote_ident(&sql, MDM_SQL_POSTGRESQL, table, err);
+    if (rc == MDM_OK)
+        rc = pg_exec(PG(c), mdm_buf_str(&sql), err);
+    mdm_buf_reset(&sql);
+    return rc;
+}
+
+/* ---- database-level: one database per dataset on cfg->dsn's server ----- */
+
+static mdm_status pg_database_exists(const mdm_conn_config *cfg, const char *name, bool *out,
+                                     mdm_error *err)
+{
+    PGconn *pg = NULL;
+    const char *vals[1] = {name};
+    mdm_status rc = pg_open(cfg, &pg, err);
+    if (rc != MDM_OK)
+        return rc;
+    PGresult *res = PQexecParams(pg, "SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1",
+                                 1, NULL, vals, NULL, NULL, 0);
+    if (PQresultStatus(res) == PGRES_TUPLES_OK)
+        *out = PQntuples(res) > 0;
+    else
+        rc = pg_fail(pg, res, err, "database_exists '%s'", name);
+    PQclear(res);
+    PQfinish(pg);
+    return rc;
+}
+
+/* Runs one database-level statement (CREATE/DROP DATABASE) on the server. */
+static mdm_status pg_server_exec(const mdm_conn_config *cfg, const char *prefix,
+                                 const char *name, const char *suffix, mdm_error *err)
+{
+    PGconn *pg = NULL;
+    mdm_buf sql;
+    mdm_buf_init(&sql);
+    mdm_status rc = mdm_buf_puts(&sql, prefix);
+    if (rc == MDM_OK)
+        rc = mdm_sql_quote_ident(&sql, MDM_SQL_POSTGRESQL, name, err);
+    if (rc == MDM_OK)
+        rc = mdm_buf_puts(&sql, suffix);
+    if (rc == MDM_OK)
+        rc = pg_open(cfg, &pg, err);
+    if (rc == MDM_OK) {
+        PGresult *res = PQexec(pg, mdm_buf_str(&sql));
+        if (PQresultStatus(res) != PGRES_COMMAND_OK)
+            rc = pg_fail(pg, res, err, "%s'%s'", prefix, name);
+        PQclear(res);
+        PQfinish(pg);
+    }
+    mdm_buf_reset(&sql);
+    return rc;
+}
+
+static mdm_status pg_create_database(const mdm_conn_config *cfg, const char *name,
+                                     mdm_error *err)
+{
+    return pg_server_exec(cfg, "CREATE DATABASE ", name, "", err);
+}
+
+static mdm_status pg_drop_database(const mdm_conn_config *cfg, const char *name,
+                                   bool missing_ok, mdm_error *err)
+{
+    return pg_server_exec(cfg, missing_ok ? "DROP DATABASE IF EXISTS " : "DROP DATABASE ", name,
+                          " WITH (FORCE)", err);
+}
+
+static const mdm_backend_ops pg_ops = {
+    .version = MDM_BACKEND_OPS_VERSION,
+    .name = "postgresql",
+    .caps = MDM_CAP_SQL | MDM_CAP_TRANSACTIONS | MDM_CAP_DATABASES | MDM_CAP_STMT_CACHE |
+            MDM_CAP_PERSISTENT,
+    .connect = pg_connect,
+    .disconnect = pg_disconnect,
+    .create_table = pg_create_table,
+    .read_table = pg_read_table,
+    .execute_query = pg_execute_query,
+    .table_exists = pg_table_exists,
+    .list_tables = pg_list_tables,
+    .table_info = pg_table_info,
+    .drop_table = pg_drop_table,
+    .ping = pg_ping,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .in_transaction = pg_in_transaction,
+    .stmt_cache_stats = pg_cache_stats,
+    .database_exists = pg_database_exists,
+    .create_database = pg_create_database,
+    .drop_database = pg_drop_database,
+};
+
+const mdm_backend_ops *mdm_pg_backend(void)
+{
+    return &pg_ops;
+}
