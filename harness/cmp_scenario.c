@@ -114,8 +114,17 @@ static mdm_status need_tok(scn *c, tok *t, const char *what, mdm_error *err)
 static mdm_status expect_end(scn *c, mdm_error *err)
 {
     skip_space(c);
-    if (c->p < c->end && *c->p != '#')
-        return perr(c, err, "unexpected text", c->p);
+    if (c->p < c->end && *c->p != '#') {
+        /* c->p points into the input, which need not end in a NUL byte:
+         * quote at most the rest of this line. */
+        char rest[64];
+        size_t n = (size_t)(c->end - c->p);
+        if (n >= sizeof rest)
+            n = sizeof rest - 1;
+        memcpy(rest, c->p, n);
+        rest[n] = '\0';
+        return perr(c, err, "unexpected text", rest);
+    }
     return MDM_OK;
 }
 

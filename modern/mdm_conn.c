@@ -120,6 +120,21 @@ mdm_status mdm_conn_read_table(mdm_conn *c, const char *table, const mdm_read_op
     return rc;
 }
 
+/* Text values must not hold a NUL byte: SQLite would store it and
+ * PostgreSQL cut the value there, so either way the stored value would
+ * differ from the caller's. Refused for every backend here. */
+static mdm_status check_params(const mdm_param *params, size_t nparams, mdm_error *err)
+{
+    for (size_t i = 0; i < nparams; i++) {
+        const mdm_value *v = &params[i].value;
+        if (v->type == MDM_TEXT && !v->is_null && v->v.text.len > 0 &&
+            memchr(v->v.text.s, '\0', v->v.text.len) != NULL)
+            return mdm_error_set(err, MDM_ERR_INVALID_ARG,
+                                 "parameter ':%s' contains a NUL byte", params[i].name ? params[i].name : "?");
+    }
+    return MDM_OK;
+}
+
 mdm_status mdm_conn_execute_query(mdm_conn *c, const char *sql, const mdm_param *params,
                                   size_t nparams, mdm_query_result *out, mdm_error *err)
 {
@@ -130,6 +145,8 @@ mdm_status mdm_conn_execute_query(mdm_conn *c, const char *sql, const mdm_param 
         return mdm_error_set(err, MDM_ERR_INVALID_ARG, "execute_query: SQL or output is NULL");
     if (nparams > 0 && params == NULL)
         return mdm_error_set(err, MDM_ERR_INVALID_ARG, "execute_query: params is NULL");
+    if (check_params(params, nparams, err) != MDM_OK)
+        return MDM_ERR_INVALID_ARG;
     mdm_query_result_init(&tmp);
     mdm_status rc = c->ops->execute_query(c, sql, params, nparams, &tmp, err);
     if (rc == MDM_OK) {

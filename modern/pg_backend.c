@@ -197,7 +197,9 @@ static mdm_type pg_type_of(Oid oid)
     }
 }
 
-/* The declared type as the catalog names it, upper case; NULL if unknown. */
+/* The declared type, upper case, in the short names SQLAlchemy's inspector
+ * gave legacy (TIMESTAMP, VARCHAR), so both implementations report the
+ * same schema; NULL if unknown. */
 static const char *pg_decl_name(Oid oid)
 {
     switch (oid) {
@@ -209,10 +211,10 @@ static const char *pg_decl_name(Oid oid)
     case OID_NUMERIC: return "NUMERIC";
     case OID_BOOL: return "BOOLEAN";
     case OID_TEXT: return "TEXT";
-    case OID_VARCHAR: return "CHARACTER VARYING";
+    case OID_VARCHAR: return "VARCHAR";
     case OID_BPCHAR: return "CHARACTER";
     case OID_DATE: return "DATE";
-    case OID_TIMESTAMP: return "TIMESTAMP WITHOUT TIME ZONE";
+    case OID_TIMESTAMP: return "TIMESTAMP";
     case OID_TIMESTAMPTZ: return "TIMESTAMP WITH TIME ZONE";
     default: return NULL;
     }
@@ -730,6 +732,11 @@ static mdm_status pg_param_text(mdm_buf *b, const mdm_value *v, size_t *off, Oid
     default: *type = 0; break;   /* unknown: inferred like a literal */
     }
     if (v->is_null) {
+        /* A NULL gives the server nothing to infer from (`:x IS NULL`
+         * fails with "could not determine data type"), so it is sent with
+         * the type the caller named, as mdm_param_null() promises. */
+        if (*type == 0)
+            *type = OID_TEXT;
         *off = SIZE_MAX;
         return MDM_OK;
     }
