@@ -171,9 +171,9 @@ const char *mdm_table_render_cell(const mdm_table *t, size_t c, size_t r,
  * when the microseconds are not zero. Text that would read back as
  * something else is quoted (empty, a missing marker such as NA, edge white
  * space, a leading BOM). The output reads back through mdm_csv_read_* to an
- * equal table when each column's values infer to its type, with one known
- * exception: in a table of one column a NULL row is an empty line, which
- * readers (ours and pandas') skip as blank.
+ * equal table when each column's values infer to its type. In a table of
+ * one column a NULL is written as an unquoted NA (an empty line would be
+ * skipped as blank); with type inference off it reads back as the text NA.
  */
 MDM_NODISCARD mdm_status mdm_table_write_csv(const mdm_table *t, FILE *out, mdm_error *err);
 

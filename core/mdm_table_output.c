@@ -122,8 +122,13 @@ mdm_status mdm_table_write_csv(const mdm_table *t, FILE *out, mdm_error *err)
         for (size_t c = 0; c < t->ncols; c++) {
             if (c > 0)
                 w_putc(&w, ',');
-            if (mdm_table_is_null(t, c, r))
+            if (mdm_table_is_null(t, c, r)) {
+                /* An empty line would be skipped as blank by readers (ours
+                 * and pandas'), losing the row; NA reads back as NULL. */
+                if (t->ncols == 1)
+                    w_put(&w, "NA", 2);
                 continue;
+            }
             if (t->cols[c].type == MDM_TEXT) {
                 size_t n;
                 const char *s = mdm_table_text(t, c, r, &n);

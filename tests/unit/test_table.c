@@ -640,6 +640,34 @@ static void table__csv_round_trip_gives_an_equal_table(void **state)
     mdm_table_reset(&t);
 }
 
+static void table__csv_one_column_null_row_survives(void **state)
+{
+    (void)state;
+    mdm_table t;
+    mdm_error e;
+    mdm_table_init(&t);
+    add_col(&t, "only", MDM_TEXT);
+    static const char *const texts[] = {"a", NULL, "NA", ""};
+    for (size_t r = 0; r < 4; r++) {
+        if (texts[r] == NULL)
+            assert_int_equal(mdm_table_push_null(&t, 0, &e), MDM_OK);
+        else
+            assert_int_equal(mdm_table_push_text(&t, 0, texts[r], strlen(texts[r]), &e), MDM_OK);
+        end_row(&t);
+    }
+    /* NULL as a bare NA (a blank line would be skipped), text NA quoted. */
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    assert_non_null(f);
+    assert_int_equal(mdm_table_write_csv(&t, f, &e), MDM_OK);
+    assert_int_equal(fclose(f), 0);
+    assert_string_equal(out, "only\na\nNA\n\"NA\"\n\"\"\n");
+    free(out);
+    assert_reads_back_equal(&t);
+    mdm_table_reset(&t);
+}
+
 static void table__csv_round_trip_of_generated_data(void **state)
 {
     (void)state;
@@ -708,6 +736,7 @@ int main(void)
         cmocka_unit_test(table__write_json_gives_exact_text),
         cmocka_unit_test(table__write_reports_io_errors),
         cmocka_unit_test(table__csv_round_trip_gives_an_equal_table),
+        cmocka_unit_test(table__csv_one_column_null_row_survives),
         cmocka_unit_test(table__csv_round_trip_of_generated_data),
         cmocka_unit_test(table__csv_round_trip_through_a_file),
     };
