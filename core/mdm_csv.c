@@ -59,6 +59,7 @@ typedef struct csv_input {
     size_t len;
     size_t body;         /* offset of the first byte after a BOM */
     const char *source;  /* name for messages */
+    bool mapped;         /* data is a read-only private file mapping */
 } csv_input;
 
 typedef struct csv_cursor {
@@ -966,12 +967,36 @@ static mdm_status store_cell(fill_job *j, size_t c, const csv_field *f)
     return mdm_error_set(err, MDM_ERR_NOMEM, "%s: out of memory", r->in.source);
 }
 
+/*
+ * Pass 2 reads each byte for the last time, so the pages of a mapped file
+ * behind it are given back: the table grows while the input shrinks, and a
+ * register's peak memory is about the table instead of table plus file.
+ * The mapping is private and never written, so a page read again (an error
+ * message locating a byte) is simply loaded from the file again.
+ */
+enum { RELEASE_EVERY = 4 << 20 };
+
+static void release_behind(const csv_reader *r, uintptr_t *done, const char *upto)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), end = (uintptr_t)upto & ~(page - 1);
+    if (!r->in.mapped || page == 0 || end < *done + RELEASE_EVERY)
+        return;
+    (void)madvise((void *)*done, end - *done, MADV_DONTNEED);
+    *done = end;
+}
+
 static mdm_status fill_rows(fill_job *j)
 {
     const csv_reader *r = j->r;
     csv_cursor cur = {.p = j->from, .end = r->in.data + r->in.len};
     mdm_status rc = MDM_OK;
+    long pagesize = sysconf(_SC_PAGESIZE);
+    uintptr_t page = pagesize > 0 ? (uintptr_t)pagesize : 1;
+    /* from the first whole page of this job's rows */
+    uintptr_t done = ((uintptr_t)j->from + page - 1) & ~(page - 1);
     for (size_t row = 0; row < j->nrows && rc == MDM_OK; row++) {
+        if ((row & 1023) == 0)
+            release_behind(r, &done, cur.p);
         cur.p = skip_blank_lines(cur.p, cur.end);
         for (size_t c = 0; c < r->ncols && rc == MDM_OK; c++) {
             csv_field f;
@@ -1078,8 +1103,8 @@ static mdm_status read_all(csv_reader *r, mdm_error *err)
     return rc;
 }
 
-mdm_status mdm_csv_read_buffer(const char *data, size_t len, const char *source,
-                               const mdm_csv_opts *opts, mdm_table *out, mdm_error *err)
+static mdm_status read_buffer(const char *data, size_t len, bool mapped, const char *source,
+                              const mdm_csv_opts *opts, mdm_table *out, mdm_error *err)
 {
     if (out == NULL || (data == NULL && len > 0))
         return mdm_error_set(err, MDM_ERR_INVALID_ARG, "mdm_csv_read_buffer: no input or output");
@@ -1091,6 +1116,7 @@ mdm_status mdm_csv_read_buffer(const char *data, size_t len, const char *source,
     r.in.data = data != NULL ? data : "";
     r.in.len = len;
     r.in.source = source != NULL ? source : "<buffer>";
+    r.in.mapped = mapped;
     if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
         r.in.body = 3;
     r.infer = opts == NULL || opts->infer_types != 0;
@@ -1101,6 +1127,12 @@ mdm_status mdm_csv_read_buffer(const char *data, size_t len, const char *source,
         mdm_table_move(out, &r.table);
     reader_reset(&r);
     return rc;
+}
+
+mdm_status mdm_csv_read_buffer(const char *data, size_t len, const char *source,
+                               const mdm_csv_opts *opts, mdm_table *out, mdm_error *err)
+{
+    return read_buffer(data, len, false, source, opts, out, err);
 }
 
 /* A file's bytes: mapped when it is a regular file, else read into memory. */
@@ -1191,7 +1223,7 @@ mdm_status mdm_csv_read_file(const char *path, const mdm_csv_opts *opts, mdm_tab
     mdm_status rc = file_open(path, &f, err);
     if (rc != MDM_OK)
         return rc;
-    rc = mdm_csv_read_buffer(f.data, f.len, path, opts, out, err);
+    rc = read_buffer(f.data, f.len, f.map != NULL, path, opts, out, err);
     file_close(&f);
     return rc;
 }

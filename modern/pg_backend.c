@@ -2,8 +2,9 @@
 /*
  * pg_backend.c - the PostgreSQL backend (libpq): connections by DSN with a
  * fixed session setup, a per-connection cache of named prepared statements,
- * bulk loads through COPY FROM STDIN inside one transaction (replace is
- * atomic), reads in one round trip typed by column type OIDs, `:name`
+ * bulk loads through COPY FROM STDIN (binary when the column types allow)
+ * inside one transaction (replace is atomic), reads typed by column type
+ * OIDs (full reads stream rows through COPY TO STDOUT), `:name`
  * parameters rewritten to $n, and database-per-dataset operations. It keeps
  * no state outside its connections; the file exports one function.
  */
@@ -283,6 +284,317 @@ static mdm_status pg_result_table(const PGresult *res, mdm_table *out, mdm_error
     return rc;
 }
 
+/*
+ * Full reads go through COPY (SELECT ...) TO STDOUT in text format: libpq
+ * then hands over one row at a time instead of building a PGresult of every
+ * value, which made reads three times slower than psql's \copy. The
+ * column names and types come from the same SELECT with LIMIT 0, through
+ * the statement cache, just before. The text is the one a PGresult holds
+ * (same session settings), so values convert exactly as above; a row that
+ * does not match the described columns (the table was replaced between the
+ * two statements) makes the caller read again the old way.
+ */
+
+/* Unescapes one COPY text field in place (PostgreSQL writes only \b \f
+ * \n \r \t \v and \\) and NUL-terminates it over its delimiter;
+ * returns the new length. */
+static size_t copy_unescape(char *s, size_t n)
+{
+    const char *bs = memchr(s, '\\', n);
+    size_t o = bs ? (size_t)(bs - s) : n;
+    for (size_t i = o; i < n; i++) {
+        char ch = s[i];
+        if (ch == '\\' && i + 1 < n) {
+            switch (ch = s[++i]) {
+            case 'b': ch = '\b'; break;
+            case 'f': ch = '\f'; break;
+            case 'n': ch = '\n'; break;
+            case 'r': ch = '\r'; break;
+            case 't': ch = '\t'; break;
+            case 'v': ch = '\v'; break;
+            default: break;
+            }
+        }
+        s[o++] = ch;
+    }
+    s[o] = '\0';
+    return o;
+}
+
+/* Reads a whole NUL-terminated integer field; false if it is not one. */
+static bool copy_int64(const char *v, size_t len, int64_t *out)
+{
+    size_t i = v[0] == '-';
+    uint64_t u = 0;
+    if (len == i || len - i > 18) {
+        char *end;
+        long long x;
+        if (len == i)
+            return false;
+        x = strtoll(v, &end, 10);   /* 19 digits: let strtoll judge overflow */
+        *out = x;
+        return end == v + len;
+    }
+    for (size_t k = i; k < len; k++) {
+        if (v[k] < '0' || v[k] > '9')
+            return false;
+        u = u * 10 + (uint64_t)(v[k] - '0');
+    }
+    *out = i ? -(int64_t)u : (int64_t)u;
+    return true;
+}
+
+/* Adds one COPY row (n bytes, ending in a newline, writable) to out; sets
+ * *mismatch instead when it does not fit out's columns. */
+static mdm_status copy_row(mdm_table *out, char *row, size_t n, bool *mismatch, mdm_error *err)
+{
+    mdm_status rc = MDM_OK;
+    size_t pos = 0;
+    if (n == 0 || row[n - 1] != '\n') {
+        *mismatch = true;
+        return MDM_OK;
+    }
+    n--;
+    for (size_t c = 0; c < out->ncols && rc == MDM_OK; c++) {
+        bool last = c + 1 == out->ncols;
+        char *tab = memchr(row + pos, '\t', n - pos);
+        if (last != (tab == NULL)) {
+            *mismatch = true;
+            return MDM_OK;
+        }
+        char *v = row + pos;
+        size_t len = (last ? row + n : tab) - v;
+        pos += len + 1;
+        if (len == 2 && v[0] == '\\' && v[1] == 'N') {
+            rc = mdm_table_push_null(out, c, err);
+            continue;
+        }
+        len = copy_unescape(v, len);
+        int64_t i64;
+        char *end;
+        double f;
+        switch (out->cols[c].type) {
+        case MDM_INT64:
+            if (!copy_int64(v, len, &i64)) {
+                *mismatch = true;
+                return MDM_OK;
+            }
+            rc = mdm_table_push_int64(out, c, i64, err);
+            break;
+        case MDM_FLOAT64:
+            f = strtod(v, &end);
+            if (len == 0 || end != v + len) {
+                *mismatch = true;
+                return MDM_OK;
+            }
+            rc = mdm_table_push_float64(out, c, f, err);
+            break;
+        case MDM_BOOL:
+            if (len != 1 || (v[0] != 't' && v[0] != 'f')) {
+                *mismatch = true;
+                return MDM_OK;
+            }
+            rc = mdm_table_push_bool(out, c, v[0] == 't', err);
+            break;
+        case MDM_TIMESTAMP:
+            if (pg_parse_ts(v, len, &i64)) {
+                rc = mdm_table_push_timestamp(out, c, i64, err);
+                break;
+            }
+            /* 'infinity', BC dates, years past 9999: keep the text */
+            rc = mdm__table_convert_column(out, c, MDM_TEXT, err);
+            if (rc == MDM_OK)
+                rc = mdm_table_push_text(out, c, v, len, err);
+            break;
+        default:
+            rc = mdm_table_push_text(out, c, v, len, err);
+            break;
+        }
+    }
+    if (rc == MDM_OK && !*mismatch)
+        rc = mdm_table_end_row(out, err);
+    return rc;
+}
+
+/*
+ * The binary form of the same rows, for results whose column types all
+ * have one here that converts to exactly what the text gives: integers,
+ * float8, bool, timestamps in years 1 to 9999 (the server then formats and
+ * the client parses no numbers or dates), text and varchar. Anything else
+ * (a timestamp outside that range, 'infinity') is a mismatch and the read
+ * is done again from text.
+ */
+enum {
+    RD_TS_MIN_US = INT64_C(-62135596800000000),   /* 0001-01-01 00:00:00 */
+    RD_TS_END_US = INT64_C(253402300800000000),   /* 10000-01-01 00:00:00 */
+    RD_PG_EPOCH_US = INT64_C(946684800000000)     /* 2000-01-01 */
+};
+
+static bool binary_readable(const PGresult *desc)
+{
+    for (int c = 0; c < PQnfields(desc); c++) {
+        switch (PQftype(desc, c)) {
+        case OID_INT8: case OID_INT4: case OID_INT2: case OID_FLOAT8: case OID_BOOL:
+        case OID_TIMESTAMP: case OID_TIMESTAMPTZ: case OID_TEXT: case OID_VARCHAR:
+            break;
+        default:
+            return false;
+        }
+    }
+    return true;
+}
+
+static uint64_t get_be(const unsigned char *p, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* Adds one binary COPY message (the first starts with the header, the last
+ * is the trailer) to out; *mismatch as for copy_row. */
+static mdm_status copy_binary_read_row(mdm_table *out, const PGresult *desc,
+                                       const unsigned char *p, size_t n, bool *header,
+                                       bool *mismatch, mdm_error *err)
+{
+    const unsigned char *e = p + n;
+    mdm_status rc = MDM_OK;
+    if (!*header) {
+        if (n < 19 || memcmp(p, "PGCOPY\n\377\r\n\0", 11) != 0 ||
+            get_be(p + 15, 4) > n - 19) {
+            *mismatch = true;
+            return MDM_OK;
+        }
+        p += 19 + get_be(p + 15, 4);
+        *header = true;
+        if (p == e)
+            return MDM_OK;
+    }
+    if (e - p < 2) {
+        *mismatch = true;
+        return MDM_OK;
+    }
+    int16_t nf = (int16_t)get_be(p, 2);
+    p += 2;
+    if (nf == -1 && p == e)
+        return MDM_OK;   /* the trailer */
+    if (nf < 0 || (size_t)nf != out->ncols) {
+        *mismatch = true;
+        return MDM_OK;
+    }
+    for (size_t c = 0; c < out->ncols && rc == MDM_OK; c++) {
+        if (e - p < 4) {
+            *mismatch = true;
+            return MDM_OK;
+        }
+        int32_t len = (int32_t)get_be(p, 4);
+        p += 4;
+        if (len == -1) {
+            rc = mdm_table_push_null(out, c, err);
+            continue;
+        }
+        if (len < 0 || e - p < len) {
+            *mismatch = true;
+            return MDM_OK;
+        }
+        Oid oid = PQftype(desc, (int)c);
+        uint64_t u = len <= 8 ? get_be(p, len) : 0;
+        bool ok = true;
+        double f;
+        switch (oid) {
+        case OID_INT8:
+            ok = len == 8;
+            rc = ok ? mdm_table_push_int64(out, c, (int64_t)u, err) : MDM_OK;
+            break;
+        case OID_INT4:
+            ok = len == 4;
+            rc = ok ? mdm_table_push_int64(out, c, (int32_t)(uint32_t)u, err) : MDM_OK;
+            break;
+        case OID_INT2:
+            ok = len == 2;
+            rc = ok ? mdm_table_push_int64(out, c, (int16_t)(uint16_t)u, err) : MDM_OK;
+            break;
+        case OID_FLOAT8:
+            ok = len == 8;
+            memcpy(&f, &u, sizeof f);
+            rc = ok ? mdm_table_push_float64(out, c, f, err) : MDM_OK;
+            break;
+        case OID_BOOL:
+            ok = len == 1;
+            rc = ok ? mdm_table_push_bool(out, c, u != 0, err) : MDM_OK;
+            break;
+        case OID_TIMESTAMP: case OID_TIMESTAMPTZ: {
+            int64_t v = (int64_t)u;
+            ok = len == 8 && v >= RD_TS_MIN_US - RD_PG_EPOCH_US &&
+                 v < RD_TS_END_US - RD_PG_EPOCH_US;
+            rc = ok ? mdm_table_push_timestamp(out, c, v + RD_PG_EPOCH_US, err) : MDM_OK;
+            break;
+        }
+        default:   /* text, varchar */
+            rc = mdm_table_push_text(out, c, (const char *)p, (size_t)len, err);
+            break;
+        }
+        if (!ok) {
+            *mismatch = true;
+            return MDM_OK;
+        }
+        p += len;
+    }
+    if (rc == MDM_OK && p != e)
+        *mismatch = true;
+    if (rc == MDM_OK && !*mismatch)
+        rc = mdm_table_end_row(out, err);
+    return rc;
+}
+
+/* Reads the rows of select_sql through COPY into out, whose columns are
+ * already there (described by desc; binary when binary_readable(desc));
+ * *mismatch as for copy_row. */
+static mdm_status copy_read(pg_conn *p, const char *select_sql, const PGresult *desc,
+                            mdm_table *out, bool *mismatch, mdm_error *err)
+{
+    bool binary = binary_readable(desc), header = false;
+    mdm_buf sql;
+    char *row = NULL;
+    int n;
+    mdm_status rc;
+
+    mdm_buf_init(&sql);
+    rc = mdm_buf_printf(&sql, "COPY (%s) TO STDOUT%s", select_sql,
+                        binary ? " WITH (FORMAT binary)" : "");
+    if (rc != MDM_OK) {
+        mdm_buf_reset(&sql);
+        return mdm_error_set(err, rc, "out of memory");
+    }
+    PGresult *res = PQexec(p->pg, mdm_buf_str(&sql));
+    mdm_buf_reset(&sql);
+    if (PQresultStatus(res) != PGRES_COPY_OUT) {
+        rc = pg_fail(p->pg, res, err, "COPY");
+        PQclear(res);
+        return rc;
+    }
+    PQclear(res);
+    /* Every row is taken even after a failure, so the connection stays in
+     * step with the server. */
+    while ((n = PQgetCopyData(p->pg, &row, 0)) > 0) {
+        if (rc == MDM_OK && !*mismatch && binary)
+            rc = copy_binary_read_row(out, desc, (const unsigned char *)row, (size_t)n, &header,
+                                      mismatch, err);
+        else if (rc == MDM_OK && !*mismatch)
+            rc = copy_row(out, row, (size_t)n, mismatch, err);
+        PQfreemem(row);
+    }
+    if (n == -2 && rc == MDM_OK)
+        rc = pg_fail(p->pg, NULL, err, "COPY data");
+    while ((res = PQgetResult(p->pg)) != NULL) {
+        if (rc == MDM_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
+            rc = pg_fail(p->pg, res, err, "COPY");
+        PQclear(res);
+    }
+    return rc;
+}
+
 /* ---- connections -------------------------------------------------------- */
 
 static void quiet_notices(void *arg, const char *message)
@@ -504,9 +816,121 @@ static mdm_status copy_text(mdm_buf *b, const char *s, size_t n)
     return rc;
 }
 
+/* Powers of ten that are exact doubles and fit in uint64_t. */
+static const uint64_t pow10_u64[19] = {
+    1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull, 100000000ull,
+    1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull, 10000000000000ull,
+    100000000000000ull, 1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
+    1000000000000000000ull};
+
+/*
+ * The common case without printf: v is r / 10^d for an integer r below
+ * 10^15 and a value at least 1e-4. Dividing two exact doubles is
+ * correctly rounded, so r / 10^d == v means the decimal reads back as v,
+ * and since v lies within half an ulp of it (less than half a unit in the
+ * 15th digit), it is also what "%.15g" prints: the output is identical to
+ * mdm_format_float64's loop of snprintf and strtod, at a fraction of the
+ * cost (a register sends millions of floats). The same code is in
+ * core/mdm_table_output.c; mdm_format_float64 itself is left alone because
+ * legacy/ calls it and must keep its speed. Returns 0 when v is not of
+ * that form.
+ */
+static size_t format_float_short(double v, char *buf, size_t n)
+{
+    double a = fabs(v);
+    if (n < 40 || !(a >= 1e-4 && a < 1e15))
+        return 0;
+    for (int d = 0; d <= 18; d++) {
+        double m = a * (double)pow10_u64[d];
+        if (m >= 1e15)
+            return 0;
+        uint64_t r = (uint64_t)(m + 0.5);
+        if ((double)r / (double)pow10_u64[d] != a)
+            continue;
+        if (d > 4 && r < pow10_u64[d - 4])
+            return 0;   /* below 1e-4 after rounding: "%g" uses an exponent */
+        while (d > 0 && r % 10 == 0) {
+            r /= 10;
+            d--;
+        }
+        char digits[24];
+        int nd = 0;
+        do {
+            digits[nd++] = (char)('0' + r % 10);
+            r /= 10;
+        } while (r > 0);
+        while (nd <= d)
+            digits[nd++] = '0';   /* a leading "0." and zeros after the point */
+        size_t len = 0;
+        if (signbit(v))
+            buf[len++] = '-';
+        for (int k = nd - 1; k >= 0; k--) {
+            buf[len++] = digits[k];
+            if (k == d && d > 0)
+                buf[len++] = '.';
+        }
+        if (d == 0) {
+            buf[len++] = '.';
+            buf[len++] = '0';
+        }
+        buf[len] = '\0';
+        return len;
+    }
+    return 0;
+}
+
+/* Days since 1970-01-01 to a civil date (H. Hinnant's algorithm, as in
+ * mdm_format.c). */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+/* mdm_format_timestamp_full's text with the digits written by hand (its
+ * snprintf was a tenth of a register); years outside 0..9999 go to it. */
+static size_t format_timestamp_full_fast(int64_t micros, char *buf, size_t n)
+{
+    const int64_t per_day = INT64_C(86400000000);
+    int64_t days = micros / per_day, rem = micros % per_day, y;
+    unsigned m, d;
+    if (rem < 0) {
+        rem += per_day;
+        days--;
+    }
+    int64_t secs = rem / 1000000, frac = rem % 1000000;
+    civil_from_days(days, &y, &m, &d);
+    if (y < 0 || y > 9999 || n < 27)
+        return mdm_format_timestamp_full(micros, buf, n);
+    unsigned f[6] = {(unsigned)y, m, d, (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60),
+                     (unsigned)(secs % 60)};
+    char *p = buf;
+    *p++ = (char)('0' + f[0] / 1000), *p++ = (char)('0' + f[0] / 100 % 10);
+    *p++ = (char)('0' + f[0] / 10 % 10), *p++ = (char)('0' + f[0] % 10);
+    for (int k = 1; k < 6; k++) {
+        *p++ = k == 1 || k == 2 ? '-' : k == 3 ? ' ' : ':';
+        *p++ = (char)('0' + f[k] / 10), *p++ = (char)('0' + f[k] % 10);
+    }
+    *p++ = '.';
+    for (int64_t div = 100000; div > 0; div /= 10)
+        *p++ = (char)('0' + frac / div % 10);
+    *p = '\0';
+    return (size_t)(p - buf);
+}
+
 /* Renders a double the way PostgreSQL reads it back exactly. */
 static size_t pg_format_float(double v, char *buf, size_t n)
 {
+    size_t len = format_float_short(v, buf, n);
+    if (len > 0)
+        return len;
     if (isnan(v))
         return (size_t)snprintf(buf, n, "NaN");
     if (isinf(v))
@@ -514,9 +938,108 @@ static size_t pg_format_float(double v, char *buf, size_t n)
     return mdm_format_float64(v, buf, n);
 }
 
-/* Sends every row of data through COPY ... FROM STDIN (text format). */
+/*
+ * COPY in binary format: the server then converts no text (parsing floats
+ * and timestamps was half of its time in a register), and the client
+ * formats nothing. It is used only where it stores exactly what the text
+ * form would: columns of the types mdm declares (binary input is not
+ * coerced like text is) and timestamps in years 1 to 9999 (text outside
+ * that range is refused or read differently by the server).
+ */
+enum {
+    TS_MIN_US = INT64_C(-62135596800000000),   /* 0001-01-01 00:00:00 */
+    TS_END_US = INT64_C(253402300800000000),   /* 10000-01-01 00:00:00 */
+    PG_EPOCH_US = INT64_C(946684800000000)     /* 2000-01-01, PostgreSQL's zero */
+};
+
+static Oid pg_type_oid(mdm_type t)
+{
+    switch (t) {
+    case MDM_INT64: return OID_INT8;
+    case MDM_FLOAT64: return OID_FLOAT8;
+    case MDM_BOOL: return OID_BOOL;
+    case MDM_TIMESTAMP: return OID_TIMESTAMP;
+    default: return OID_TEXT;
+    }
+}
+
+/* Are data's values all ones binary COPY stores as text COPY would? */
+static bool binary_values_ok(const mdm_table *data)
+{
+    for (size_t c = 0; c < data->ncols; c++) {
+        const mdm_column *col = &data->cols[c];
+        if (col->type != MDM_TIMESTAMP)
+            continue;
+        for (size_t r = 0; r < data->nrows; r++)
+            if (!col->nulls[r] && (col->v.i64[r] < TS_MIN_US || col->v.i64[r] >= TS_END_US))
+                return false;
+    }
+    return true;
+}
+
+static void put_be(unsigned char *out, uint64_t v, int bytes)
+{
+    for (int i = bytes - 1; i >= 0; i--, v >>= 8)
+        out[i] = (unsigned char)(v & 0xff);
+}
+
+/* Appends one row of data in COPY binary format. */
+static mdm_status copy_binary_row(mdm_buf *b, const mdm_table *data, size_t r)
+{
+    unsigned char f[12];
+    put_be(f, (uint64_t)data->ncols, 2);
+    mdm_status rc = mdm_buf_append(b, (const char *)f, 2);
+    for (size_t c = 0; rc == MDM_OK && c < data->ncols; c++) {
+        const mdm_column *col = &data->cols[c];
+        uint64_t bits;
+        size_t n;
+        /* NaN is stored as NULL, as in the text form. */
+        if (col->nulls[r] || (col->type == MDM_FLOAT64 && isnan(col->v.f64[r]))) {
+            put_be(f, UINT32_MAX, 4);
+            rc = mdm_buf_append(b, (const char *)f, 4);
+            continue;
+        }
+        switch (col->type) {
+        case MDM_INT64:
+            put_be(f, 8, 4);
+            put_be(f + 4, (uint64_t)col->v.i64[r], 8);
+            rc = mdm_buf_append(b, (const char *)f, 12);
+            break;
+        case MDM_FLOAT64:
+            memcpy(&bits, &col->v.f64[r], sizeof bits);
+            put_be(f, 8, 4);
+            put_be(f + 4, bits, 8);
+            rc = mdm_buf_append(b, (const char *)f, 12);
+            break;
+        case MDM_BOOL:
+            put_be(f, 1, 4);
+            f[4] = col->v.b[r] ? 1 : 0;
+            rc = mdm_buf_append(b, (const char *)f, 5);
+            break;
+        case MDM_TIMESTAMP:
+            put_be(f, 8, 4);
+            put_be(f + 4, (uint64_t)(col->v.i64[r] - PG_EPOCH_US), 8);
+            rc = mdm_buf_append(b, (const char *)f, 12);
+            break;
+        default: {
+            const char *s = mdm_table_text(data, c, r, &n);
+            if (n > INT32_MAX)
+                return MDM_ERR_INVALID_ARG;
+            put_be(f, (uint64_t)n, 4);
+            rc = mdm_buf_append(b, (const char *)f, 4);
+            if (rc == MDM_OK)
+                rc = mdm_buf_append(b, s, n);
+            break;
+        }
+        }
+    }
+    return rc;
+}
+
+/* Sends every row of data through COPY ... FROM STDIN (text format, or
+ * binary when `binary`). */
 static mdm_status pg_copy_rows(pg_conn *p, const char *copy_sql, const mdm_table *data,
-                               mdm_error *err)
+                               bool binary, mdm_error *err)
 {
     mdm_buf b;
     char num[64];
@@ -529,7 +1052,24 @@ static mdm_status pg_copy_rows(pg_conn *p, const char *copy_sql, const mdm_table
     }
     PQclear(res);
     mdm_buf_init(&b);
+    if (binary) {
+        /* signature, flags, header extension length */
+        static const char header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
+        rc = mdm_buf_append(&b, header, sizeof header);
+    }
     for (size_t r = 0; rc == MDM_OK && r < data->nrows; r++) {
+        if (binary) {
+            rc = copy_binary_row(&b, data, r);
+            if (rc == MDM_OK && r + 1 == data->nrows)
+                rc = mdm_buf_append(&b, "\377\377", 2);   /* trailer: -1 */
+            if (rc != MDM_OK) {
+                rc = rc == MDM_ERR_INVALID_ARG
+                         ? mdm_error_set(err, rc, "COPY: a text value is too long")
+                         : mdm_error_set(err, rc, "out of memory");
+                break;
+            }
+            goto send;
+        }
         for (size_t c = 0; rc == MDM_OK && c < data->ncols; c++) {
             const mdm_column *col = &data->cols[c];
             size_t n;
@@ -556,7 +1096,7 @@ static mdm_status pg_copy_rows(pg_conn *p, const char *copy_sql, const mdm_table
                 rc = mdm_buf_putc(&b, col->v.b[r] ? 't' : 'f');
                 break;
             case MDM_TIMESTAMP:
-                n = mdm_format_timestamp_full(col->v.i64[r], num, sizeof num);
+                n = format_timestamp_full_fast(col->v.i64[r], num, sizeof num);
                 rc = mdm_buf_append(&b, num, n);
                 break;
             default: {
@@ -568,6 +1108,7 @@ static mdm_status pg_copy_rows(pg_conn *p, const char *copy_sql, const mdm_table
         }
         if (rc == MDM_OK)
             rc = mdm_buf_putc(&b, '\n');
+send:
         if (rc == MDM_OK && (b.len >= (1u << 20) || r + 1 == data->nrows)) {
             if (PQputCopyData(p->pg, b.data, (int)b.len) != 1)
                 rc = pg_fail(p->pg, NULL, err, "COPY data");
@@ -655,10 +1196,21 @@ static mdm_status pg_create_table(mdm_conn *c, const char *table, const mdm_tabl
         }
     }
     if (rc == MDM_OK && data->nrows > 0) {
+        /* Binary when every column has the declared type of its data
+         * (always so for a table made here) and the values allow it. */
+        bool binary = binary_values_ok(data);
+        for (size_t i = 0; binary && have != NULL && i < data->ncols; i++) {
+            int j = 0, n = PQntuples(have);
+            while (j < n && strcmp(PQgetvalue(have, j, 0), data->cols[i].name) != 0)
+                j++;
+            binary = j < n && strtoul(PQgetvalue(have, j, 1), NULL, 10) ==
+                                  pg_type_oid(data->cols[i].type);
+        }
         mdm_buf_clear(&sql);
-        rc = mdm_buf_printf(&sql, "COPY %s (%s) FROM STDIN", mdm_buf_str(&qt), mdm_buf_str(&cols));
+        rc = mdm_buf_printf(&sql, "COPY %s (%s) FROM STDIN%s", mdm_buf_str(&qt),
+                            mdm_buf_str(&cols), binary ? " WITH (FORMAT binary)" : "");
         if (rc == MDM_OK)
-            rc = pg_copy_rows(p, mdm_buf_str(&sql), data, err);
+            rc = pg_copy_rows(p, mdm_buf_str(&sql), data, binary, err);
     }
     if (in_tx)
         rc = tx_close(p, savepoint, rc, err);
@@ -700,10 +1252,33 @@ static mdm_status pg_read_table(mdm_conn *c, const char *table, const mdm_read_o
         rc = mdm_buf_puts(&sql, " LIMIT $1");
         mdm__format_int64(opts->limit, limit);
     }
+    if (rc == MDM_OK && !opts->has_limit) {
+        /* A full read: columns from LIMIT 0, rows through COPY. */
+        size_t len = sql.len;
+        bool mismatch = false;
+        rc = mdm_buf_puts(&sql, " LIMIT 0");
+        if (rc == MDM_OK)
+            rc = pg_run(p, mdm_buf_str(&sql), 0, NULL, NULL, &res, err);
+        if (rc == MDM_OK)
+            rc = pg_result_table(res, out, err);
+        if (rc == MDM_OK) {
+            sql.data[sql.len = len] = '\0';
+            rc = copy_read(p, mdm_buf_str(&sql), res, out, &mismatch, err);
+        }
+        PQclear(res);
+        res = NULL;
+        if (rc == MDM_OK && !mismatch)
+            goto done;
+        if (rc == MDM_OK) {
+            mdm_table_reset(out);
+            mdm_table_init(out);
+        }
+    }
     if (rc == MDM_OK)
         rc = pg_run(p, mdm_buf_str(&sql), opts->has_limit ? 1 : 0, types, vals, &res, err);
     if (rc == MDM_OK)
         rc = pg_result_table(res, out, err);
+done:
     if (rc != MDM_OK)
         mdm_error_prefix(err, "Failed to read table %s", table);
     PQclear(res);
