@@ -192,6 +192,13 @@ size_t mdm_format_timestamp(int64_t micros, char *buf, size_t n);
 /* Same, always with six fractional digits: "YYYY-MM-DD HH:MM:SS.ffffff". */
 size_t mdm_format_timestamp_full(int64_t micros, char *buf, size_t n);
 
+/* The same texts without snprintf in the common case (mdm_format_fast.c):
+ * mdm_format_float64_fast gives mdm_format_float64's text, and
+ * mdm_format_timestamp_fast that of mdm_format_timestamp, or of
+ * mdm_format_timestamp_full when always_frac. For hot paths. */
+size_t mdm_format_float64_fast(double v, char *buf, size_t n);
+size_t mdm_format_timestamp_fast(int64_t micros, bool always_frac, char *buf, size_t n);
+
 /* Parses "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS[.f{1,9}]]" (also with 'T'
  * between date and time) into microseconds; extra fractional digits past
  * six are truncated. Returns false if s[0..len) is not such a date-time or

@@ -521,53 +521,6 @@ static mdm_status sq_columns(sq_conn *s, const char *table, mdm_strlist *names,
     return rc;
 }
 
-/* Days since 1970-01-01 to a civil date (H. Hinnant's algorithm, as in
- * mdm_format.c). */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
-/* mdm_format_timestamp_full's text with the digits written by hand (its
- * snprintf was a tenth of a register; the same code is in pg_backend.c and,
- * without the forced fraction, core/mdm_table_output.c); years outside 0..9999 go to it. */
-static size_t format_timestamp_full_fast(int64_t micros, char *buf, size_t n)
-{
-    const int64_t per_day = INT64_C(86400000000);
-    int64_t days = micros / per_day, rem = micros % per_day, y;
-    unsigned m, d;
-    if (rem < 0) {
-        rem += per_day;
-        days--;
-    }
-    int64_t secs = rem / 1000000, frac = rem % 1000000;
-    civil_from_days(days, &y, &m, &d);
-    if (y < 0 || y > 9999 || n < 27)
-        return mdm_format_timestamp_full(micros, buf, n);
-    unsigned f[6] = {(unsigned)y, m, d, (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60),
-                     (unsigned)(secs % 60)};
-    char *p = buf;
-    *p++ = (char)('0' + f[0] / 1000), *p++ = (char)('0' + f[0] / 100 % 10);
-    *p++ = (char)('0' + f[0] / 10 % 10), *p++ = (char)('0' + f[0] % 10);
-    for (int k = 1; k < 6; k++) {
-        *p++ = k == 1 || k == 2 ? '-' : k == 3 ? ' ' : ':';
-        *p++ = (char)('0' + f[k] / 10), *p++ = (char)('0' + f[k] % 10);
-    }
-    *p++ = '.';
-    for (int64_t div = 100000; div > 0; div /= 10)
-        *p++ = (char)('0' + frac / div % 10);
-    *p = '\0';
-    return (size_t)(p - buf);
-}
-
 /* Inserts every row of data through one prepared statement. */
 static mdm_status sq_insert_rows(sq_conn *s, const char *sql, const mdm_table *data,
                                  mdm_error *err)
@@ -600,7 +553,7 @@ static mdm_status sq_insert_rows(sq_conn *s, const char *sql, const mdm_table *d
                 brc = sqlite3_bind_int(st, i, col->v.b[r] ? 1 : 0);
                 break;
             case MDM_TIMESTAMP: {
-                size_t n = format_timestamp_full_fast(col->v.i64[r], ts[c], sizeof ts[c]);
+                size_t n = mdm_format_timestamp_fast(col->v.i64[r], true, ts[c], sizeof ts[c]);
                 brc = sqlite3_bind_text(st, i, ts[c], (int)n, SQLITE_STATIC);
                 break;
             }
