@@ -300,7 +300,10 @@ static void pool__many_threads_share_the_limits(void **state)
     assert_true(st.open <= 4);
     assert_true(st.idle <= 2);            /* overflow closed on return */
     assert_int_equal(st.created, st.open + st.closed);
-    assert_true(st.waits > 0);            /* 24 threads, 4 connections */
+    /* Whether any thread had to wait depends on scheduling (it did not in
+     * some TSan runs on a loaded machine); the waits counter itself is
+     * pinned deterministically by the timeout and wake-up tests above. */
+    assert_true(st.waits <= st.checkouts);
     assert_int_equal(st.timeouts, 0);
     assert_int_equal(mdm_pool_acquire(s.pool, &c, &err), MDM_OK);
     assert_int_equal(count_rows(c, "hits"), THREADS * 40);
