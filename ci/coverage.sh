@@ -29,9 +29,9 @@ gate_dirs=${COVERAGE_GATE_DIRS:-modern adapter}
 rc_opts=(--rc lcov_branch_coverage=1)
 
 step() { printf '\ncoverage: %s\n' "$*"; }
-# Debian 12's lcov 1.16 prints "Subroutine print_gcov_warnings redefined"
-# from geninfo on every capture (a packaging wart, harmless): hide only that.
-lcov() { command lcov "$@" 2> >(grep -v 'Subroutine print_gcov_warnings redefined' >&2); }
+# Debian 12's lcov 1.16 prints "Subroutine ... redefined at /usr/bin/geninfo
+# line N" on every capture (a packaging wart, harmless): hide only those.
+lcov() { command lcov "$@" 2> >(grep -v '^Subroutine .* redefined at /usr/bin/geninfo' >&2); }
 die() { echo "coverage: $*" >&2; exit 1; }
 
 for tool in lcov genhtml gcov; do
