@@ -679,6 +679,16 @@ static void cli__new_user_session_postgresql(void **state)
         run(f, "--config", cfg, "load", "iris", NULL);
         refused(f, 3, "mdm: load: dataset 'iris' not found (no database ", "pg load removed");
         mdm_test_pg_drop_db(db);
+        /* The database is made while the CSV is parsed; a CSV that fails
+         * reports its own error and leaves no database behind. */
+        char bad[400];
+        snprintf(bad, sizeof bad, "%s/bad.csv", f->dir);
+        write_text(bad, "a,b\n1,2\n3\n");
+        run(f, "--config", cfg, "register", "broken", bad, NULL);
+        refused(f, 1, "mdm: register: ", "pg ragged CSV");
+        assert_non_null(strstr(f->err, "bad.csv:3:"));
+        run(f, "--config", cfg, "load", "broken", NULL);
+        refused(f, 3, "mdm: load: dataset 'broken' not found (no database ", "pg failed register");
     }
     free(want);
 }
