@@ -10,12 +10,15 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { FLUSH_AT = 1 << 16 };
 
 typedef struct writer {
-    FILE *out;
+    FILE *out;       /* NULL: the writer only collects into buf, growing it */
     char *buf;
     size_t len, cap;
     bool failed;
@@ -28,14 +31,35 @@ static void w_flush(writer *w)
     w->len = 0;
 }
 
+/* Room for n more bytes in a collecting writer (out == NULL). */
+static bool w_grow(writer *w, size_t n)
+{
+    size_t cap = w->cap > 0 ? w->cap : FLUSH_AT;
+    while (cap < w->len + n)
+        cap *= 2;
+    char *p = w->failed ? NULL : realloc(w->buf, cap);
+    if (p == NULL) {
+        w->failed = true;
+        return false;
+    }
+    w->buf = p;
+    w->cap = cap;
+    return true;
+}
+
 static void w_put(writer *w, const char *s, size_t n)
 {
     if (w->len + n > w->cap) {
-        w_flush(w);
-        if (n > w->cap) {
-            if (!w->failed && fwrite(s, 1, n, w->out) != n)
-                w->failed = true;
-            return;
+        if (w->out == NULL) {
+            if (!w_grow(w, n))
+                return;
+        } else {
+            w_flush(w);
+            if (n > w->cap) {
+                if (!w->failed && fwrite(s, 1, n, w->out) != n)
+                    w->failed = true;
+                return;
+            }
         }
     }
     memcpy(w->buf + w->len, s, n);
@@ -44,8 +68,14 @@ static void w_put(writer *w, const char *s, size_t n)
 
 static void w_putc(writer *w, char c)
 {
-    if (w->len == w->cap)
-        w_flush(w);
+    if (w->len == w->cap) {
+        if (w->out == NULL) {
+            if (!w_grow(w, 1))
+                return;
+        } else {
+            w_flush(w);
+        }
+    }
     w->buf[w->len++] = c;
 }
 
@@ -135,36 +165,121 @@ static size_t scalar_text(const mdm_table *t, size_t c, size_t r, char *buf, siz
     return 0;
 }
 
+/* Rows [r0, r1) of t as CSV lines. */
+static void csv_rows(writer *w, const mdm_table *t, size_t r0, size_t r1)
+{
+    char num[64];
+    for (size_t r = r0; r < r1 && !w->failed; r++) {
+        for (size_t c = 0; c < t->ncols; c++) {
+            if (c > 0)
+                w_putc(w, ',');
+            if (mdm_table_is_null(t, c, r)) {
+                /* An empty line would be skipped as blank by readers (ours
+                 * and pandas'), losing the row; NA reads back as NULL. */
+                if (t->ncols == 1)
+                    w_put(w, "NA", 2);
+                continue;
+            }
+            if (t->cols[c].type == MDM_TEXT) {
+                size_t n;
+                const char *s = mdm_table_text(t, c, r, &n);
+                csv_text(w, s, n);
+            } else {
+                w_put(w, num, scalar_text(t, c, r, num, sizeof num));
+            }
+        }
+        w_putc(w, '\n');
+    }
+}
+
+/*
+ * Large tables are formatted by several threads: formatting numbers and
+ * dates costs far more than writing the bytes, and after a full read the
+ * other cores are idle. Each round, CSV_THREADS workers format one block
+ * of CSV_BLOCK rows each into a buffer of their own (kept from round to
+ * round) and the blocks are then written in order, so the output is byte
+ * for byte what one thread writes and memory stays bounded (a few blocks,
+ * not the whole output).
+ */
+enum { CSV_BLOCK = 16384, CSV_THREADS = 4 };
+
+typedef struct csv_part {
+    const mdm_table *t;
+    size_t r0, r1;
+    writer w;        /* collecting: out == NULL */
+    pthread_t th;
+} csv_part;
+
+static void *csv_part_run(void *arg)
+{
+    csv_part *p = arg;
+    p->w.len = 0;
+    csv_rows(&p->w, p->t, p->r0, p->r1);
+    return NULL;
+}
+
+static size_t csv_threads(const mdm_table *t)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (t->nrows < 2 * (size_t)CSV_BLOCK || cpus < 2)
+        return 1;
+    return cpus < CSV_THREADS ? (size_t)cpus : CSV_THREADS;
+}
+
+/* The rows of t in rounds of n blocks formatted at once, appended to w in
+ * order. Block 0 of a round is formatted on this thread, the others on
+ * threads of their own (or here as well when no thread can be had). */
+static mdm_status csv_rows_parallel(writer *w, const mdm_table *t, size_t n, mdm_error *err)
+{
+    csv_part parts[CSV_THREADS];
+    bool started[CSV_THREADS];
+    bool nomem = false;
+    memset(parts, 0, sizeof parts);
+    for (size_t r = 0; r < t->nrows && !w->failed && !nomem;) {
+        size_t k = 0;
+        for (; k < n && r < t->nrows; k++, r += CSV_BLOCK) {
+            parts[k].t = t;
+            parts[k].r0 = r;
+            parts[k].r1 = r + CSV_BLOCK < t->nrows ? r + CSV_BLOCK : t->nrows;
+            started[k] = k > 0 && pthread_create(&parts[k].th, NULL, csv_part_run,
+                                                 &parts[k]) == 0;
+        }
+        for (size_t i = 0; i < k; i++) {
+            if (started[i])
+                (void)pthread_join(parts[i].th, NULL);
+            else
+                csv_part_run(&parts[i]);
+        }
+        for (size_t i = 0; i < k && !nomem; i++) {
+            nomem = parts[i].w.failed;
+            if (!nomem)
+                w_put(w, parts[i].w.buf, parts[i].w.len);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        free(parts[i].w.buf);
+    if (nomem)
+        return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory formatting CSV");
+    return MDM_OK;
+}
+
 mdm_status mdm_table_write_csv(const mdm_table *t, FILE *out, mdm_error *err)
 {
-    char block[FLUSH_AT], num[64];
+    char block[FLUSH_AT];
     writer w = {out, block, 0, sizeof block, false};
+    size_t threads = csv_threads(t);
     for (size_t c = 0; c < t->ncols; c++) {
         if (c > 0)
             w_putc(&w, ',');
         csv_text(&w, t->cols[c].name, strlen(t->cols[c].name));
     }
     w_putc(&w, '\n');
-    for (size_t r = 0; r < t->nrows && !w.failed; r++) {
-        for (size_t c = 0; c < t->ncols; c++) {
-            if (c > 0)
-                w_putc(&w, ',');
-            if (mdm_table_is_null(t, c, r)) {
-                /* An empty line would be skipped as blank by readers (ours
-                 * and pandas'), losing the row; NA reads back as NULL. */
-                if (t->ncols == 1)
-                    w_put(&w, "NA", 2);
-                continue;
-            }
-            if (t->cols[c].type == MDM_TEXT) {
-                size_t n;
-                const char *s = mdm_table_text(t, c, r, &n);
-                csv_text(&w, s, n);
-            } else {
-                w_put(&w, num, scalar_text(t, c, r, num, sizeof num));
-            }
-        }
-        w_putc(&w, '\n');
+    if (threads > 1) {
+        mdm_status rc = csv_rows_parallel(&w, t, threads, err);
+        if (rc != MDM_OK)
+            return rc;
+    } else {
+        csv_rows(&w, t, 0, t->nrows);
     }
     return w_finish(&w, err);
 }

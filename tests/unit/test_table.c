@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "mdm_buf.h"
 #include "mdm_csv.h"
 #include "mdm_table.h"
 #include "test_support.h"
@@ -710,6 +711,58 @@ static void table__csv_round_trip_through_a_file(void **state)
     mdm_test_rmrf(dir);
 }
 
+/* Rows [r0, r1) of a table whose every cell follows from its row number:
+ * each type, NULLs, text that needs quoting. */
+static void fill_rows(mdm_table *t, size_t r0, size_t r1)
+{
+    static const char *const texts[] = {"plain", "a,b", "say \"hi\"", "", "ünï"};
+    mdm_table_init(t);
+    add_col(t, "id", MDM_INT64);
+    add_col(t, "x", MDM_FLOAT64);
+    add_col(t, "s", MDM_TEXT);
+    add_col(t, "b", MDM_BOOL);
+    add_col(t, "ts", MDM_TIMESTAMP);
+    for (size_t r = r0; r < r1; r++) {
+        const char *s = texts[r % 5];
+        assert_int_equal(mdm_table_push_int64(t, 0, (int64_t)r, NULL), MDM_OK);
+        assert_int_equal(r % 7 == 0 ? mdm_table_push_null(t, 1, NULL)
+                                    : mdm_table_push_float64(t, 1, (double)r * 0.37, NULL),
+                         MDM_OK);
+        assert_int_equal(mdm_table_push_text(t, 2, s, strlen(s), NULL), MDM_OK);
+        assert_int_equal(mdm_table_push_bool(t, 3, r % 2 == 0, NULL), MDM_OK);
+        assert_int_equal(mdm_table_push_timestamp(t, 4, (int64_t)r * 1000123, NULL), MDM_OK);
+        end_row(t);
+    }
+}
+
+/* A large table is formatted by several threads in blocks: the output must
+ * be byte for byte the rows written one piece at a time (small tables,
+ * written by one thread), in order, nothing lost or repeated. */
+static void table__write_csv_of_a_large_table_equals_its_pieces(void **state)
+{
+    (void)state;
+    enum { ROWS = 100003, PIECE = 10000 };   /* not a multiple of any block */
+    mdm_table t;
+    mdm_buf want;
+    mdm_buf_init(&want);
+    for (size_t r0 = 0; r0 < ROWS; r0 += PIECE) {
+        mdm_table piece;
+        fill_rows(&piece, r0, r0 + PIECE < ROWS ? r0 + PIECE : ROWS);
+        char *text = write_string(&piece, false);
+        const char *rows = r0 == 0 ? text : strchr(text, '\n') + 1;
+        assert_int_equal(mdm_buf_puts(&want, rows), MDM_OK);
+        free(text);
+        mdm_table_reset(&piece);
+    }
+    fill_rows(&t, 0, ROWS);
+    char *got = write_string(&t, false);
+    assert_int_equal(strlen(got), want.len);
+    assert_memory_equal(got, want.data, want.len);
+    free(got);
+    mdm_table_reset(&t);
+    mdm_buf_reset(&want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -733,6 +786,7 @@ int main(void)
         cmocka_unit_test(table__format_float64_is_shortest_round_trip),
         cmocka_unit_test(table__format_and_parse_timestamps),
         cmocka_unit_test(table__write_csv_gives_exact_text),
+        cmocka_unit_test(table__write_csv_of_a_large_table_equals_its_pieces),
         cmocka_unit_test(table__write_json_gives_exact_text),
         cmocka_unit_test(table__write_reports_io_errors),
         cmocka_unit_test(table__csv_round_trip_gives_an_equal_table),
