@@ -51,8 +51,13 @@ int mdm_cmd_register(mdm_cli *cli, const cli_args *a)
         return cli_usage(cli, "--table: empty name");
     mdm_status rc = cli_session_open(cli, &s, true, &err);
     mdm_progress_init(&bar, cli->io->err, cli->io->err_is_tty, a->pos[0]);
-    o.progress = mdm_progress_update;
-    o.progress_ctx = &bar;
+    if (bar.enabled) {
+        /* Reporting progress makes the modern store write in chunks (a
+         * COPY or INSERT run per 20,000 rows, each a slice copied out of
+         * the table): worth it for a person watching, not for a script. */
+        o.progress = mdm_progress_update;
+        o.progress_ctx = &bar;
+    }
     if (rc == MDM_OK)
         rc = mdm_dsm_register(s.dsm, a->pos[0], a->pos[1], &o, &res, &err);
     mdm_progress_finish(&bar);
