@@ -90,20 +90,25 @@ static mdm_status setup_conn(mdm_adapter *a, const mdm_adapter_opts *o, mdm_erro
 
 static mdm_status setup_impl(mdm_adapter *a, const mdm_adapter_opts *o, mdm_error *err)
 {
-    if (!mdm_impl_available(o->impl) || (o->impl != MDM_IMPL_MODERN && mdm__adapter_legacy() == NULL))
-        return mdm_error_set(err, MDM_ERR_UNSUPPORTED,
-                             "implementation '%s' is not available: this mdm was built "
-                             "without legacy/ (LEGACY=0)",
-                             mdm_impl_name(o->impl));
     a->impl = o->impl;
     if (a->impl == MDM_IMPL_MODERN)
         return MDM_OK;
     a->lp = mdm__adapter_legacy();
+#if !MDM_WITH_LEGACY
+    /* Built without legacy/: the legacy path is NULL, so legacy and shadow
+     * are refused. Compiled into that build only, and tested there
+     * (tests/integration/test_adapter.c, legacy_path_is_compiled_out). */
+    return mdm_error_set(err, MDM_ERR_UNSUPPORTED,
+                         "implementation '%s' is not available: this mdm was built "
+                         "without legacy/ (LEGACY=0)",
+                         mdm_impl_name(o->impl));
+#else
     mdm_status rc = a->lp->open(a->backend, o->legacy_config, &a->lb, err);
     if (rc == MDM_OK && a->impl == MDM_IMPL_SHADOW)
         rc = mdm_shadow_init(&a->shadow, o->shadow_log != NULL ? o->shadow_log : "",
                              a->warn, err);
     return rc;
+#endif
 }
 
 mdm_status mdm_adapter_new(mdm_adapter **out, const mdm_adapter_opts *opts, mdm_error *err)
@@ -319,11 +324,11 @@ typedef struct op {
     bool *flag;
 } op;
 
+/* e is never NULL: the methods refuse a NULL engine, and query() a missing
+ * current one, before they get here. */
 static mdm_status run_modern(mdm_adapter *a, mdm_adapter_engine *e, mdm_conn_fn fn, op *o,
                              mdm_error *err)
 {
-    if (e == NULL)
-        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "engine is NULL");
     mdm_status rc = engine_mgr(a, e, err);
     return rc == MDM_OK ? mdm_connmgr_with_conn(e->mgr, fn, o, err) : rc;
 }
@@ -638,18 +643,24 @@ mdm_status mdm_adapter_get_table_names(mdm_adapter *a, mdm_adapter_engine *engin
 
 /* ---- Databases ------------------------------------------------------------------ */
 
-/* Backend table, server config and database name for a path. */
+/* Backend table, server config and database name for a path. name is
+ * always set, for the caller's message ("None" for a NULL path, the word
+ * legacy used). A PostgreSQL URL names the database; the statements about
+ * it run on the same server's "postgres" database (as legacy's did), whose
+ * DSN is derived into dsn. */
 static mdm_status db_target(mdm_adapter *a, const char *path, const mdm_backend_ops **ops,
-                            mdm_conn_config *cfg, char *name, size_t n, mdm_error *err)
+                            mdm_conn_config *cfg, mdm_buf *dsn, char *name, size_t n,
+                            mdm_error *err)
 {
+    snprintf(name, n, "%s", path != NULL ? path : "None");
     if (path == NULL)
         return mdm_error_set(err, MDM_ERR_INVALID_ARG, "database path is NULL");
     mdm_status rc = mdm_registry_create(a->reg, a->backend, ops, err);
     *cfg = *a->conn;
-    snprintf(name, n, "%s", path);
     if (rc == MDM_OK && is_pg(a) && mdm_dsn_is_uri(path)) {
-        cfg->dsn = path;
-        if (mdm_dsn_get(path, "dbname", name, n) == NULL)
+        rc = mdm_dsn_with_dbname(path, "postgres", dsn, err);
+        cfg->dsn = mdm_buf_str(dsn);
+        if (rc == MDM_OK && mdm_dsn_get(path, "dbname", name, n) == NULL)
             rc = mdm_error_set(err, MDM_ERR_INVALID_ARG, "URL names no database: %s", path);
     }
     return rc;
@@ -660,16 +671,19 @@ mdm_status mdm_adapter_database_exists(mdm_adapter *a, const char *path, bool *o
 {
     const mdm_backend_ops *ops = NULL;
     mdm_conn_config cfg;
+    mdm_buf dsn;
     char name[1024];
     if (a == NULL || out == NULL)
         return mdm_error_set(err, MDM_ERR_INVALID_ARG, "database_exists: NULL argument");
     if (a->lp != NULL)
         return a->lp->database_exists(a->lb, path, out, err);
-    mdm_status rc = db_target(a, path, &ops, &cfg, name, sizeof name, err);
+    mdm_buf_init(&dsn);
+    mdm_status rc = db_target(a, path, &ops, &cfg, &dsn, name, sizeof name, err);
     if (rc == MDM_OK)
         rc = mdm_database_exists(ops, &cfg, name, out, err);
     if (rc != MDM_OK)
         wrap(err, "Failed to check database", name);
+    mdm_buf_reset(&dsn);
     return rc;
 }
 
@@ -677,16 +691,19 @@ mdm_status mdm_adapter_create_database(mdm_adapter *a, const char *path, mdm_err
 {
     const mdm_backend_ops *ops = NULL;
     mdm_conn_config cfg;
+    mdm_buf dsn;
     char name[1024];
     if (a == NULL)
         return mdm_error_set(err, MDM_ERR_INVALID_ARG, "create_database: NULL argument");
     if (a->lp != NULL)
         return a->lp->create_database(a->lb, path, err);
-    mdm_status rc = db_target(a, path, &ops, &cfg, name, sizeof name, err);
+    mdm_buf_init(&dsn);
+    mdm_status rc = db_target(a, path, &ops, &cfg, &dsn, name, sizeof name, err);
     if (rc == MDM_OK)
         rc = mdm_database_create(ops, &cfg, name, err);
     if (rc != MDM_OK)
         wrap(err, "Failed to create database", name);
+    mdm_buf_reset(&dsn);
     return rc;
 }
 
@@ -694,12 +711,14 @@ mdm_status mdm_adapter_drop_database(mdm_adapter *a, const char *path, mdm_error
 {
     const mdm_backend_ops *ops = NULL;
     mdm_conn_config cfg;
+    mdm_buf dsn;
     char name[1024];
     if (a == NULL)
         return mdm_error_set(err, MDM_ERR_INVALID_ARG, "drop_database: NULL argument");
     if (a->lp != NULL)
         return a->lp->drop_database(a->lb, path, err);
-    mdm_status rc = db_target(a, path, &ops, &cfg, name, sizeof name, err);
+    mdm_buf_init(&dsn);
+    mdm_status rc = db_target(a, path, &ops, &cfg, &dsn, name, sizeof name, err);
     for (size_t i = 0; rc == MDM_OK && i < a->nengines; i++)
         if (strcmp(a->engines[i]->path, path) == 0)
             engine_close(a->engines[i]);   /* its pooled connections hold the file */
@@ -707,5 +726,6 @@ mdm_status mdm_adapter_drop_database(mdm_adapter *a, const char *path, mdm_error
         rc = mdm_database_drop(ops, &cfg, name, true, err);
     if (rc != MDM_OK)
         wrap(err, "Failed to drop database", name);
+    mdm_buf_reset(&dsn);
     return rc;
 }

@@ -146,8 +146,11 @@ MDM_NODISCARD mdm_status mdm_adapter_get_table_names(mdm_adapter *a,
 
 /* database_exists(path), create_database(path), drop_database(path).
  * drop closes that engine's connections first and a missing database is
- * OK. Differences: SQLite's drop also removes -wal and -shm; PostgreSQL
- * names are quoted; create of an existing database is EXISTS. */
+ * OK. For PostgreSQL, path is a database name or a postgresql:// URL
+ * naming one (the statement then runs on that server's "postgres"
+ * database). Differences: SQLite's drop also removes -wal and -shm;
+ * PostgreSQL names are quoted; create of an existing database is EXISTS;
+ * a NULL path is INVALID_ARG (legacy fell back to its configured path). */
 MDM_NODISCARD mdm_status mdm_adapter_database_exists(mdm_adapter *a, const char *path,
                                                      bool *out, mdm_error *err);
 MDM_NODISCARD mdm_status mdm_adapter_create_database(mdm_adapter *a, const char *path,

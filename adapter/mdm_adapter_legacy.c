@@ -75,8 +75,6 @@ static bool decl_has(const char *decl, const char *word)
 /* The table type a declared SQL type reads as (the modern mapping). */
 static mdm_type type_of(const char *decl)
 {
-    if (decl == NULL)
-        return MDM_TEXT;
     if (strncasecmp(decl, "BOOL", 4) == 0)
         return MDM_BOOL;
     if (decl_has(decl, "DATE") || decl_has(decl, "TIMESTAMP"))
@@ -100,9 +98,10 @@ static mdm_status info_convert(const legacy_table_info *li, mdm_table_info *out,
         mdm_column_info *c = &ti.columns[i];
         c->name = strdup(li->columns[i].name);
         c->decl_type = strdup(li->columns[i].type != NULL ? li->columns[i].type : "");
-        c->type = type_of(li->columns[i].type);
         if (c->name == NULL || c->decl_type == NULL)
             rc = MDM_ERR_NOMEM;
+        else
+            c->type = type_of(c->decl_type);
     }
     if (rc != MDM_OK) {
         mdm_table_info_reset(&ti);

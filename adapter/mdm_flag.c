@@ -89,6 +89,10 @@ static mdm_status bad_value(mdm_error *err, const char *key, const char *value,
                          value != NULL ? value : "");
 }
 
+#if !MDM_WITH_LEGACY
+/* Builds without legacy/ only: legacy, shadow and the kill switch are
+ * refused. This and its callers below are compiled into that build alone
+ * and tested there (tests/unit/test_flag.c, the !MDM_WITH_LEGACY cases). */
 static mdm_status not_built(mdm_error *err, const char *key, const char *value,
                             const char *where)
 {
@@ -97,6 +101,7 @@ static mdm_status not_built(mdm_error *err, const char *key, const char *value,
                          "(LEGACY=0)",
                          where != NULL && where[0] ? where : key, value);
 }
+#endif
 
 /* Parses a mode for key; writes accept legacy and modern only. */
 static mdm_status parse_mode(const char *key, const char *value, bool writes,
@@ -107,8 +112,10 @@ static mdm_status parse_mode(const char *key, const char *value, bool writes,
         return bad_value(err, key, value, where,
                          writes ? "legacy or modern (shadow compares reads only)"
                                 : "legacy, modern or shadow");
+#if !MDM_WITH_LEGACY
     if (!mdm_impl_available(impl))
         return not_built(err, key, value, where);
+#endif
     *out = impl;
     return MDM_OK;
 }
@@ -202,8 +209,10 @@ static mdm_status set_kill(mdm_flag_settings *s, const char *value, mdm_flag_sou
     mdm_status rc = parse_switch("storage.kill_switch", value, where, &on, err);
     if (rc != MDM_OK)
         return rc;
-    if (on && !MDM_WITH_LEGACY)
+#if !MDM_WITH_LEGACY
+    if (on)
         return not_built(err, "storage.kill_switch", value, where);
+#endif
     if (src >= s->kill_switch_from.source) {
         s->kill_switch = on;
         origin_set(&s->kill_switch_from, src, where);
@@ -364,10 +373,12 @@ void mdm_flag_decide(const mdm_flag_settings *s, mdm_flag_op op, const char *dat
     } else {
         snprintf(out->reason, sizeof out->reason, "bucket %d > %d%%", out->bucket, r->percent);
     }
+#if !MDM_WITH_LEGACY
     if (!mdm_impl_available(out->impl)) {   /* LEGACY=0: modern serves everything */
         out->impl = MDM_IMPL_MODERN;
         snprintf(out->reason, sizeof out->reason, "built without legacy/");
     }
+#endif
 }
 
 const char *mdm_flag_origin_text(const mdm_flag_origin *o, char *buf, size_t n)

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mdm_flag.h"
@@ -262,6 +263,68 @@ static void flag__a_lower_layer_never_overrides_a_higher_one(void **state)
                                   &err), MDM_ERR_CONFIG);
 }
 
+/* The shadow log path has to fit its field; a path that does not, or
+ * none, is refused and the setting kept. */
+static void flag__shadow_log_must_fit(void **state)
+{
+    (void)state;
+    mdm_flag_settings s;
+    mdm_error err;
+    char path[sizeof s.shadow_log + 1];
+    mdm_flag_settings_init(&s);
+    memset(path, 'a', sizeof path - 1);
+    path[0] = '/';
+    path[sizeof path - 1] = '\0';   /* one byte too many */
+    assert_int_equal(mdm_flag_set(&s, "storage.shadow_log", path, MDM_FLAG_SRC_CONFIG, "f:2",
+                                  &err), MDM_ERR_CONFIG);
+    assert_memory_equal(err.message, "f:2: expected a file path", 25);
+    assert_int_equal(mdm_flag_set(&s, "storage.shadow_log", NULL, MDM_FLAG_SRC_ENV, NULL, &err),
+                     MDM_ERR_CONFIG);
+    assert_string_equal(err.message, "storage.shadow_log: expected a file path, got ''");
+    assert_string_equal(s.shadow_log, "");
+    assert_int_equal(s.shadow_log_from.source, MDM_FLAG_SRC_DEFAULT);
+    path[sizeof path - 2] = '\0';   /* exactly what fits */
+    assert_int_equal(mdm_flag_set(&s, "storage.shadow_log", path, MDM_FLAG_SRC_CONFIG, "f:2",
+                                  &err), MDM_OK);
+    assert_string_equal(s.shadow_log, path);
+}
+
+static void flag__set_needs_settings_and_a_key(void **state)
+{
+    (void)state;
+    mdm_flag_settings s;
+    mdm_error err;
+    mdm_flag_settings_init(&s);
+    assert_int_equal(mdm_flag_set(NULL, MDM_FLAG_READS, "modern", MDM_FLAG_SRC_CLI, "x", &err),
+                     MDM_ERR_INVALID_ARG);
+    assert_int_equal(mdm_flag_set(&s, NULL, "modern", MDM_FLAG_SRC_CLI, "x", &err),
+                     MDM_ERR_INVALID_ARG);
+    assert_string_equal(err.message, "mdm_flag_set: NULL argument");
+    assert_int_equal(s.reads.mode_from.source, MDM_FLAG_SRC_DEFAULT);   /* untouched */
+}
+
+/* Names longer than the bucket's stack buffer are hashed whole (the key is
+ * put on the heap), and still agree with the reference. */
+static void flag__long_dataset_names_are_hashed_whole(void **state)
+{
+    (void)state;
+    static const size_t lens[] = {240, 242, 243, 300, 1000, 5000};
+    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        size_t n = lens[i];
+        char *name = malloc(n + 1), *key = malloc(strlen(MDM_FLAG_READS) + n + 2);
+        assert_non_null(name);
+        assert_non_null(key);
+        for (size_t j = 0; j < n; j++)
+            name[j] = (char)('a' + (j * 7 + i) % 26);
+        name[n] = '\0';
+        sprintf(key, "%s:%s", MDM_FLAG_READS, name);
+        int want = (int)(ref_murmur3(key) % 100u) + 1;
+        assert_int_equal(mdm_flag_bucket(MDM_FLAG_READS, name), want);
+        free(key);
+        free(name);
+    }
+}
+
 #if MDM_WITH_LEGACY
 
 static void flag__impl_shadow_sends_writes_to_legacy(void **state)
@@ -270,6 +333,10 @@ static void flag__impl_shadow_sends_writes_to_legacy(void **state)
     mdm_flag_settings s;
     mdm_flag_decision d;
     mdm_error err;
+    /* with legacy/ built in, every implementation is available */
+    assert_true(mdm_impl_available(MDM_IMPL_LEGACY));
+    assert_true(mdm_impl_available(MDM_IMPL_MODERN));
+    assert_true(mdm_impl_available(MDM_IMPL_SHADOW));
     mdm_flag_settings_init(&s);
     assert_int_equal(mdm_flag_apply_cli(&s, "shadow", &err), MDM_OK);
     assert_int_equal(s.reads.mode, MDM_IMPL_SHADOW);
@@ -430,7 +497,21 @@ static void flag__legacy_and_shadow_are_refused_without_legacy(void **state)
                                   &err), MDM_OK);
     mdm_flag_decide(&s, MDM_FLAG_OP_READ, "iris", &d);
     assert_int_equal(d.impl, MDM_IMPL_MODERN);
+    assert_string_equal(d.reason, "built without legacy/");
     assert_false(mdm_impl_available(MDM_IMPL_LEGACY));
+    assert_false(mdm_impl_available(MDM_IMPL_SHADOW));
+    assert_true(mdm_impl_available(MDM_IMPL_MODERN));
+    /* the refusals name where the value came from */
+    assert_int_equal(mdm_flag_set(&s, MDM_FLAG_WRITES, "legacy", MDM_FLAG_SRC_CONFIG, "", &err),
+                     MDM_ERR_UNSUPPORTED);
+    assert_string_equal(err.message, "storage.writes: 'legacy' is not available: this mdm was "
+                                     "built without legacy/ (LEGACY=0)");
+    assert_int_equal(mdm_flag_apply_env(&s, &env, &err), MDM_ERR_UNSUPPORTED);
+    assert_memory_equal(err.message, "MDM_STORAGE_READS: ", 19);
+    /* switching the kill switch off is fine: there is nothing to switch */
+    assert_int_equal(mdm_flag_set(&s, "storage.kill_switch", "off", MDM_FLAG_SRC_ENV, "K", &err),
+                     MDM_OK);
+    assert_false(s.kill_switch);
 }
 
 #endif
@@ -445,6 +526,9 @@ int main(void)
         cmocka_unit_test(flag__environment_comes_from_the_injected_lookup),
         cmocka_unit_test(flag__bad_values_name_their_source),
         cmocka_unit_test(flag__a_lower_layer_never_overrides_a_higher_one),
+        cmocka_unit_test(flag__shadow_log_must_fit),
+        cmocka_unit_test(flag__set_needs_settings_and_a_key),
+        cmocka_unit_test(flag__long_dataset_names_are_hashed_whole),
 #if MDM_WITH_LEGACY
         cmocka_unit_test(flag__impl_shadow_sends_writes_to_legacy),
         cmocka_unit_test(flag__kill_switch_sends_everything_to_legacy),
