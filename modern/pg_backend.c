@@ -172,7 +172,15 @@ static mdm_status pg_run(pg_conn *p, const char *sql, int n, const Oid *types,
     free(key);
 check:
     if (!pg_result_ok(res)) {
-        mdm_status rc = pg_fail(p->pg, res, err, "query");
+        /* COPY ... TO STDOUT / FROM STDIN through execute_query starts a
+         * copy with the client that nothing here would feed or drain
+         * (libpq ends it at the next command). */
+        ExecStatusType st = PQresultStatus(res);
+        mdm_status rc = st == PGRES_COPY_OUT || st == PGRES_COPY_IN
+                            ? mdm_error_set(err, MDM_ERR_UNSUPPORTED,
+                                            "query: COPY to or from the client is not supported "
+                                            "here (create_table and read_table use COPY)")
+                            : pg_fail(p->pg, res, err, "query");
         PQclear(res);
         return rc;
     }
@@ -588,9 +596,15 @@ static mdm_status copy_read(pg_conn *p, const char *select_sql, const PGresult *
     if (n == -2 && rc == MDM_OK)
         rc = pg_fail(p->pg, NULL, err, "COPY data");
     while ((res = PQgetResult(p->pg)) != NULL) {
-        if (rc == MDM_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
+        ExecStatusType st = PQresultStatus(res);
+        if (rc == MDM_OK && st != PGRES_COMMAND_OK)
             rc = pg_fail(p->pg, res, err, "COPY");
         PQclear(res);
+        /* Still copying: PQgetCopyData failed with the connection up (out
+         * of memory). PQgetResult would return this result forever; the
+         * next command on the connection skips the rest of the rows. */
+        if (st == PGRES_COPY_OUT)
+            break;
     }
     return rc;
 }
@@ -924,13 +938,54 @@ static mdm_status copy_binary_row(mdm_buf *b, const mdm_table *data, size_t r)
     return rc;
 }
 
+/* Appends one row of data in COPY text format. */
+static mdm_status copy_text_row(mdm_buf *b, const mdm_table *data, size_t r)
+{
+    char num[64];
+    mdm_status rc = MDM_OK;
+    for (size_t c = 0; rc == MDM_OK && c < data->ncols; c++) {
+        const mdm_column *col = &data->cols[c];
+        size_t n;
+        /* NaN is a missing value (pandas to_sql, and SQLite binds it
+         * as NULL): store NULL on both backends. */
+        if (col->nulls[r] || (col->type == MDM_FLOAT64 && isnan(col->v.f64[r]))) {
+            rc = mdm_buf_append(b, "\\N", 2);
+        } else {
+            switch (col->type) {
+            case MDM_INT64:
+                n = mdm__format_int64(col->v.i64[r], num);
+                rc = mdm_buf_append(b, num, n);
+                break;
+            case MDM_FLOAT64:
+                n = pg_format_float(col->v.f64[r], num, sizeof num);
+                rc = mdm_buf_append(b, num, n);
+                break;
+            case MDM_BOOL:
+                rc = mdm_buf_putc(b, col->v.b[r] ? 't' : 'f');
+                break;
+            case MDM_TIMESTAMP:
+                n = mdm_format_timestamp_fast(col->v.i64[r], true, num, sizeof num);
+                rc = mdm_buf_append(b, num, n);
+                break;
+            default: {
+                const char *s = mdm_table_text(data, c, r, &n);
+                rc = copy_text(b, s, n);
+                break;
+            }
+            }
+        }
+        if (rc == MDM_OK)
+            rc = mdm_buf_putc(b, c + 1 < data->ncols ? '\t' : '\n');
+    }
+    return rc;
+}
+
 /* Sends every row of data through COPY ... FROM STDIN (text format, or
  * binary when `binary`). */
 static mdm_status pg_copy_rows(pg_conn *p, const char *copy_sql, const mdm_table *data,
                                bool binary, mdm_error *err)
 {
     mdm_buf b;
-    char num[64];
     mdm_status rc = MDM_OK;
     PGresult *res = PQexec(p->pg, copy_sql);
     if (PQresultStatus(res) != PGRES_COPY_IN) {
@@ -946,58 +1001,16 @@ static mdm_status pg_copy_rows(pg_conn *p, const char *copy_sql, const mdm_table
         rc = mdm_buf_append(&b, header, sizeof header);
     }
     for (size_t r = 0; rc == MDM_OK && r < data->nrows; r++) {
-        if (binary) {
-            rc = copy_binary_row(&b, data, r);
-            if (rc == MDM_OK && r + 1 == data->nrows)
-                rc = mdm_buf_append(&b, "\377\377", 2);   /* trailer: -1 */
-            if (rc != MDM_OK) {
-                rc = rc == MDM_ERR_INVALID_ARG
-                         ? mdm_error_set(err, rc, "COPY: a text value is too long")
-                         : mdm_error_set(err, rc, "out of memory");
-                break;
-            }
-            goto send;
+        rc = binary ? copy_binary_row(&b, data, r) : copy_text_row(&b, data, r);
+        if (rc == MDM_OK && binary && r + 1 == data->nrows)
+            rc = mdm_buf_append(&b, "\377\377", 2);   /* trailer: -1 */
+        if (rc != MDM_OK) {
+            rc = rc == MDM_ERR_INVALID_ARG
+                     ? mdm_error_set(err, rc, "COPY: a text value is too long")
+                     : mdm_error_set(err, rc, "out of memory");
+            break;
         }
-        for (size_t c = 0; rc == MDM_OK && c < data->ncols; c++) {
-            const mdm_column *col = &data->cols[c];
-            size_t n;
-            if (c > 0)
-                rc = mdm_buf_putc(&b, '\t');
-            if (rc != MDM_OK)
-                break;
-            /* NaN is a missing value (pandas to_sql, and SQLite binds it
-             * as NULL): store NULL on both backends. */
-            if (col->nulls[r] || (col->type == MDM_FLOAT64 && isnan(col->v.f64[r]))) {
-                rc = mdm_buf_append(&b, "\\N", 2);
-                continue;
-            }
-            switch (col->type) {
-            case MDM_INT64:
-                n = mdm__format_int64(col->v.i64[r], num);
-                rc = mdm_buf_append(&b, num, n);
-                break;
-            case MDM_FLOAT64:
-                n = pg_format_float(col->v.f64[r], num, sizeof num);
-                rc = mdm_buf_append(&b, num, n);
-                break;
-            case MDM_BOOL:
-                rc = mdm_buf_putc(&b, col->v.b[r] ? 't' : 'f');
-                break;
-            case MDM_TIMESTAMP:
-                n = mdm_format_timestamp_fast(col->v.i64[r], true, num, sizeof num);
-                rc = mdm_buf_append(&b, num, n);
-                break;
-            default: {
-                const char *s = mdm_table_text(data, c, r, &n);
-                rc = copy_text(&b, s, n);
-                break;
-            }
-            }
-        }
-        if (rc == MDM_OK)
-            rc = mdm_buf_putc(&b, '\n');
-send:
-        if (rc == MDM_OK && (b.len >= (1u << 20) || r + 1 == data->nrows)) {
+        if (b.len >= (1u << 20) || r + 1 == data->nrows) {
             if (PQputCopyData(p->pg, b.data, (int)b.len) != 1)
                 rc = pg_fail(p->pg, NULL, err, "COPY data");
             mdm_buf_clear(&b);
@@ -1007,9 +1020,16 @@ send:
     if (PQputCopyEnd(p->pg, rc == MDM_OK ? NULL : "aborted by mdm") != 1 && rc == MDM_OK)
         rc = pg_fail(p->pg, NULL, err, "COPY end");
     while ((res = PQgetResult(p->pg)) != NULL) {
-        if (rc == MDM_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
+        ExecStatusType st = PQresultStatus(res);
+        if (rc == MDM_OK && st != PGRES_COMMAND_OK)
             rc = pg_fail(p->pg, res, err, "COPY");
         PQclear(res);
+        /* Still copying: PQputCopyEnd failed with the connection up (out
+         * of memory). PQgetResult would return this result forever; the
+         * next command on the connection ends the COPY (the caller's
+         * ROLLBACK). */
+        if (st == PGRES_COPY_IN)
+            break;
     }
     return rc;
 }
@@ -1217,9 +1237,7 @@ static mdm_status pg_param_text(mdm_buf *b, const mdm_value *v, size_t *off, Oid
     case MDM_TIMESTAMP:
         n = mdm_format_timestamp_full(v->v.i64, num, sizeof num);
         break;
-    default:
-        if (v->v.text.len > 0 && memchr(v->v.text.s, '\0', v->v.text.len) != NULL)
-            return MDM_ERR_INVALID_ARG;
+    default:   /* mdm_conn_execute_query has refused text with a NUL byte */
         return text_param(b, v->v.text.s ? v->v.text.s : "", v->v.text.len);
     }
     return text_param(b, num, n);
@@ -1260,9 +1278,7 @@ static mdm_status pg_execute_query(mdm_conn *c, const char *sql, const mdm_param
                                idx, err);
     for (size_t i = 0; rc == MDM_OK && i < names.count; i++) {
         rc = pg_param_text(&vals, &params[idx[i]].value, &off[i], &types[i]);
-        if (rc == MDM_ERR_INVALID_ARG)
-            rc = mdm_error_set(err, rc, "parameter :%s contains a NUL byte", names.items[i]);
-        else if (rc != MDM_OK)
+        if (rc != MDM_OK)
             rc = mdm_error_set(err, rc, "out of memory");
     }
     for (size_t i = 0; rc == MDM_OK && i < names.count; i++)
@@ -1364,7 +1380,10 @@ static mdm_status pg_database_exists(const mdm_conn_config *cfg, const char *nam
     mdm_status rc = pg_open(cfg, &pg, err);
     if (rc != MDM_OK)
         return rc;
-    PGresult *res = PQexecParams(pg, "SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1",
+    /* compared as text: as a `name`, $1 would be cut to 63 bytes and a
+     * longer name (which create_database refuses) match another database */
+    PGresult *res = PQexecParams(pg, "SELECT 1 FROM pg_catalog.pg_database "
+                                     "WHERE datname::text = $1::text",
                                  1, NULL, vals, NULL, NULL, 0);
     if (PQresultStatus(res) == PGRES_TUPLES_OK)
         *out = PQntuples(res) > 0;

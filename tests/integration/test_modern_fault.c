@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include <dlfcn.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,6 +248,50 @@ static mdm_status op_read(world *w, mdm_error *err)
     return rc;
 }
 
+/* Every row: on PostgreSQL the rows come through COPY. */
+static mdm_status op_read_all(world *w, mdm_error *err)
+{
+    mdm_table out;
+    mdm_table_init(&out);
+    mdm_status rc = mdm_conn_read_table(w->c, "t", NULL, &out, err);
+    mdm_table_reset(&out);
+    return rc;
+}
+
+/* A write PostgreSQL takes in COPY text format (a timestamp in year 10000
+ * does not go in binary), with a NULL, a NaN and text to escape. */
+static mdm_status op_create_text_copy(world *w, mdm_error *err)
+{
+    mdm_table t;
+    mdm_table_init(&t);
+    mdm_status rc = mdm_table_add_column(&t, "ts", MDM_TIMESTAMP, err);
+    if (rc == MDM_OK)
+        rc = mdm_table_add_column(&t, "i", MDM_INT64, err);
+    if (rc == MDM_OK)
+        rc = mdm_table_add_column(&t, "f", MDM_FLOAT64, err);
+    if (rc == MDM_OK)
+        rc = mdm_table_add_column(&t, "b", MDM_BOOL, err);
+    if (rc == MDM_OK)
+        rc = mdm_table_add_column(&t, "s", MDM_TEXT, err);
+    for (int r = 0; rc == MDM_OK && r < 40; r++) {
+        rc = mdm_table_push_timestamp(&t, 0, INT64_C(253402300800000000) + r, err);
+        if (rc == MDM_OK)
+            rc = r % 3 ? mdm_table_push_int64(&t, 1, r, err) : mdm_table_push_null(&t, 1, err);
+        if (rc == MDM_OK)
+            rc = mdm_table_push_float64(&t, 2, r % 2 ? 0.5 : (double)NAN, err);
+        if (rc == MDM_OK)
+            rc = mdm_table_push_bool(&t, 3, r % 2, err);
+        if (rc == MDM_OK)
+            rc = mdm_table_push_text(&t, 4, "tab\there\\", 9, err);
+        if (rc == MDM_OK)
+            rc = mdm_table_end_row(&t, err);
+    }
+    if (rc == MDM_OK)
+        rc = mdm_conn_create_table(w->c, "t2", &t, MDM_IF_EXISTS_REPLACE, err);
+    mdm_table_reset(&t);
+    return rc;
+}
+
 static mdm_status op_query(world *w, mdm_error *err)
 {
     mdm_query_result r;
@@ -378,7 +423,9 @@ static const struct {
     {"open", op_open},
     {"create_table replace", op_create_replace},
     {"create_table append", op_create_append},
+    {"create_table text COPY", op_create_text_copy},
     {"read_table", op_read},
+    {"read_table all rows", op_read_all},
     {"execute_query", op_query},
     {"list/info/exists/drop", op_metadata},
     {"database ops", op_database},

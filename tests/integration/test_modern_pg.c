@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mdm_backend.h"
 #include "mdm_conn.h"
@@ -634,6 +635,36 @@ static void pg__append_into_a_generated_column_fails_cleanly(void **state)
     mdm_table_reset(&t);
 }
 
+static void pg__database_exists_compares_whole_names_and_reports_errors(void **state)
+{
+    fx *f = begin(state);
+    mdm_error err;
+    bool exists = true;
+    char name[80], longer[96];
+    /* a 63-byte name (PostgreSQL's limit), and the same with 7 bytes more:
+     * the longer one cannot exist, whatever its first 63 bytes match */
+    int n = snprintf(name, sizeof name, "mdm_long_%ld_", (long)getpid());
+    memset(name + n, 'x', (size_t)(63 - n));
+    name[63] = '\0';
+    snprintf(longer, sizeof longer, "%s_longer", name);
+    OK(mdm_database_drop(mdm_pg_backend(), &f->cfg, name, true, &err));
+    OK(mdm_database_create(mdm_pg_backend(), &f->cfg, name, &err));
+    OK(mdm_database_exists(mdm_pg_backend(), &f->cfg, name, &exists, &err));
+    assert_true(exists);
+    OK(mdm_database_exists(mdm_pg_backend(), &f->cfg, longer, &exists, &err));
+    assert_false(exists);
+    assert_int_equal(mdm_database_create(mdm_pg_backend(), &f->cfg, longer, &err),
+                     MDM_ERR_INVALID_ARG);
+    OK(mdm_database_drop(mdm_pg_backend(), &f->cfg, name, false, &err));
+    OK(mdm_database_exists(mdm_pg_backend(), &f->cfg, name, &exists, &err));
+    assert_false(exists);
+    /* the server refuses a name that is not UTF-8 */
+    assert_int_equal(mdm_database_exists(mdm_pg_backend(), &f->cfg, "bad\xff", &exists, &err),
+                     MDM_ERR_TYPE);
+    assert_string_equal(err.sqlstate, "22021");
+    assert_non_null(strstr(err.message, "database_exists"));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -657,6 +688,7 @@ int main(void)
         T(pg__connection_errors),
         T(pg__a_commit_that_fails_is_reported),
         T(pg__append_into_a_generated_column_fails_cleanly),
+        T(pg__database_exists_compares_whole_names_and_reports_errors),
     };
     return cmocka_run_group_tests_name("modern_pg", tests, NULL, NULL);
 }

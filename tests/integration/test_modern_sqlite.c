@@ -636,6 +636,35 @@ static void sqlite__odd_stored_values(void **state)
     assert_non_null(strstr(err.message, "already exists"));
 }
 
+/* SQLite compiles a table's triggers into every INSERT on it: a trigger
+ * that writes to a table since dropped makes the INSERT itself fail to
+ * prepare, before any row is written. (The table is made by SQL, so the
+ * INSERT is not in the statement cache yet; a cached one fails at its
+ * first step instead.) */
+static void sqlite__append_fails_cleanly_when_the_insert_cannot_be_prepared(void **state)
+{
+    fx *f = *state;
+    mdm_table t;
+    mdm_error err;
+    make_rows(&t, 3, 4);
+    x(f->c, "CREATE TABLE t (id BIGINT, payload TEXT)");
+    x(f->c, "INSERT INTO t VALUES (0, 'a'), (1, 'b'), (2, 'c')");
+    x(f->c, "CREATE TABLE audit (n INTEGER)");
+    x(f->c, "CREATE TRIGGER t_audit AFTER INSERT ON t BEGIN INSERT INTO audit VALUES (1); END");
+    x(f->c, "DROP TABLE audit");
+    mdm_status rc = mdm_conn_create_table(f->c, "t", &t, MDM_IF_EXISTS_APPEND, &err);
+    assert_int_not_equal(rc, MDM_OK);
+    assert_non_null(strstr(err.message, "prepare"));
+    assert_non_null(strstr(err.message, "audit"));
+    assert_false(mdm_conn_in_transaction(f->c));
+    assert_int_equal(q1(f->c, "SELECT COUNT(*) FROM t"), 3);
+    /* replace drops the table and its trigger with it */
+    OK(mdm_conn_create_table(f->c, "t", &t, MDM_IF_EXISTS_REPLACE, &err));
+    OK(mdm_conn_create_table(f->c, "t", &t, MDM_IF_EXISTS_APPEND, &err));
+    assert_int_equal(q1(f->c, "SELECT COUNT(*) FROM t"), 6);
+    mdm_table_reset(&t);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -659,6 +688,7 @@ int main(void)
         T(sqlite__a_file_that_is_not_a_database),
         T(sqlite__closing_rolls_back_an_open_transaction),
         T(sqlite__odd_stored_values),
+        T(sqlite__append_fails_cleanly_when_the_insert_cannot_be_prepared),
     };
     return cmocka_run_group_tests_name("modern_sqlite", tests, NULL, NULL);
 }
