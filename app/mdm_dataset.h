@@ -75,8 +75,11 @@ typedef struct mdm_register_opts {
  * Reads the CSV file completely (a parse error changes nothing), makes the
  * dataset's database when missing, and writes the table with if_exists.
  * A failure never damages an existing dataset on modern (replace is
- * atomic; a big table is written in chunks inside one transaction); a new
- * dataset whose write failed is removed again. Errors: NOT_FOUND (no such
+ * atomic; with a progress callback a big table is written in chunks of
+ * 20,000 rows inside one transaction, one report a chunk); a new dataset
+ * whose write failed is removed again. On PostgreSQL the dataset's
+ * database is created while the CSV is parsed (and dropped again when the
+ * CSV fails). Errors: NOT_FOUND (no such
  * CSV file), PARSE (CSV, naming file:line:column), EXISTS, ...
  */
 MDM_NODISCARD mdm_status mdm_dsm_register(mdm_dsm *m, const char *name, const char *csv_path,
