@@ -32,9 +32,45 @@ static mdm_status not_impl(const mdm_backend_ops *ops, const char *slot, mdm_err
                          ops->name, slot);
 }
 
+/* The error a backend call fills: a cleared one of the wrapper's own, so
+ * that nothing stale can pass for its message and the caller's err is
+ * touched only on failure (NULL when the caller wants no message). */
+static mdm_error *local(mdm_error *e, const mdm_error *err)
+{
+    mdm_error_clear(e);
+    return err != NULL ? e : NULL;
+}
+
+/* A backend's answer, held to the header's promise that a failing call
+ * leaves its status and a message in err. Backends fill both on their
+ * error paths, but a few out-of-memory paths deep inside only return the
+ * status, or put a context prefix ("Failed to read table t: ") before an
+ * empty message: those get the status's own words here. e is the error
+ * the backend filled (local()); it is copied to err on failure. */
+static mdm_status checked(mdm_status rc, mdm_error *e, mdm_error *err)
+{
+    char head[sizeof e->message];
+    if (rc == MDM_OK || err == NULL)
+        return rc;
+    size_t n = strlen(e->message);
+    bool prefix_only = n >= 2 && e->message[n - 2] == ':' && e->message[n - 1] == ' ';
+    if (n == 0 || prefix_only) {
+        memcpy(head, e->message, sizeof head);
+        if (rc == MDM_ERR_NOMEM)
+            mdm_error_set(e, rc, "%sout of memory", head);
+        else
+            mdm_error_set(e, rc, "%s%s error (the backend gave no message)", head,
+                          mdm_status_name(rc));
+    }
+    e->code = rc;
+    *err = *e;
+    return rc;
+}
+
 mdm_status mdm_conn_open(const mdm_backend_ops *ops, const mdm_conn_config *cfg,
                          mdm_conn **out, mdm_error *err)
 {
+    mdm_error e;
     mdm_conn *c = NULL;
     if (ops == NULL || cfg == NULL || out == NULL)
         return mdm_error_set(err, MDM_ERR_INVALID_ARG, "mdm_conn_open: NULL argument");
@@ -42,7 +78,7 @@ mdm_status mdm_conn_open(const mdm_backend_ops *ops, const mdm_conn_config *cfg,
         return mdm_error_set(err, MDM_ERR_INVALID_ARG,
                              "connection config version %u, expected %u (use MDM_CONN_CONFIG_INIT)",
                              cfg->version, MDM_CONN_CONFIG_VERSION);
-    mdm_status rc = ops->connect(cfg, &c, err);
+    mdm_status rc = checked(ops->connect(cfg, &c, local(&e, err)), &e, err);
     if (rc != MDM_OK)
         return rc;
     c->ops = ops;
@@ -69,6 +105,7 @@ const char *mdm_conn_backend_name(const mdm_conn *c)
 mdm_status mdm_conn_create_table(mdm_conn *c, const char *table, const mdm_table *data,
                                  mdm_if_exists mode, mdm_error *err)
 {
+    mdm_error e;
     if (c == NULL)
         return no_conn(err);
     if (table == NULL || data == NULL)
@@ -84,12 +121,13 @@ mdm_status mdm_conn_create_table(mdm_conn *c, const char *table, const mdm_table
         rc = check_name(data->cols[i].name, err);
     if (rc != MDM_OK)
         return rc;
-    return c->ops->create_table(c, table, data, mode, err);
+    return checked(c->ops->create_table(c, table, data, mode, local(&e, err)), &e, err);
 }
 
 mdm_status mdm_conn_read_table(mdm_conn *c, const char *table, const mdm_read_opts *opts,
                                mdm_table *out, mdm_error *err)
 {
+    mdm_error e;
     const mdm_read_opts defaults = MDM_READ_OPTS_INIT;
     mdm_table tmp;
     if (c == NULL)
@@ -113,7 +151,7 @@ mdm_status mdm_conn_read_table(mdm_conn *c, const char *table, const mdm_read_op
     if (rc != MDM_OK)
         return rc;
     mdm_table_init(&tmp);
-    rc = c->ops->read_table(c, table, opts, &tmp, err);
+    rc = checked(c->ops->read_table(c, table, opts, &tmp, local(&e, err)), &e, err);
     if (rc == MDM_OK)
         mdm_table_move(out, &tmp);
     mdm_table_reset(&tmp);
@@ -138,6 +176,7 @@ static mdm_status check_params(const mdm_param *params, size_t nparams, mdm_erro
 mdm_status mdm_conn_execute_query(mdm_conn *c, const char *sql, const mdm_param *params,
                                   size_t nparams, mdm_query_result *out, mdm_error *err)
 {
+    mdm_error e;
     mdm_query_result tmp;
     if (c == NULL)
         return no_conn(err);
@@ -148,7 +187,8 @@ mdm_status mdm_conn_execute_query(mdm_conn *c, const char *sql, const mdm_param 
     if (check_params(params, nparams, err) != MDM_OK)
         return MDM_ERR_INVALID_ARG;
     mdm_query_result_init(&tmp);
-    mdm_status rc = c->ops->execute_query(c, sql, params, nparams, &tmp, err);
+    mdm_status rc = checked(c->ops->execute_query(c, sql, params, nparams, &tmp, local(&e, err)),
+                            &e, err);
     if (rc == MDM_OK) {
         mdm_table_move(&out->table, &tmp.table);
         out->rows_affected = tmp.rows_affected;
@@ -159,13 +199,14 @@ mdm_status mdm_conn_execute_query(mdm_conn *c, const char *sql, const mdm_param 
 
 mdm_status mdm_conn_table_exists(mdm_conn *c, const char *table, bool *out, mdm_error *err)
 {
+    mdm_error e;
     if (c == NULL)
         return no_conn(err);
     if (table == NULL || out == NULL)
         return mdm_error_set(err, MDM_ERR_INVALID_ARG, "table_exists: table name or output is NULL");
     if (check_name(table, err) != MDM_OK)
         return MDM_ERR_INVALID_ARG;
-    return c->ops->table_exists(c, table, out, err);
+    return checked(c->ops->table_exists(c, table, out, local(&e, err)), &e, err);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -175,13 +216,14 @@ static int cmp_str(const void *a, const void *b)
 
 mdm_status mdm_conn_list_tables(mdm_conn *c, mdm_strlist *out, mdm_error *err)
 {
+    mdm_error e;
     mdm_strlist tmp;
     if (c == NULL)
         return no_conn(err);
     if (out == NULL)
         return mdm_error_set(err, MDM_ERR_INVALID_ARG, "list_tables: output is NULL");
     mdm_strlist_init(&tmp);
-    mdm_status rc = c->ops->list_tables(c, &tmp, err);
+    mdm_status rc = checked(c->ops->list_tables(c, &tmp, local(&e, err)), &e, err);
     if (rc == MDM_OK) {
         if (tmp.count > 1)
             qsort(tmp.items, tmp.count, sizeof *tmp.items, cmp_str);
@@ -196,6 +238,7 @@ mdm_status mdm_conn_list_tables(mdm_conn *c, mdm_strlist *out, mdm_error *err)
 mdm_status mdm_conn_table_info(mdm_conn *c, const char *table, mdm_table_info *out,
                                mdm_error *err)
 {
+    mdm_error e;
     mdm_table_info tmp;
     if (c == NULL)
         return no_conn(err);
@@ -204,7 +247,7 @@ mdm_status mdm_conn_table_info(mdm_conn *c, const char *table, mdm_table_info *o
     if (check_name(table, err) != MDM_OK)
         return MDM_ERR_INVALID_ARG;
     mdm_table_info_init(&tmp);
-    mdm_status rc = c->ops->table_info(c, table, &tmp, err);
+    mdm_status rc = checked(c->ops->table_info(c, table, &tmp, local(&e, err)), &e, err);
     if (rc == MDM_OK) {
         mdm_table_info_reset(out);
         *out = tmp;
@@ -216,53 +259,58 @@ mdm_status mdm_conn_table_info(mdm_conn *c, const char *table, mdm_table_info *o
 
 mdm_status mdm_conn_drop_table(mdm_conn *c, const char *table, bool missing_ok, mdm_error *err)
 {
+    mdm_error e;
     if (c == NULL)
         return no_conn(err);
     if (table == NULL)
         return mdm_error_set(err, MDM_ERR_INVALID_ARG, "drop_table: table name is NULL");
     if (check_name(table, err) != MDM_OK)
         return MDM_ERR_INVALID_ARG;
-    return c->ops->drop_table(c, table, missing_ok, err);
+    return checked(c->ops->drop_table(c, table, missing_ok, local(&e, err)), &e, err);
 }
 
 mdm_status mdm_conn_ping(mdm_conn *c, mdm_error *err)
 {
+    mdm_error e;
     if (c == NULL)
         return no_conn(err);
     if (c->ops->ping == NULL)
         return not_impl(c->ops, "ping", err);
-    return c->ops->ping(c, err);
+    return checked(c->ops->ping(c, local(&e, err)), &e, err);
 }
 
 mdm_status mdm_conn_begin(mdm_conn *c, mdm_error *err)
 {
+    mdm_error e;
     if (c == NULL)
         return no_conn(err);
     if (c->ops->begin == NULL)
         return not_impl(c->ops, "begin", err);
-    return c->ops->begin(c, err);
+    return checked(c->ops->begin(c, local(&e, err)), &e, err);
 }
 
 mdm_status mdm_conn_commit(mdm_conn *c, mdm_error *err)
 {
+    mdm_error e;
     if (c == NULL)
         return no_conn(err);
     if (c->ops->commit == NULL)
         return not_impl(c->ops, "commit", err);
     if (!mdm_conn_in_transaction(c))
         return mdm_error_set(err, MDM_ERR_INVALID_ARG, "commit: no transaction is open");
-    return c->ops->commit(c, err);
+    return checked(c->ops->commit(c, local(&e, err)), &e, err);
 }
 
 mdm_status mdm_conn_rollback(mdm_conn *c, mdm_error *err)
 {
+    mdm_error e;
     if (c == NULL)
         return no_conn(err);
     if (c->ops->rollback == NULL)
         return not_impl(c->ops, "rollback", err);
     if (!mdm_conn_in_transaction(c))
         return mdm_error_set(err, MDM_ERR_INVALID_ARG, "rollback: no transaction is open");
-    return c->ops->rollback(c, err);
+    return checked(c->ops->rollback(c, local(&e, err)), &e, err);
 }
 
 bool mdm_conn_in_transaction(mdm_conn *c)
@@ -274,13 +322,14 @@ bool mdm_conn_in_transaction(mdm_conn *c)
 
 mdm_status mdm_conn_stmt_cache_stats(mdm_conn *c, mdm_stmt_cache_stats *out, mdm_error *err)
 {
+    mdm_error e;
     if (c == NULL)
         return no_conn(err);
     if (out == NULL)
         return mdm_error_set(err, MDM_ERR_INVALID_ARG, "stmt_cache_stats: output is NULL");
     if (c->ops->stmt_cache_stats == NULL)
         return not_impl(c->ops, "stmt_cache_stats", err);
-    return c->ops->stmt_cache_stats(c, out, err);
+    return checked(c->ops->stmt_cache_stats(c, out, local(&e, err)), &e, err);
 }
 
 /* ---- database-level ---- */
@@ -302,6 +351,7 @@ static mdm_status db_args(const mdm_backend_ops *ops, const mdm_conn_config *cfg
 mdm_status mdm_database_exists(const mdm_backend_ops *ops, const mdm_conn_config *cfg,
                                const char *name, bool *out, mdm_error *err)
 {
+    mdm_error e;
     mdm_status rc = db_args(ops, cfg, name, err);
     if (rc == MDM_OK && out == NULL)
         rc = mdm_error_set(err, MDM_ERR_INVALID_ARG, "database_exists: output is NULL");
@@ -309,27 +359,29 @@ mdm_status mdm_database_exists(const mdm_backend_ops *ops, const mdm_conn_config
         return rc;
     if (ops->database_exists == NULL)
         return not_impl(ops, "database_exists", err);
-    return ops->database_exists(cfg, name, out, err);
+    return checked(ops->database_exists(cfg, name, out, local(&e, err)), &e, err);
 }
 
 mdm_status mdm_database_create(const mdm_backend_ops *ops, const mdm_conn_config *cfg,
                                const char *name, mdm_error *err)
 {
+    mdm_error e;
     mdm_status rc = db_args(ops, cfg, name, err);
     if (rc != MDM_OK)
         return rc;
     if (ops->create_database == NULL)
         return not_impl(ops, "create_database", err);
-    return ops->create_database(cfg, name, err);
+    return checked(ops->create_database(cfg, name, local(&e, err)), &e, err);
 }
 
 mdm_status mdm_database_drop(const mdm_backend_ops *ops, const mdm_conn_config *cfg,
                              const char *name, bool missing_ok, mdm_error *err)
 {
+    mdm_error e;
     mdm_status rc = db_args(ops, cfg, name, err);
     if (rc != MDM_OK)
         return rc;
     if (ops->drop_database == NULL)
         return not_impl(ops, "drop_database", err);
-    return ops->drop_database(cfg, name, missing_ok, err);
+    return checked(ops->drop_database(cfg, name, missing_ok, local(&e, err)), &e, err);
 }

@@ -165,8 +165,11 @@ const mdm_backend_ops *mdm_conn_backend(const mdm_conn *c);
 const char *mdm_conn_backend_name(const mdm_conn *c);
 
 /* ---- The operations ----------------------------------------------------- */
-/* Each returns MDM_OK or an error kind with err filled; an optional slot the
- * backend does not provide gives NOT_IMPLEMENTED. A NULL connection or a
+/* Each returns MDM_OK or an error kind with err filled (its code and a
+ * whole message, also for out-of-memory deep in a backend); err is left
+ * alone on success, so it can carry an earlier error through clean-up
+ * calls. An optional slot the backend does not provide gives
+ * NOT_IMPLEMENTED. A NULL connection or a
  * NULL required pointer gives INVALID_ARG. Identifiers are checked by
  * mdm_sql_check_ident (PostgreSQL: at most 63 bytes, never truncated). */
 

@@ -28,42 +28,24 @@
 
 #include "mdm_backend.h"
 #include "mdm_conn.h"
+#include "test_pg_conn.h"
 #include "test_support.h"
 
-typedef struct fx {
-    char dsn[768], db[128];
-    mdm_conn_config cfg;
-    mdm_conn *c;
-} fx;
+typedef mdm_test_pg fx;
 
 static int setup(void **state)
 {
-    mdm_conn_config init = MDM_CONN_CONFIG_INIT;
-    mdm_error err;
     fx *f = calloc(1, sizeof *f);
     if (f == NULL)
         return -1;
     *state = f;
-    f->cfg = init;
-    f->cfg.backend = "postgresql";
-    if (mdm_test_pg_dsn() == NULL)
-        return 0;   /* each test skips */
-    if (mdm_test_pg_create_db("mdm_copy", f->dsn, sizeof f->dsn, f->db, sizeof f->db) != 0)
-        return -1;
-    f->cfg.dsn = f->dsn;
-    if (mdm_conn_open(mdm_pg_backend(), &f->cfg, &f->c, &err) != MDM_OK) {
-        print_error("%s\n", err.message);
-        return -1;
-    }
-    return 0;
+    return mdm_test_pg_open(f, "mdm_copy") == 0 ? 0 : -1;   /* no server: tests skip */
 }
 
 static int teardown(void **state)
 {
     fx *f = *state;
-    mdm_conn_close(f->c);
-    if (f->db[0])
-        mdm_test_pg_drop_db(f->db);
+    mdm_test_pg_close(f);
     free(f);
     return 0;
 }
@@ -74,36 +56,10 @@ static fx *begin(void **state)
     return *state;
 }
 
-#define OK(call)                                                                   \
-    do {                                                                           \
-        mdm_status rc_ = (call);                                                   \
-        if (rc_ != MDM_OK)                                                         \
-            fail_msg("%s: %s: %s", #call, mdm_status_name(rc_), err.message);      \
-    } while (0)
+#define OK(call) MDM_TEST_OK(call)
 
-static void q(mdm_conn *c, const char *sql, mdm_query_result *r)
-{
-    mdm_error err;
-    mdm_query_result_init(r);
-    OK(mdm_conn_execute_query(c, sql, NULL, 0, r, &err));
-}
 
-static void x(mdm_conn *c, const char *sql)
-{
-    mdm_query_result r;
-    q(c, sql, &r);
-    mdm_query_result_reset(&r);
-}
 
-static int64_t q1(mdm_conn *c, const char *sql)
-{
-    mdm_query_result r;
-    q(c, sql, &r);
-    assert_int_equal(r.table.nrows, 1);
-    int64_t v = mdm_table_int64(&r.table, 0, 0);
-    mdm_query_result_reset(&r);
-    return v;
-}
 
 /* Statements run through the cache so far (found there or prepared). */
 static uint64_t cached_runs(mdm_conn *c)
@@ -131,7 +87,7 @@ static void select_all(mdm_conn *c, const char *table, mdm_table *out)
     char sql[200];
     mdm_query_result r;
     snprintf(sql, sizeof sql, "SELECT * FROM %s", table);
-    q(c, sql, &r);
+    mdm_test_sql_result(c, sql, &r);
     mdm_table_init(out);
     mdm_table_move(out, &r.table);
     mdm_query_result_reset(&r);
@@ -190,10 +146,10 @@ static void copy__a_timestamp_past_year_9999_is_written_as_text(void **state)
     mixed_rows(&t, TS_Y10000);
     OK(mdm_conn_create_table(f->c, "t", &t, MDM_IF_EXISTS_FAIL, &err));
     /* the server holds the same instants, year 10000 included */
-    assert_int_equal(q1(f->c, "SELECT COUNT(*) FROM t WHERE ts = '10000-01-01 00:00:00'"), 1);
-    assert_int_equal(q1(f->c, "SELECT COUNT(*) FROM t WHERE ts = '2024-01-02 03:04:05'"),
+    assert_int_equal(mdm_test_sql_int(f->c, "SELECT COUNT(*) FROM t WHERE ts = '10000-01-01 00:00:00'"), 1);
+    assert_int_equal(mdm_test_sql_int(f->c, "SELECT COUNT(*) FROM t WHERE ts = '2024-01-02 03:04:05'"),
                      NNASTY - 2);
-    assert_int_equal(q1(f->c, "SELECT COUNT(*) FROM t WHERE f IS NULL"), 1);   /* NaN */
+    assert_int_equal(mdm_test_sql_int(f->c, "SELECT COUNT(*) FROM t WHERE f IS NULL"), 1);   /* NaN */
     /* year 10000 does not fit the binary read: the read is done again and
      * the column comes back as text */
     assert_int_equal(full_read(f->c, "t", &out), 2);
@@ -250,15 +206,15 @@ static void copy__append_into_columns_of_other_types_is_written_as_text(void **s
     mdm_error err;
     /* binary COPY would be refused here: its values must be of the
      * column's exact type (int8 into INTEGER is "incorrect binary data") */
-    x(f->c, "CREATE TABLE o (i INTEGER, f REAL, b BOOLEAN, s VARCHAR(20), ts TIMESTAMPTZ)");
+    mdm_test_sql(f->c, "CREATE TABLE o (i INTEGER, f REAL, b BOOLEAN, s VARCHAR(20), ts TIMESTAMPTZ)");
     mixed_rows(&t, TS_2024);
     assert_int_equal(mdm_conn_create_table(f->c, "o", &t, MDM_IF_EXISTS_APPEND, &err),
                      MDM_ERR_TYPE);   /* INT64_MIN does not fit INTEGER */
     assert_int_equal(err.sqlstate[0], '2');
-    assert_int_equal(q1(f->c, "SELECT COUNT(*) FROM o"), 0);
+    assert_int_equal(mdm_test_sql_int(f->c, "SELECT COUNT(*) FROM o"), 0);
     t.cols[0].v.i64[0] = -7;
     OK(mdm_conn_create_table(f->c, "o", &t, MDM_IF_EXISTS_APPEND, &err));
-    q(f->c, "SELECT i, f::float8 AS f, b, s, ts = '2024-01-02 03:04:05+00' AS same_ts "
+    mdm_test_sql_result(f->c, "SELECT i, f::float8 AS f, b, s, ts = '2024-01-02 03:04:05+00' AS same_ts "
             "FROM o ORDER BY i", &r);
     assert_int_equal(r.table.nrows, NNASTY);
     for (size_t k = 0; k < NNASTY; k++) {
@@ -316,8 +272,8 @@ static void copy__integer_and_smallint_are_read_in_binary(void **state)
 {
     fx *f = begin(state);
     mdm_table out, ref;
-    x(f->c, "CREATE TABLE n (a INTEGER, b SMALLINT, c BIGINT, d TEXT)");
-    x(f->c, "INSERT INTO n VALUES (-5, -7, -9, 'x'), (2147483647, 32767, 1, NULL), "
+    mdm_test_sql(f->c, "CREATE TABLE n (a INTEGER, b SMALLINT, c BIGINT, d TEXT)");
+    mdm_test_sql(f->c, "INSERT INTO n VALUES (-5, -7, -9, 'x'), (2147483647, 32767, 1, NULL), "
             "(-2147483648, -32768, NULL, ''), (NULL, NULL, 0, 'z')");
     assert_int_equal(full_read(f->c, "n", &out), 1);
     select_all(f->c, "n", &ref);
@@ -338,8 +294,8 @@ static void copy__infinite_timestamps_are_read_again_as_text(void **state)
     fx *f = begin(state);
     mdm_table out;
     mdm_query_result r;
-    x(f->c, "CREATE TABLE inf (ts TIMESTAMP, id BIGINT)");
-    x(f->c, "INSERT INTO inf VALUES ('2024-01-02 03:04:05', 1), ('infinity', 2), "
+    mdm_test_sql(f->c, "CREATE TABLE inf (ts TIMESTAMP, id BIGINT)");
+    mdm_test_sql(f->c, "INSERT INTO inf VALUES ('2024-01-02 03:04:05', 1), ('infinity', 2), "
             "('-infinity', 3), (NULL, 4)");
     assert_int_equal(full_read(f->c, "inf", &out), 2);
     assert_int_equal(out.nrows, 4);
@@ -352,7 +308,7 @@ static void copy__infinite_timestamps_are_read_again_as_text(void **state)
     assert_int_equal(mdm_table_int64(&out, 1, 3), 4);
     mdm_table_reset(&out);
     /* a query result converts the same way */
-    q(f->c, "SELECT ts FROM inf ORDER BY id DESC LIMIT 3", &r);
+    mdm_test_sql_result(f->c, "SELECT ts FROM inf ORDER BY id DESC LIMIT 3", &r);
     assert_int_equal(r.table.cols[0].type, MDM_TEXT);
     assert_string_equal(mdm_table_text(&r.table, 0, 1, NULL), "-infinity");
     mdm_query_result_reset(&r);
@@ -363,8 +319,8 @@ static void copy__text_reads_unescape_and_take_19_digit_integers(void **state)
     fx *f = begin(state);
     mdm_table out, ref;
     /* NUMERIC has no binary reader here, so the rows come as COPY text */
-    x(f->c, "CREATE TABLE e (n NUMERIC, i BIGINT, s TEXT, b BOOLEAN, f DOUBLE PRECISION)");
-    x(f->c, "INSERT INTO e VALUES (1.5, 9223372036854775807, "
+    mdm_test_sql(f->c, "CREATE TABLE e (n NUMERIC, i BIGINT, s TEXT, b BOOLEAN, f DOUBLE PRECISION)");
+    mdm_test_sql(f->c, "INSERT INTO e VALUES (1.5, 9223372036854775807, "
             "E'bs\\b ff\\f nl\\n cr\\r tab\\t vt\\x0b back\\\\slash', true, 0.25), "
             "(2, -9223372036854775808, E'\\\\N', false, -1e300), "
             "(NULL, -123456789012345678, '', NULL, NULL), (3, 0, 'plain', true, 'NaN')");
@@ -385,9 +341,9 @@ static void copy__a_view_that_fails_half_way_through_the_copy(void **state)
     fx *f = begin(state);
     mdm_table out;
     mdm_error err;
-    x(f->c, "CREATE TABLE base (a BIGINT)");
-    x(f->c, "INSERT INTO base SELECT g FROM generate_series(1, 5) g");
-    x(f->c, "CREATE VIEW v AS SELECT 10 / (a - 3) AS r FROM base");
+    mdm_test_sql(f->c, "CREATE TABLE base (a BIGINT)");
+    mdm_test_sql(f->c, "INSERT INTO base SELECT g FROM generate_series(1, 5) g");
+    mdm_test_sql(f->c, "CREATE VIEW v AS SELECT 10 / (a - 3) AS r FROM base");
     mdm_table_init(&out);
     assert_int_equal(mdm_conn_read_table(f->c, "v", NULL, &out, &err), MDM_ERR_TYPE);
     assert_string_equal(err.sqlstate, "22012");
@@ -395,7 +351,7 @@ static void copy__a_view_that_fails_half_way_through_the_copy(void **state)
     assert_int_equal(out.nrows, 0);
     mdm_table_reset(&out);
     /* the connection is back in step with the server */
-    assert_int_equal(q1(f->c, "SELECT COUNT(*) FROM base"), 5);
+    assert_int_equal(mdm_test_sql_int(f->c, "SELECT COUNT(*) FROM base"), 5);
 }
 
 /* ---- the relation changes between the describe and the COPY ----
@@ -411,29 +367,29 @@ static void copy__a_view_that_fails_half_way_through_the_copy(void **state)
 static void arrange_swap(mdm_conn *c, const char *view_select, const char *replacement)
 {
     char sql[1024];
-    x(c, "CREATE SCHEMA s1");
-    x(c, "CREATE TABLE base (a BIGINT)");
-    x(c, "INSERT INTO base VALUES (1), (2)");
+    mdm_test_sql(c, "CREATE SCHEMA s1");
+    mdm_test_sql(c, "CREATE TABLE base (a BIGINT)");
+    mdm_test_sql(c, "INSERT INTO base VALUES (1), (2)");
     snprintf(sql, sizeof sql,
              "CREATE FUNCTION swap() RETURNS int VOLATILE LANGUAGE plpgsql AS "
              "$f$ BEGIN %s; RETURN 1; END $f$", replacement);
-    x(c, sql);
-    x(c, "CREATE FUNCTION swap_when_planned() RETURNS int IMMUTABLE LANGUAGE plpgsql AS "
+    mdm_test_sql(c, sql);
+    mdm_test_sql(c, "CREATE FUNCTION swap_when_planned() RETURNS int IMMUTABLE LANGUAGE plpgsql AS "
          "$f$ BEGIN PERFORM swap(); RETURN 1; END $f$");
     snprintf(sql, sizeof sql, "CREATE VIEW x AS %s FROM base WHERE swap_when_planned() = 1",
              view_select);
-    x(c, sql);
-    x(c, "SET search_path = s1, public");
+    mdm_test_sql(c, sql);
+    mdm_test_sql(c, "SET search_path = s1, public");
 }
 
 static void undo_swap(mdm_conn *c)
 {
-    x(c, "SET search_path = public");
-    x(c, "DROP SCHEMA s1 CASCADE");
-    x(c, "DROP VIEW x");
-    x(c, "DROP FUNCTION swap_when_planned()");
-    x(c, "DROP FUNCTION swap()");
-    x(c, "DROP TABLE base");
+    mdm_test_sql(c, "SET search_path = public");
+    mdm_test_sql(c, "DROP SCHEMA s1 CASCADE");
+    mdm_test_sql(c, "DROP VIEW x");
+    mdm_test_sql(c, "DROP FUNCTION swap_when_planned()");
+    mdm_test_sql(c, "DROP FUNCTION swap()");
+    mdm_test_sql(c, "DROP TABLE base");
 }
 
 static void copy__rows_that_do_not_fit_the_described_columns_are_read_again(void **state)
@@ -493,7 +449,7 @@ static void copy__a_replacement_that_cannot_be_copied_is_an_error(void **state)
     assert_string_equal(err.sqlstate, "22012");
     assert_non_null(strstr(err.message, "COPY"));
     mdm_table_reset(&out);
-    assert_int_equal(q1(f->c, "SELECT COUNT(*) FROM public.base"), 2);
+    assert_int_equal(mdm_test_sql_int(f->c, "SELECT COUNT(*) FROM public.base"), 2);
 }
 
 /* ---- COPY where it does not belong ---- */
@@ -503,17 +459,17 @@ static void copy__copy_statements_in_execute_query_are_refused(void **state)
     fx *f = begin(state);
     mdm_query_result r;
     mdm_error err;
-    x(f->c, "CREATE TABLE c (a BIGINT)");
-    x(f->c, "INSERT INTO c VALUES (1), (2)");
+    mdm_test_sql(f->c, "CREATE TABLE c (a BIGINT)");
+    mdm_test_sql(f->c, "INSERT INTO c VALUES (1), (2)");
     mdm_query_result_init(&r);
     assert_int_equal(mdm_conn_execute_query(f->c, "COPY c TO STDOUT", NULL, 0, &r, &err),
                      MDM_ERR_UNSUPPORTED);
     assert_non_null(strstr(err.message, "COPY"));
-    assert_int_equal(q1(f->c, "SELECT COUNT(*) FROM c"), 2);
+    assert_int_equal(mdm_test_sql_int(f->c, "SELECT COUNT(*) FROM c"), 2);
     assert_int_equal(mdm_conn_execute_query(f->c, "COPY c FROM STDIN", NULL, 0, &r, &err),
                      MDM_ERR_UNSUPPORTED);
     assert_non_null(strstr(err.message, "COPY"));
-    assert_int_equal(q1(f->c, "SELECT COUNT(*) FROM c"), 2);
+    assert_int_equal(mdm_test_sql_int(f->c, "SELECT COUNT(*) FROM c"), 2);
     assert_false(mdm_conn_in_transaction(f->c));
     mdm_query_result_reset(&r);
 }

@@ -31,6 +31,7 @@
 
 #include "mdm_backend.h"
 #include "mdm_conn.h"
+#include "test_pg_conn.h"
 #include "test_support.h"
 
 /* ---- libpq with failures on demand (test-only state) ---- */
@@ -156,65 +157,28 @@ PGconn *PQconnectdbParams(const char *const *keywords, const char *const *values
 
 /* ---- fixture ---- */
 
-typedef struct fx {
-    char dsn[768], db[128];
-    mdm_conn_config cfg;
-    mdm_conn *c;
-} fx;
+typedef mdm_test_pg fx;
 
-#define OK(call)                                                                   \
-    do {                                                                           \
-        mdm_status rc_ = (call);                                                   \
-        if (rc_ != MDM_OK)                                                         \
-            fail_msg("%s: %s: %s", #call, mdm_status_name(rc_), err.message);      \
-    } while (0)
+#define OK(call) MDM_TEST_OK(call)
 
-static void x(mdm_conn *c, const char *sql)
-{
-    mdm_query_result r;
-    mdm_error err;
-    mdm_query_result_init(&r);
-    OK(mdm_conn_execute_query(c, sql, NULL, 0, &r, &err));
-    mdm_query_result_reset(&r);
-}
 
-static int64_t q1(mdm_conn *c, const char *sql)
-{
-    mdm_query_result r;
-    mdm_error err;
-    mdm_query_result_init(&r);
-    OK(mdm_conn_execute_query(c, sql, NULL, 0, &r, &err));
-    assert_int_equal(r.table.nrows, 1);
-    int64_t v = mdm_table_int64(&r.table, 0, 0);
-    mdm_query_result_reset(&r);
-    return v;
-}
 
 static int setup(void **state)
 {
-    mdm_conn_config init = MDM_CONN_CONFIG_INIT;
-    mdm_error err;
     fx *f = calloc(1, sizeof *f);
     if (f == NULL)
         return -1;
     *state = f;
-    f->cfg = init;
-    f->cfg.backend = "postgresql";
-    if (mdm_test_pg_dsn() == NULL)
-        return 0;   /* each test skips */
-    if (mdm_test_pg_create_db("mdm_libpq", f->dsn, sizeof f->dsn, f->db, sizeof f->db) != 0)
+    if (mdm_test_pg_open(f, "mdm_libpq") != 0)
         return -1;
-    f->cfg.dsn = f->dsn;
-    if (mdm_conn_open(mdm_pg_backend(), &f->cfg, &f->c, &err) != MDM_OK) {
-        print_error("%s\n", err.message);
-        return -1;
-    }
+    if (f->c == NULL)
+        return 0;   /* no server: each test skips */
     /* b: binary-readable columns only (rows come as binary COPY);
      * tx: a NUMERIC column, so rows come as COPY text */
-    x(f->c, "CREATE TABLE b (a BIGINT, s TEXT)");
-    x(f->c, "INSERT INTO b VALUES (1, 'one'), (2, 'two'), (3, NULL)");
-    x(f->c, "CREATE TABLE tx (n NUMERIC, s TEXT)");
-    x(f->c, "INSERT INTO tx VALUES (1.5, 'one'), (NULL, 'two')");
+    mdm_test_sql(f->c, "CREATE TABLE b (a BIGINT, s TEXT)");
+    mdm_test_sql(f->c, "INSERT INTO b VALUES (1, 'one'), (2, 'two'), (3, NULL)");
+    mdm_test_sql(f->c, "CREATE TABLE tx (n NUMERIC, s TEXT)");
+    mdm_test_sql(f->c, "INSERT INTO tx VALUES (1.5, 'one'), (NULL, 'two')");
     return 0;
 }
 
@@ -225,9 +189,7 @@ static int teardown(void **state)
     arm(F_NONE, 0, 0);
     free(pending);
     pending = NULL;
-    mdm_conn_close(f->c);
-    if (f->db[0])
-        mdm_test_pg_drop_db(f->db);
+    mdm_test_pg_close(f);
     free(f);
     return 0;
 }
@@ -318,7 +280,7 @@ static void libpq__a_failed_copy_read_is_reported_and_the_connection_recovers(vo
         assert_non_null(strstr(err.message, "COPY data"));
         assert_int_equal(out.nrows, 0);
         /* libpq skips the rest of the COPY at the next command */
-        assert_int_equal(q1(f->c, "SELECT COUNT(*) FROM b"), 3);
+        assert_int_equal(mdm_test_sql_int(f->c, "SELECT COUNT(*) FROM b"), 3);
         assert_false(mdm_conn_in_transaction(f->c));
         OK(mdm_conn_read_table(f->c, tables[i], NULL, &out, &err));
         assert_int_equal(out.nrows, i == 0 ? 3 : 2);
@@ -360,8 +322,8 @@ static void libpq__a_failed_copy_write_is_rolled_back(void **state)
             /* the old table is still there, whole; the caller's
              * transaction is still open and usable */
             assert_int_equal(mdm_conn_in_transaction(f->c), in_tx);
-            assert_int_equal(q1(f->c, "SELECT COUNT(*) FROM b"), 3);
-            assert_int_equal(q1(f->c, "SELECT MIN(a) FROM b"), 1);
+            assert_int_equal(mdm_test_sql_int(f->c, "SELECT COUNT(*) FROM b"), 3);
+            assert_int_equal(mdm_test_sql_int(f->c, "SELECT MIN(a) FROM b"), 1);
             if (in_tx)
                 OK(mdm_conn_commit(f->c, &err));
         }
@@ -370,7 +332,7 @@ static void libpq__a_failed_copy_write_is_rolled_back(void **state)
     {
         mdm_error err;
         OK(mdm_conn_create_table(f->c, "b", &t, MDM_IF_EXISTS_REPLACE, &err));
-        assert_int_equal(q1(f->c, "SELECT COUNT(*) FROM b"), 10);
+        assert_int_equal(mdm_test_sql_int(f->c, "SELECT COUNT(*) FROM b"), 10);
     }
     mdm_table_reset(&t);
 }
