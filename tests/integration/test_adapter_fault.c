@@ -36,84 +36,14 @@
 #include "mdm_dsn.h"
 #include "mdm_flag.h"
 #include "mdm_shadow.h"
+#include "test_fault_alloc.h"
 #include "test_support.h"
 
 #if MDM_WITH_LEGACY
 #include "legacy_db.h"
 #endif
 
-/* ---- the failing allocator (test-only state) ---- */
-
-#if defined(__SANITIZE_ADDRESS__)
-#define MDM_FAULT_OFF 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MDM_FAULT_OFF 1
-#endif
-#endif
-
-static long countdown;   /* 0: off; else the allocation that fails */
-static int hit;          /* the armed failure happened */
-static void *exe_base;
-
-#ifndef MDM_FAULT_OFF
-
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t n);
-
-/* Only allocations made from the executable (mdm and this test) count. */
-static int should_fail(void *caller)
-{
-    Dl_info info;
-    if (countdown <= 0 || dladdr(caller, &info) == 0 || info.dli_fbase != exe_base)
-        return 0;
-    if (--countdown == 0) {
-        hit = 1;
-        return 1;
-    }
-    return 0;
-}
-
-void *malloc(size_t n)
-{
-    return should_fail(__builtin_return_address(0)) ? NULL : __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t size)
-{
-    return should_fail(__builtin_return_address(0)) ? NULL : __libc_calloc(n, size);
-}
-
-void *realloc(void *p, size_t n)
-{
-    return should_fail(__builtin_return_address(0)) ? NULL : __libc_realloc(p, n);
-}
-
-char *strdup(const char *s)
-{
-    if (should_fail(__builtin_return_address(0)))
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *p = __libc_malloc(n);
-    if (p != NULL)
-        memcpy(p, s, n);
-    return p;
-}
-
-#endif
-
-static void arm(long n)
-{
-    hit = 0;
-    countdown = n;
-}
-
-static int disarm(void)
-{
-    countdown = 0;
-    return hit;
-}
+/* ---- the failing allocator: test_fault_alloc.h ---- */
 
 /* ---- the sweep ---- */
 
@@ -153,9 +83,9 @@ static int sweep(world *w, const scenario *s)
         mdm_error err;
         mdm_error_clear(&err);
         s->prepare(w);
-        arm(n);
+        fault_arm(n);
         mdm_status rc = s->run(w, &err);
-        int was_hit = disarm();
+        int was_hit = fault_disarm();
         if (was_hit && rc == MDM_ERR_NOMEM && strstr(err.message, "out of memory") != NULL)
             w->nomem++;
         s->check(w, rc, &err, was_hit);
@@ -543,10 +473,9 @@ static void fault__flag_and_dsn(void **state)
 
 int main(void)
 {
-    Dl_info info;
-    if (dladdr((void *)main, &info) == 0)
+    if (fault_init() != 0)
         return 1;
-    exe_base = info.dli_fbase;
+    fault_only_ours = 1;   /* mdm's allocations only: not those of libpq, SQLite, libyaml */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fault__adapter_over_modern),
 #if MDM_WITH_LEGACY

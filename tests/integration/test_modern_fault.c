@@ -28,95 +28,10 @@
 #include "mdm_modern_internal.h"
 #include "mdm_pool.h"
 #include "mdm_registry.h"
+#include "test_fault_alloc.h"
 #include "test_support.h"
 
-/* ---- the failing allocator (test-only state) ---- */
-
-/* AddressSanitizer owns malloc: under it this program only skips. */
-#if defined(__SANITIZE_ADDRESS__)
-#define MDM_FAULT_OFF 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MDM_FAULT_OFF 1
-#endif
-#endif
-
-#ifndef MDM_FAULT_OFF
-
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t n);
-
-static long countdown;   /* 0: off; else the allocation that fails */
-static int hit;          /* the armed failure happened */
-static int only_ours;    /* count only allocations made by this program's
-                            code (mdm), not by shared libraries */
-static void *exe_base;
-
-/* Was this allocation made from the executable (where mdm is linked)?
- * libpq is left alone: on a failed allocation in the middle of a protocol
- * exchange it can wait forever for data that never comes. */
-static int ours(void *caller)
-{
-    Dl_info info;
-    return dladdr(caller, &info) != 0 && info.dli_fbase == exe_base;
-}
-
-static int should_fail(void *caller)
-{
-    if (countdown <= 0 || (only_ours && !ours(caller)))
-        return 0;
-    if (--countdown == 0) {
-        hit = 1;
-        return 1;
-    }
-    return 0;
-}
-
-void *malloc(size_t n)
-{
-    return should_fail(__builtin_return_address(0)) ? NULL : __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t size)
-{
-    return should_fail(__builtin_return_address(0)) ? NULL : __libc_calloc(n, size);
-}
-
-void *realloc(void *p, size_t n)
-{
-    return should_fail(__builtin_return_address(0)) ? NULL : __libc_realloc(p, n);
-}
-
-/* strdup too, so that mdm's own copies count as mdm's allocations. */
-char *strdup(const char *s)
-{
-    if (should_fail(__builtin_return_address(0)))
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *p = __libc_malloc(n);
-    if (p != NULL)
-        memcpy(p, s, n);
-    return p;
-}
-
-#else
-static int hit, only_ours;
-static long countdown;
-static void *exe_base;
-#endif
-
-static void arm(long n)
-{
-    hit = 0;
-    countdown = n;
-}
-
-static int disarm(void)
-{
-    countdown = 0;
-    return hit;
-}
+/* ---- the failing allocator: test_fault_alloc.h ---- */
 
 /* ---- scenarios ---- */
 
@@ -203,9 +118,9 @@ static int sweep(const char *backend, op_fn op, const char *what, bool whole_mes
     for (long n = 1; n < 100000; n++) {
         mdm_error err;
         world_open(&w);
-        arm(n);
+        fault_arm(n);
         mdm_status rc = op(&w, &err);
-        int was_hit = disarm();
+        int was_hit = fault_disarm();
         /* any status is fine; the connection must still close cleanly */
         mdm_conn_close(w.c);
         w.c = NULL;
@@ -461,7 +376,7 @@ static void fault__postgresql_survives_every_allocation_failure(void **state)
     skip();
 #endif
     MDM_TEST_REQUIRE_PG();
-    only_ours = 1;
+    fault_only_ours = 1;
     for (size_t i = 0; i < sizeof OPS / sizeof OPS[0]; i++) {
         int n = sweep("postgresql", OPS[i].fn, OPS[i].name, OPS[i].whole_message);
         assert_true(n > 0);
@@ -470,10 +385,8 @@ static void fault__postgresql_survives_every_allocation_failure(void **state)
 
 int main(void)
 {
-    Dl_info info;
-    if (dladdr((void *)main, &info) == 0)
+    if (fault_init() != 0)
         return 1;
-    exe_base = info.dli_fbase;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fault__sqlite_survives_every_allocation_failure),
         cmocka_unit_test(fault__postgresql_survives_every_allocation_failure),
