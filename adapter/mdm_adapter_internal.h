@@ -2,7 +2,8 @@
 /*
  * mdm_adapter_internal.h - the adapter's legacy path as a const table of
  * functions (mdm_adapter_legacy.c), so that mdm_adapter.c never names a
- * legacy/ symbol: a build without legacy/ gets a NULL table and no stubs.
+ * legacy/ symbol: a build without legacy/ gets a NULL table (and the
+ * adapter refuses the legacy path) instead of empty stand-in functions.
  * Handles are legacy_backend and legacy_engine pointers, opaque here.
  */
 #ifndef MDM_ADAPTER_INTERNAL_H

@@ -94,14 +94,16 @@ def gate_ratio(lg, md):
 
 
 def print_ratio(case_dir):
-    """--ratio CASE_DIR: the gate's ratio of one case so far (bench.sh asks
+    """--ratio CASE_DIR: prints the gate's ratio of one case so far and the
+    number of rounds; exit status 3 when it is over GATE (bench.sh asks
     after each case, to re-measure one that is over the gate)."""
     raw, case = os.path.split(os.path.normpath(case_dir))
     c = load_cases(raw, glob.escape(case)).get(case, {})
-    _, ratio, _ = gate_ratio(c.get("legacy"), c.get("modern"))
+    rounds, ratio, _ = gate_ratio(c.get("legacy"), c.get("modern"))
     if ratio is None:
         sys.exit(f"report.py: {case_dir}: no legacy and modern timings")
-    print(f"{ratio:.4f}")
+    print(f"{ratio:.4f} over {len(rounds)} round(s), gate {GATE}")
+    return 3 if ratio > GATE else 0
 
 
 def split_case(case):
@@ -150,24 +152,24 @@ def read_memory(raw):
     return mem
 
 
+def read_lines(raw, name):
+    """The non-blank lines of one of bench.sh's lists (none if missing)."""
+    path = os.path.join(raw, name)
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [line.rstrip("\n") for line in f if line.strip()]
+
+
 def read_failures(raw):
-    out = []
-    path = os.path.join(raw, "failures.txt")
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as f:
-            out = [line.rstrip("\n").split("\t") for line in f if line.strip()]
-    return out
+    return [line.split("\t") for line in read_lines(raw, "failures.txt")]
 
 
 def read_rechecked(raw):
     """{case: times re-measured} from bench.sh's rechecked.txt."""
     out = {}
-    path = os.path.join(raw, "rechecked.txt")
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                if line.strip():
-                    out[line.strip()] = out.get(line.strip(), 0) + 1
+    for case in read_lines(raw, "rechecked.txt"):
+        out[case.strip()] = out.get(case.strip(), 0) + 1
     return out
 
 
@@ -241,8 +243,7 @@ def machine(args):
 
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--ratio":
-        print_ratio(sys.argv[2])
-        return
+        return print_ratio(sys.argv[2])
     ap = argparse.ArgumentParser()
     ap.add_argument("--raw", required=True)
     ap.add_argument("--reports", required=True)
