@@ -142,41 +142,10 @@ static const char *pg_dir_or_skip(void)
     return dir;
 }
 
-/* The top of the source tree: $MDM_SOURCE_DIR, the current folder, or the
- * first folder above this binary that holds ci/pg.sh. */
-static void source_dir(char *out, size_t n)
-{
-    char probe[PATH_MAX];
-    const char *root = getenv("MDM_SOURCE_DIR");
-    if (root != NULL && root[0] != '\0') {
-        snprintf(out, n, "%s", root);
-        return;
-    }
-    snprintf(out, n, ".");
-    if (access("ci/pg.sh", R_OK) == 0)
-        return;
-    char self[PATH_MAX - 32];
-    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (len <= 0)
-        return;
-    self[len] = '\0';
-    for (int up = 0; up < 5; up++) {
-        char *slash = strrchr(self, '/');
-        if (slash == NULL)
-            return;
-        *slash = '\0';
-        snprintf(probe, sizeof probe, "%s/ci/pg.sh", self);
-        if (access(probe, R_OK) == 0) {
-            snprintf(out, n, "%s", self);
-            return;
-        }
-    }
-}
-
 static void restart_pg(const char *dir)
 {
     char cmd[2 * PATH_MAX], root[PATH_MAX];
-    source_dir(root, sizeof root);
+    mdm_test_source_dir(root, sizeof root);
     snprintf(cmd, sizeof cmd, "bash '%s/ci/pg.sh' restart '%s'", root, dir);
     if (system(cmd) != 0)
         fail_msg("could not restart PostgreSQL: %s", cmd);
@@ -260,7 +229,7 @@ static void faults__pg_restart_without_pre_ping_fails_clearly(void **state)
     mdm_query_result_reset(&r);
     assert_int_equal(rc, MDM_ERR_CONNECTION);
     assert_true(err.message[0] != '\0');
-    assert_true(took < 5.0);
+    assert_true(took < 15.0);   /* no hang; generous for a loaded machine */
     assert_int_equal(mdm_pool_release(pool, c), MDM_OK);
     mdm_pool_free(pool);
 }
@@ -279,13 +248,16 @@ static void faults__pg_down_server_fails_fast(void **state)
     snprintf(dsn, sizeof dsn, "host=%s port=5432 user=postgres dbname=postgres", dir);
     cfg.backend = "postgresql";
     cfg.dsn = dsn;
-    cfg.connect_timeout_s = 2;
+    /* "Fast" means well before connect_timeout: the timeout is long, so a
+     * loaded machine has room and a connect that waited for it still fails. */
+    cfg.connect_timeout_s = 30;
     double t0 = now_s();
     mdm_status rc = mdm_conn_open(mdm_pg_backend(), &cfg, &c, &err);
     double took = now_s() - t0;
     assert_int_equal(rc, MDM_ERR_CONNECTION);
     assert_null(c);
-    assert_true(took < 3.0);
+    if (took >= 15.0)
+        fail_msg("a missing server took %.2f s to fail, as if waiting for connect_timeout", took);
     /* The message says where it tried. */
     if (strstr(err.message, dir) == NULL && strstr(err.message, "connect") == NULL)
         fail_msg("unclear message: %s", err.message);
@@ -328,8 +300,9 @@ static void faults__pg_silent_server_times_out(void **state)
         fail_msg("expected CONNECTION or TIMEOUT, got %s (%s)", mdm_status_name(rc), err.message);
     assert_null(c);
     assert_true(err.message[0] != '\0');
-    /* libpq waits connect_timeout (2 s) per attempt; allow one retry. */
-    if (took < 1.5 || took > 6.0)
+    /* libpq waits connect_timeout (2 s) per attempt; allow one retry and a
+     * loaded machine. */
+    if (took < 1.5 || took > 15.0)
         fail_msg("gave up after %.2f s, expected about 2 s", took);
 
     /* A pool neither hangs nor keeps the failed slot. */
@@ -344,7 +317,7 @@ static void faults__pg_silent_server_times_out(void **state)
         if (rc != MDM_ERR_CONNECTION && rc != MDM_ERR_TIMEOUT)
             fail_msg("pool try %d: expected CONNECTION or TIMEOUT, got %s (%s)", i,
                      mdm_status_name(rc), err.message);
-        if (took > 6.0)
+        if (took > 15.0)
             fail_msg("pool try %d took %.2f s", i, took);
     }
     mdm_pool_get_status(pool, &st);
@@ -377,7 +350,7 @@ static void exhaust(const mdm_backend_ops *ops, const mdm_conn_config *cfg)
     if (strstr(err.message, "pool_size 1") == NULL || strstr(err.message, "max_overflow 1") == NULL ||
         strstr(err.message, "0.250") == NULL)
         fail_msg("the message does not name the limits: %s", err.message);
-    if (took < 0.2 || took > 2.0)
+    if (took < 0.2 || took > 10.0)   /* generous: a loaded machine may stall us */
         fail_msg("gave up after %.3f s, expected 0.25 s", took);
     mdm_pool_get_status(pool, &st);
     assert_int_equal(st.timeouts, 1);

@@ -125,7 +125,7 @@ static void run_mdm(const char *cwd, const char *const *args, run_out *r)
     close(pe[1]);
     struct pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
     int open_fds = 2;
-    time_t deadline = time(NULL) + 60;
+    time_t deadline = time(NULL) + 300;   /* a hang guard only: generous for a loaded machine */
     append(&r->out, &r->out_len, &cap_o, "", 0);
     append(&r->err, &r->err_len, &cap_e, "", 0);
     while (open_fds > 0) {
