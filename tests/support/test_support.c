@@ -6,6 +6,7 @@
 #include "test_support.h"
 
 #include <libpq-fe.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,4 +100,35 @@ void mdm_test_pg_drop_db(const char *dbname)
     char sql[256];
     snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", dbname);
     (void)mdm_test_pg_exec(NULL, sql);
+}
+
+/* The top of the source tree: $MDM_SOURCE_DIR, the current folder, or the
+ * first folder above this binary that holds ci/pg.sh. */
+void mdm_test_source_dir(char *out, size_t n)
+{
+    char probe[PATH_MAX];
+    const char *root = getenv("MDM_SOURCE_DIR");
+    if (root != NULL && root[0] != '\0') {
+        snprintf(out, n, "%s", root);
+        return;
+    }
+    snprintf(out, n, ".");
+    if (access("ci/pg.sh", R_OK) == 0)
+        return;
+    char self[PATH_MAX - 32];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len <= 0)
+        return;
+    self[len] = '\0';
+    for (int up = 0; up < 5; up++) {
+        char *slash = strrchr(self, '/');
+        if (slash == NULL)
+            return;
+        *slash = '\0';
+        snprintf(probe, sizeof probe, "%s/ci/pg.sh", self);
+        if (access(probe, R_OK) == 0) {
+            snprintf(out, n, "%s", self);
+            return;
+        }
+    }
 }

@@ -20,6 +20,10 @@ int mdm_test_write_file(const char *path, const char *data, size_t len);
 /* Does this file exist? */
 int mdm_test_file_exists(const char *path);
 
+/* The top of the source tree: $MDM_SOURCE_DIR, the current folder, or the
+ * first folder above the test binary that holds ci/pg.sh ("." if none). */
+void mdm_test_source_dir(char *out, size_t n);
+
 /* MDM_PG_DSN (server-level, dbname=postgres), or NULL when none. */
 const char *mdm_test_pg_dsn(void);
 /* Creates a database with a unique name (prefix + pid + counter) and writes
