@@ -17,9 +17,6 @@
 #include "mdm_status.h"
 #include "mdm_table.h"
 
-/* CLOCK_MONOTONIC in nanoseconds. */
-int64_t mdm__now_ns(void);
-
 /* ---- Prepared statement cache (one per connection) --------------------- */
 
 /* Frees one cached statement; ctx is the cache's destroy_ctx. */
