@@ -126,6 +126,7 @@ static void sqlscan__comments_nest_on_postgresql_only(void **state)
     assert_string_equal(tok, "-- c");          /* the line end is not part of it */
     expect_both("a --", "wc");
     expect_both("a /* ; 'x :b */ b", "wcw");
+    expect_both("a /* x / y * z **/ b", "wcw");
     expect_kinds("a /* x /* y */ b */ c", PG, "wcw");
     expect_kinds("a /* x /* y */ b */ c", SQ, "wcwoow");
     expect_both("a /* open", "wc!");
@@ -215,7 +216,7 @@ static void sql__reads_are_known_by_their_first_word(void **state)
     };
     static const char *const writes[] = {
         "", "DELETE FROM t", "INSERT INTO t SELECT 1", "SELECTX 1", "'SELECT'", "\"select\" 1",
-        "; SELECT 1", "/* SELECT */ DROP TABLE t", "-- SELECT\nUPDATE t SET a = 1",
+        "; SELECT 1", "(+SELECT 1)", "/* SELECT */ DROP TABLE t", "-- SELECT\nUPDATE t SET a = 1",
     };
     for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++) {
         assert_true(mdm_sql_is_read(reads[i], SQ));
