@@ -10,6 +10,7 @@
 #include "mdm_dsn.h"
 #include "mdm_registry.h"
 #include "mdm_sql.h"
+#include "mdm_sqlscan.h"
 #include "mdm_store.h"
 
 #include <ctype.h>
@@ -18,7 +19,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -464,51 +464,6 @@ mdm_status mdm_dsm_load(mdm_dsm *m, const char *name, const mdm_load_opts *o, md
     return rc;
 }
 
-/* Skips blanks, comments and opening parentheses. */
-static const char *sql_start(const char *p)
-{
-    for (;;) {
-        while (*p == '(' || isspace((unsigned char)*p))
-            p++;
-        if (p[0] == '-' && p[1] == '-') {
-            p += strcspn(p, "\n");
-        } else if (p[0] == '/' && p[1] == '*') {
-            const char *end = strstr(p + 2, "*/");
-            p = end != NULL ? end + 2 : p + strlen(p);
-        } else {
-            return p;
-        }
-    }
-}
-
-bool mdm_sql_is_read(const char *sql)
-{
-    static const char *const reads[] = {"SELECT", "WITH", "VALUES", "EXPLAIN", "SHOW", "TABLE"};
-    const char *p = sql_start(sql != NULL ? sql : "");
-    size_t n = 0;
-    while (isalpha((unsigned char)p[n]))
-        n++;
-    for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++)
-        if (n == strlen(reads[i]) && strncasecmp(p, reads[i], n) == 0)
-            return true;
-    return false;
-}
-
-/* Does the statement promise a row order (an ORDER BY anywhere)? */
-static bool sql_ordered(const char *sql)
-{
-    for (const char *p = sql; *p; p++) {
-        if (strncasecmp(p, "order", 5) != 0)
-            continue;
-        const char *q = p + 5;
-        while (isspace((unsigned char)*q))
-            q++;
-        if (q > p + 5 && strncasecmp(q, "by", 2) == 0)
-            return true;
-    }
-    return false;
-}
-
 static mdm_status query_on(read_job *j, mdm_store *s, bool dry, mdm_table *out, mdm_error *err)
 {
     return s->ops->query(s, mdm_buf_str(&j->r->db), j->sql, j->params, j->nparams, dry, out, err);
@@ -519,12 +474,13 @@ mdm_status mdm_dsm_query(mdm_dsm *m, const char *name, const char *sql, const md
 {
     route r;
     read_job j = {&r, query_on, NULL, MDM_READ_OPTS_INIT, sql, params, nparams};
-    bool reads = mdm_sql_is_read(sql);
+    mdm_sql_dialect d = m->pg ? MDM_SQL_POSTGRESQL : MDM_SQL_SQLITE;
+    bool reads = mdm_sql_is_read(sql, d);
     if (sql == NULL)
         return mdm_error_set(err, MDM_ERR_INVALID_ARG, "query: no SQL");
     mdm_status rc = route_for(m, reads ? MDM_FLAG_OP_READ : MDM_FLAG_OP_WRITE, name, &r, res, err);
     if (rc == MDM_OK)
-        rc = run_read(m, &j, "query", sql, sql_ordered(sql), out, err);
+        rc = run_read(m, &j, "query", sql, mdm_sql_has_order_by(sql, d), out, err);
     route_reset(&r);
     return rc;
 }

@@ -133,7 +133,4 @@ const char *mdm_dsm_backend(const mdm_dsm *m);
 const char *mdm_dsm_shadow_log(const mdm_dsm *m);
 void mdm_dsm_shadow_stats(const mdm_dsm *m, mdm_shadow_stats *out);
 
-/* True when sql reads only, judged by its first keyword. */
-bool mdm_sql_is_read(const char *sql);
-
 #endif

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mdm_sqlparams.c - a small SQL scanner that finds `:name` outside quotes
- * and comments, and the literal form of each parameter value for SQLite
- * and PostgreSQL (E'...' there, so backslashes are safe whatever
- * standard_conforming_strings says).
+ * mdm_sqlparams.c - parameters and the one-statement check for the legacy
+ * path, on core's SQL scanner (mdm_sqlscan.h): each `:name` token becomes
+ * the literal form of its value for SQLite or PostgreSQL (E'...' there, so
+ * backslashes are safe whatever standard_conforming_strings says).
  */
 #include "mdm_sqlparams.h"
+#include "mdm_sqlscan.h"
 #include "mdm_table.h"
 
 #include <ctype.h>
@@ -19,53 +20,6 @@
 static bool ident_start(char c)
 {
     return isalpha((unsigned char)c) || c == '_';
-}
-
-static bool ident_char(char c)
-{
-    return isalnum((unsigned char)c) || c == '_';
-}
-
-/* Length of the quoted section or comment starting at p, or 0. */
-static size_t skip_len(const char *p, mdm_sql_dialect d)
-{
-    const char *end = NULL;
-    char close = 0;
-    if (p[0] == '-' && p[1] == '-')
-        return strcspn(p, "\n");
-    if (p[0] == '/' && p[1] == '*') {
-        end = strstr(p + 2, "*/");
-        return end != NULL ? (size_t)(end + 2 - p) : strlen(p);
-    }
-    if (*p == '$' && d == MDM_SQL_POSTGRESQL) {   /* $tag$ ... $tag$ */
-        size_t t = 1;
-        while (ident_char(p[t]) && !isdigit((unsigned char)p[1]))
-            t++;
-        if (p[t] == '$') {
-            char tag[64];
-            snprintf(tag, sizeof tag, "%.*s", (int)(t + 1 < sizeof tag ? t + 1 : sizeof tag - 1), p);
-            end = strstr(p + t + 1, tag);
-            return end != NULL ? (size_t)(end - p) + strlen(tag) : strlen(p);
-        }
-        return 0;
-    }
-    if (*p == '\'' || *p == '"' || *p == '`')
-        close = *p;
-    else if (*p == '[' && d == MDM_SQL_SQLITE)
-        close = ']';
-    if (close == 0)
-        return 0;
-    size_t i = 1;
-    for (; p[i]; i++) {
-        if (p[i] == '\\' && d == MDM_SQL_POSTGRESQL && close == '\'' && i >= 2 &&
-            (p[-1] == 'E' || p[-1] == 'e'))
-            i++;   /* E'..\'..' */
-        else if (p[i] == close && p[i + 1] == close && close != ']')
-            i++;   /* doubled quote */
-        else if (p[i] == close)
-            return i + 1;
-    }
-    return i;
 }
 
 static mdm_status put_text(mdm_buf *b, const char *s, size_t len, mdm_sql_dialect d,
@@ -134,17 +88,16 @@ static mdm_status check_params(const mdm_param *params, size_t n, const bool *us
     return MDM_OK;
 }
 
-/* One `:name` at p (after the colon): appends its literal, *adv = length. */
-static mdm_status put_param(const char *p, const mdm_param *params, size_t n, bool *used,
-                            mdm_sql_dialect d, mdm_buf *out, size_t *adv, mdm_error *err)
+/* One `:name` token: appends its value's literal. */
+static mdm_status put_param(const mdm_sqltok *t, const mdm_param *params, size_t n, bool *used,
+                            mdm_sql_dialect d, mdm_buf *out, mdm_error *err)
 {
-    size_t len = 0;
-    while (ident_char(p[len]))
-        len++;
-    long k = find_param(params, n, p, len);
-    *adv = len;
+    const char *name = t->text + 1;
+    size_t len = t->len - 1;
+    long k = find_param(params, n, name, len);
     if (k < 0)
-        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "no value for parameter :%.*s", (int)len, p);
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "no value for parameter :%.*s", (int)len,
+                             name);
     used[k] = true;
     return put_literal(out, &params[k], d, err);
 }
@@ -155,55 +108,22 @@ mdm_status mdm_app_inline_params(const char *sql, const mdm_param *params, size_
     bool *used = calloc(n ? n : 1, sizeof *used);
     mdm_status rc = used != NULL ? check_params(params, n, NULL, err)
                                  : mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
-    const char *p = sql;
-    while (rc == MDM_OK && *p) {
-        size_t skip = skip_len(p, d), adv = 0;
-        if (skip > 0) {
-            rc = mdm_buf_append(out, p, skip);
-            p += skip;
-        } else if (p[0] == ':' && p[1] == ':') {
-            rc = mdm_buf_append(out, p, 2);   /* a cast */
-            p += 2;
-        } else if (p[0] == ':' && ident_start(p[1]) && (p == sql || !ident_char(p[-1]))) {
-            rc = put_param(p + 1, params, n, used, d, out, &adv, err);
-            p += 1 + adv;
-        } else {
-            rc = mdm_buf_putc(out, *p++);
-        }
-    }
+    mdm_sqlscan sc;
+    mdm_sqltok t;
+    mdm_sqlscan_init(&sc, sql, d);
+    while (rc == MDM_OK && mdm_sqlscan_next(&sc, &t))
+        rc = t.kind == MDM_SQLTOK_PARAM ? put_param(&t, params, n, used, d, out, err)
+                                        : mdm_buf_append(out, t.text, t.len);
     if (rc == MDM_OK)
         rc = check_params(params, n, used, err);
     free(used);
     return rc;
 }
 
-/* Only blanks and comments from p on? */
-static bool only_trivia(const char *p, mdm_sql_dialect d)
-{
-    while (*p) {
-        if (isspace((unsigned char)*p) || *p == ';') {
-            p++;
-        } else if ((p[0] == '-' && p[1] == '-') || (p[0] == '/' && p[1] == '*')) {
-            p += skip_len(p, d);
-        } else {
-            return false;
-        }
-    }
-    return true;
-}
-
 mdm_status mdm_app_sql_one_statement(const char *sql, mdm_sql_dialect d, mdm_error *err)
 {
-    for (const char *p = sql; *p;) {
-        size_t skip = skip_len(p, d);
-        if (skip > 0) {
-            p += skip;
-        } else if (*p == ';' && !only_trivia(p + 1, d)) {
-            return mdm_error_set(err, MDM_ERR_INVALID_ARG,
-                                 "more than one SQL statement; mdm runs one at a time");
-        } else {
-            p++;
-        }
-    }
+    if (mdm_sql_second_statement(sql, d) != NULL)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG,
+                             "more than one SQL statement; mdm runs one at a time");
     return MDM_OK;
 }

@@ -3,9 +3,11 @@
  * mdm_sqlparams.h - named parameters for the legacy path. Legacy's
  * query(sql) binds nothing, so the app writes each `:name` as a quoted SQL
  * literal of its value (text with quotes doubled, numbers in full
- * precision, NULL), skipping string literals, quoted identifiers, comments
- * and PostgreSQL `::` casts, with the same rules as modern: every `:name`
- * needs a parameter and every parameter must be used.
+ * precision, NULL). A `:name` is what core's scanner (mdm_sqlscan.h) calls
+ * a parameter, the same rule modern's PostgreSQL rewriter follows: not in
+ * literals, quoted identifiers or comments, not `::` casts, not array
+ * slices. As in modern, every `:name` needs a parameter and every
+ * parameter must be used.
  */
 #ifndef MDM_SQLPARAMS_H
 #define MDM_SQLPARAMS_H

@@ -9,10 +9,10 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "cmp_pg.h"
 #include "cmp_result.h"
+#include "mdm_clock.h"
 #include "mdm_csv.h"
 
 /* Both drivers of the cell; reader == writer outside the cross matrix. */
@@ -44,13 +44,6 @@ mdm_status mdm_cmp_source_path(const mdm_cmp_script *s, const mdm_cmp_op *op, co
     else
         rc = mdm_buf_printf(out, "%s/%s", s->dir, op->source);
     return rc != MDM_OK ? mdm_error_set(err, rc, "out of memory") : MDM_OK;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static mdm_status create_databases(const mdm_cmp_cell_spec *spec, mdm_error *err)
@@ -134,7 +127,7 @@ static void run_op(cell_ctx *k, const mdm_cmp_op *op, mdm_cmp_result *out)
         mdm_table_reset(&data);
         return;
     }
-    double t0 = now_s();
+    double t0 = mdm_clock_now_s();
     if ((op->kind == MDM_CMP_OP_DATASET || op->kind == MDM_CMP_OP_CLOSE) && !k->same) {
         mdm_cmp_result other;
         mdm_cmp_result_init(&other);
@@ -147,7 +140,7 @@ static void run_op(cell_ctx *k, const mdm_cmp_op *op, mdm_cmp_result *out)
     } else {
         run_with(k, role, op, op->kind == MDM_CMP_OP_CREATE ? &data : NULL, out);
     }
-    out->seconds = now_s() - t0;
+    out->seconds = mdm_clock_now_s() - t0;
     mdm_table_reset(&data);
 }
 

@@ -14,7 +14,6 @@
 
 #if MDM_WITH_LEGACY
 
-#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -23,6 +22,7 @@
 #include "legacy_db.h"
 #include "mdm_conf.h"
 #include "mdm_conn.h"
+#include "mdm_sqlscan.h"
 
 typedef struct legacy_state {
     const mdm_cmp_env *env;
@@ -130,44 +130,25 @@ static const mdm_cmp_param *find_param(const mdm_cmp_op *op, const char *name, s
     return NULL;
 }
 
-/* Length of a quoted run ('...' or "...", doubled quotes inside) at s. */
-static size_t quoted_len(const char *s)
+/* Copies sql to b with every :name token replaced by its value's literal. */
+static mdm_status paste_params(const legacy_state *st, const mdm_cmp_op *op, mdm_buf *b,
+                               mdm_error *err)
 {
-    char q = s[0];
-    size_t i = 1;
-    while (s[i]) {
-        if (s[i] == q && s[i + 1] == q)
-            i += 2;
-        else if (s[i++] == q)
-            break;
-    }
-    return i;
-}
-
-/* Copies sql to b with every :name replaced by its value's literal. */
-static mdm_status paste_params(const mdm_cmp_op *op, mdm_buf *b, mdm_error *err)
-{
-    const char *s = op->sql;
+    bool pg = strcmp(st->env->backend, "postgresql") == 0;
+    mdm_sqlscan sc;
+    mdm_sqltok t;
     mdm_status rc = MDM_OK;
-    while (*s && rc == MDM_OK) {
-        size_t n = 1;
-        if (*s == '\'' || *s == '"') {
-            n = quoted_len(s);
-        } else if (s[0] == ':' && s[1] == ':') {
-            n = 2;
-        } else if (s[0] == ':' && (isalpha((unsigned char)s[1]) || s[1] == '_')) {
-            while (isalnum((unsigned char)s[n]) || s[n] == '_')
-                n++;
-            const mdm_cmp_param *p = find_param(op, s + 1, n - 1);
-            if (p == NULL)
-                return mdm_error_set(err, MDM_ERR_INVALID_ARG, "parameter '%.*s' has no value",
-                                     (int)(n - 1), s + 1);
-            rc = paste_literal(b, p, err);
-            s += n;
+    mdm_sqlscan_init(&sc, op->sql, pg ? MDM_SQL_POSTGRESQL : MDM_SQL_SQLITE);
+    while (rc == MDM_OK && mdm_sqlscan_next(&sc, &t)) {
+        if (t.kind != MDM_SQLTOK_PARAM) {
+            rc = mdm_buf_append(b, t.text, t.len);
             continue;
         }
-        rc = mdm_buf_append(b, s, n);
-        s += n;
+        const mdm_cmp_param *p = find_param(op, t.text + 1, t.len - 1);
+        if (p == NULL)
+            return mdm_error_set(err, MDM_ERR_INVALID_ARG, "parameter '%.*s' has no value",
+                                 (int)(t.len - 1), t.text + 1);
+        rc = paste_literal(b, p, err);
     }
     return rc;
 }
@@ -191,7 +172,7 @@ static mdm_status op_sql(legacy_state *st, const mdm_cmp_op *op, mdm_cmp_result 
 {
     mdm_buf sql;
     mdm_buf_init(&sql);
-    mdm_status rc = paste_params(op, &sql, err);
+    mdm_status rc = paste_params(st, op, &sql, err);
     if (rc == MDM_OK)
         rc = legacy_execute_query(st->b, mdm_buf_str(&sql), st->engine, &out->table, err);
     out->has_table = rc == MDM_OK && op->kind == MDM_CMP_OP_QUERY;

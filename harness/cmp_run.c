@@ -21,6 +21,7 @@
 
 #include "cmp_cell.h"
 #include "cmp_pg.h"
+#include "mdm_clock.h"
 
 void mdm_cmp_run_init(mdm_cmp_run *r)
 {
@@ -39,13 +40,6 @@ void mdm_cmp_run_reset(mdm_cmp_run *r)
     free(r->stale);
     mdm_cmp_expect_list_reset(&r->expect);
     mdm_cmp_run_init(r);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 void mdm_cmp_op_where(const mdm_cmp_script *s, size_t op, char *buf, size_t n)
@@ -141,7 +135,7 @@ static mdm_status spawn(mdm_cmp_run *r, size_t idx, mdm_error *err)
         child_main(r, idx);
     c->pid = pid;
     c->phase = 1;
-    c->started = now_s();
+    c->started = mdm_clock_now_s();
     return MDM_OK;
 }
 
@@ -165,7 +159,7 @@ static void finish(mdm_cmp_run *r, size_t idx, int status)
 {
     mdm_cmp_cell *c = &r->cells[idx];
     c->phase = 2;
-    c->seconds = now_s() - c->started;
+    c->seconds = mdm_clock_now_s() - c->started;
     if (WIFEXITED(status))
         c->exit_code = WEXITSTATUS(status);
     else if (WIFSIGNALED(status))
@@ -184,7 +178,7 @@ static size_t reap(mdm_cmp_run *r, size_t *running)
         if (c->phase != 1)
             continue;
         pid_t got = waitpid(c->pid, &status, WNOHANG);
-        if (got == 0 && now_s() - c->started > r->opts.timeout_s) {
+        if (got == 0 && mdm_clock_now_s() - c->started > r->opts.timeout_s) {
             kill(c->pid, SIGKILL);
             got = waitpid(c->pid, &status, 0);
             c->timed_out = true;
@@ -414,7 +408,7 @@ static void remove_tree(const char *path)
 mdm_status mdm_cmp_run_execute(mdm_cmp_run *r, mdm_error *err)
 {
     const char *base = getenv("TMPDIR");
-    double t0 = now_s();
+    double t0 = mdm_clock_now_s();
     mdm_status rc = MDM_OK;
     size_t per = r->opts.cross ? 4 : 2;
     r->run_id = (long)getpid();
@@ -426,7 +420,7 @@ mdm_status mdm_cmp_run_execute(mdm_cmp_run *r, mdm_error *err)
     for (size_t g = 0; g + per <= r->ncells && rc == MDM_OK; g += per)
         rc = analyse_group(r, g, per, err);
     count_totals(r);
-    r->seconds = now_s() - t0;
+    r->seconds = mdm_clock_now_s() - t0;
     if (!r->opts.keep)
         remove_tree(r->tmp_dir);
     else
