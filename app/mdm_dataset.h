@@ -20,7 +20,7 @@
 
 #include "mdm_appconfig.h"
 #include "mdm_buf.h"
-#include "mdm_conn.h"
+#include "mdm_values.h"
 #include "mdm_flag.h"
 #include "mdm_shadow.h"
 #include "mdm_status.h"

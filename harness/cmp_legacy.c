@@ -19,6 +19,7 @@
 
 #include "cmp_pg.h"
 #include "cmp_table.h"
+#include "mdm_table_ops.h"
 #include "legacy_db.h"
 #include "mdm_conf.h"
 #include "mdm_conn.h"
@@ -162,7 +163,7 @@ static mdm_status op_read(legacy_state *st, const mdm_cmp_op *op, mdm_cmp_result
                                                    op->has_limit ? &op->limit : NULL,
                                                    &out->table, err);
     if (rc == MDM_OK && op->ncolumns > 0)
-        rc = mdm_cmp_table_project(&out->table, op->columns, op->ncolumns, &out->table, err);
+        rc = mdm_table_project(&out->table, NULL, (const char *const *)op->columns, op->ncolumns, &out->table, err);
     out->has_table = rc == MDM_OK;
     return rc;
 }
@@ -234,7 +235,7 @@ static mdm_status op_list(legacy_state *st, mdm_cmp_result *out, mdm_error *err)
     legacy_names_init(&names);
     mdm_status rc = legacy_get_table_names(st->b, st->engine, &names, err);
     if (rc == MDM_OK)
-        rc = mdm_cmp_table_from_strings("name", names.items, names.count, &out->table, err);
+        rc = mdm_table_from_strings("name", (const char *const *)names.items, names.count, &out->table, err);
     out->has_table = rc == MDM_OK;
     legacy_names_reset(&names);
     return rc;

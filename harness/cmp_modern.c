@@ -12,6 +12,7 @@
 
 #include "cmp_pg.h"
 #include "cmp_table.h"
+#include "mdm_table_ops.h"
 #include "mdm_conn.h"
 #include "mdm_connmgr.h"
 #include "mdm_registry.h"
@@ -217,7 +218,7 @@ static mdm_status op_list(op_call *k, mdm_conn *c, mdm_error *err)
     mdm_strlist_init(&names);
     mdm_status rc = mdm_conn_list_tables(c, &names, err);
     if (rc == MDM_OK)
-        rc = mdm_cmp_table_from_strings("name", names.items, names.count, &k->out->table, err);
+        rc = mdm_table_from_strings("name", (const char *const *)names.items, names.count, &k->out->table, err);
     k->out->has_table = rc == MDM_OK;
     mdm_strlist_reset(&names);
     return rc;

@@ -302,7 +302,7 @@ static void inline_ok(const char *sql, mdm_sql_dialect d, const mdm_param *p, si
     mdm_buf out;
     mdm_error err;
     mdm_buf_init(&out);
-    if (mdm_app_inline_params(sql, p, n, d, &out, &err) != MDM_OK)
+    if (mdm_sqlparams_inline(sql, p, n, d, &out, &err) != MDM_OK)
         fail_msg("inline '%s': %s", sql, err.message);
     assert_string_equal(mdm_buf_str(&out), want);
     mdm_buf_reset(&out);
@@ -329,14 +329,14 @@ static void inline__missing_unused_and_twice_given_are_refused(void **state)
     mdm_buf out;
     mdm_error err;
     mdm_buf_init(&out);
-    assert_int_equal(mdm_app_inline_params("SELECT :m", p, 1, SQ, &out, &err), MDM_ERR_INVALID_ARG);
+    assert_int_equal(mdm_sqlparams_inline("SELECT :m", p, 1, SQ, &out, &err), MDM_ERR_INVALID_ARG);
     assert_non_null(strstr(err.message, "no value for parameter :m"));
-    assert_int_equal(mdm_app_inline_params("SELECT ':n'", p, 1, SQ, &out, &err),
+    assert_int_equal(mdm_sqlparams_inline("SELECT ':n'", p, 1, SQ, &out, &err),
                      MDM_ERR_INVALID_ARG);
     assert_non_null(strstr(err.message, "not used"));
-    assert_int_equal(mdm_app_inline_params("SELECT a[1:n]", p, 1, PG, &out, &err),
+    assert_int_equal(mdm_sqlparams_inline("SELECT a[1:n]", p, 1, PG, &out, &err),
                      MDM_ERR_INVALID_ARG);   /* the slice uses no parameter */
-    assert_int_equal(mdm_app_inline_params("SELECT :n", p, 2, SQ, &out, &err),
+    assert_int_equal(mdm_sqlparams_inline("SELECT :n", p, 2, SQ, &out, &err),
                      MDM_ERR_INVALID_ARG);
     assert_non_null(strstr(err.message, "given twice"));
     mdm_buf_reset(&out);
@@ -346,9 +346,9 @@ static void one_statement__semicolons_in_literals_are_fine(void **state)
 {
     (void)state;
     mdm_error err;
-    assert_int_equal(mdm_app_sql_one_statement("SELECT ';' AS a; -- end", SQ, &err), MDM_OK);
-    assert_int_equal(mdm_app_sql_one_statement("SELECT $$;$$;", PG, &err), MDM_OK);
-    assert_int_equal(mdm_app_sql_one_statement("SELECT 1; DROP TABLE t", PG, &err),
+    assert_int_equal(mdm_sqlparams_one_statement("SELECT ';' AS a; -- end", SQ, &err), MDM_OK);
+    assert_int_equal(mdm_sqlparams_one_statement("SELECT $$;$$;", PG, &err), MDM_OK);
+    assert_int_equal(mdm_sqlparams_one_statement("SELECT 1; DROP TABLE t", PG, &err),
                      MDM_ERR_INVALID_ARG);
     assert_non_null(strstr(err.message, "more than one SQL statement"));
 }

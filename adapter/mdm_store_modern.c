@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mdm_store_modern.c - the DatasetManager's modern side: one connection
- * manager (pool) per dataset database, made on first use and kept until the
- * store is freed; big writes in chunks inside one transaction so progress can
- * be shown without losing atomicity; dry queries rolled back.
+ * mdm_store_modern.c - the modern store (mdm_store.h): one connection
+ * manager (pool) per database, made on first use and kept until the store
+ * is freed; big writes in chunks inside one transaction so progress can be
+ * shown without losing atomicity; dry queries rolled back.
  */
 #include "mdm_connmgr.h"
 #include "mdm_dsn.h"
 #include "mdm_registry.h"
 #include "mdm_store.h"
-#include "mdm_tableops.h"
+#include "mdm_table_ops.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +128,28 @@ static mdm_status ms_db_drop(mdm_store *base, const char *db, mdm_error *err)
     return mdm_database_drop(s->ops, s->conn, db, false, err);
 }
 
+/* The server's databases, on a connection of its own (the template's DSN
+ * names the server's maintenance database). */
+static mdm_status ms_db_list(mdm_store *base, mdm_strlist *out, mdm_error *err)
+{
+    modern_store *s = MS(base);
+    mdm_conn *c = NULL;
+    mdm_query_result qr;
+    if (!s->pg)
+        return mdm_error_set(err, MDM_ERR_UNSUPPORTED,
+                             "SQLite databases are files: list them by their layout");
+    mdm_query_result_init(&qr);
+    mdm_status rc = mdm_conn_open(s->ops, s->conn, &c, err);
+    if (rc == MDM_OK)
+        rc = mdm_conn_execute_query(c, "SELECT datname FROM pg_catalog.pg_database", NULL, 0,
+                                    &qr, err);
+    for (size_t r = 0; rc == MDM_OK && r < qr.table.nrows; r++)
+        rc = mdm_strlist_push(out, mdm_table_text(&qr.table, 0, r, NULL), err);
+    mdm_conn_close(c);
+    mdm_query_result_reset(&qr);
+    return rc;
+}
+
 /* ---- operations on a loaned connection ---- */
 
 typedef struct op {
@@ -172,7 +194,7 @@ static mdm_status write_chunks(mdm_conn *c, op *o, mdm_error *err)
         goto done;
     for (size_t first = 0; rc == MDM_OK && first < t->nrows; first += CHUNK_ROWS) {
         size_t n = t->nrows - first < CHUNK_ROWS ? t->nrows - first : CHUNK_ROWS;
-        rc = mdm_app_table_slice(t, first, n, &chunk, err);
+        rc = mdm_table_slice(t, first, n, &chunk, err);
         if (rc == MDM_OK)
             rc = mdm_conn_create_table(c, o->table, &chunk,
                                        first == 0 ? o->mode : MDM_IF_EXISTS_APPEND, err);
@@ -276,6 +298,7 @@ static const mdm_store_ops modern_ops = {
     .db_exists = ms_db_exists,
     .db_create = ms_db_create,
     .db_drop = ms_db_drop,
+    .db_list = ms_db_list,
     .write = ms_write,
     .read = ms_read,
     .query = ms_query,

@@ -102,7 +102,7 @@ static mdm_status put_param(const mdm_sqltok *t, const mdm_param *params, size_t
     return put_literal(out, &params[k], d, err);
 }
 
-mdm_status mdm_app_inline_params(const char *sql, const mdm_param *params, size_t n,
+mdm_status mdm_sqlparams_inline(const char *sql, const mdm_param *params, size_t n,
                                  mdm_sql_dialect d, mdm_buf *out, mdm_error *err)
 {
     bool *used = calloc(n ? n : 1, sizeof *used);
@@ -120,7 +120,7 @@ mdm_status mdm_app_inline_params(const char *sql, const mdm_param *params, size_
     return rc;
 }
 
-mdm_status mdm_app_sql_one_statement(const char *sql, mdm_sql_dialect d, mdm_error *err)
+mdm_status mdm_sqlparams_one_statement(const char *sql, mdm_sql_dialect d, mdm_error *err)
 {
     if (mdm_sql_second_statement(sql, d) != NULL)
         return mdm_error_set(err, MDM_ERR_INVALID_ARG,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mdm_store_legacy.c - the DatasetManager's legacy side, written the way the
+ * mdm_store_legacy.c - the legacy store (mdm_store.h), written the way the
  * old DatasetManager used the old interface (get_engine, then the call),
  * through the adapter's legacy path. close_connections() follows every call:
  * it is the only way to switch legacy's singleton engine to another
@@ -15,7 +15,7 @@
 #include "mdm_sql.h"
 #include "mdm_sqlparams.h"
 #include "mdm_store.h"
-#include "mdm_tableops.h"
+#include "mdm_table_ops.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -200,7 +200,7 @@ static mdm_status ls_read(mdm_store *s, const char *db, const char *table,
         rc = mdm_adapter_read_table_to_dataframe(AD(s), table, e,
                                                  ro->has_limit ? &ro->limit : NULL, &all, err);
     if (rc == MDM_OK && ro->ncolumns > 0)
-        rc = mdm_app_table_project(&all, table, ro->columns, ro->ncolumns, out, err);
+        rc = mdm_table_project(&all, table, ro->columns, ro->ncolumns, out, err);
     else if (rc == MDM_OK)
         mdm_table_move(out, &all);
     mdm_table_reset(&all);
@@ -218,9 +218,9 @@ static mdm_status ls_query(mdm_store *s, const char *db, const char *sql, const 
     if (dry)
         return mdm_error_set(err, MDM_ERR_UNSUPPORTED, "legacy cannot run a dry query");
     mdm_buf_init(&text);
-    mdm_status rc = mdm_app_sql_one_statement(sql, DIALECT(s), err);
+    mdm_status rc = mdm_sqlparams_one_statement(sql, DIALECT(s), err);
     if (rc == MDM_OK && n > 0)
-        rc = mdm_app_inline_params(sql, p, n, DIALECT(s), &text, err);
+        rc = mdm_sqlparams_inline(sql, p, n, DIALECT(s), &text, err);
     if (rc == MDM_OK)
         rc = engine(s, db, &e, err);
     if (rc == MDM_OK)
@@ -257,6 +257,7 @@ static const mdm_store_ops legacy_ops = {
     .db_exists = ls_db_exists,
     .db_create = ls_db_create,
     .db_drop = ls_db_drop,
+    .db_list = NULL,   /* legacy had no way to list databases */
     .write = ls_write,
     .read = ls_read,
     .query = ls_query,
