@@ -167,6 +167,7 @@ static void store_cfg(const mdm_router *r, mdm_store_cfg *sc)
     sc->pool = c->pool;
     sc->legacy_config = r->legacy_conf != NULL ? &r->legacy_conf->root : NULL;
     sc->warn = r->warn;
+    sc->faults = c->faults;
 }
 
 /* ---- Making the router ---------------------------------------------------------------------- */

@@ -84,6 +84,13 @@ typedef struct mdm_store_ops {
     /* Columns, declared types and row count of a table. NOT_FOUND. */
     mdm_status (*table_info)(mdm_store *s, const char *db, const char *table,
                              mdm_table_info *out, mdm_error *err);
+    /* *out: does db hold the table? */
+    mdm_status (*table_exists)(mdm_store *s, const char *db, const char *table, bool *out,
+                               mdm_error *err);
+    /* Drops the table (the legacy store, whose old interface had no drop,
+     * runs DROP TABLE with the name quoted). NOT_FOUND, or the backend's
+     * error, when there is none. */
+    mdm_status (*table_drop)(mdm_store *s, const char *db, const char *table, mdm_error *err);
 } mdm_store_ops;
 
 struct mdm_store {
@@ -105,7 +112,12 @@ typedef struct mdm_store_settings {
     const char *pg_host, *pg_port, *pg_user, *pg_password, *pg_sslmode;
     int pg_connect_timeout;              /* seconds; 0: libpq's default */
     mdm_pool_opts pool;                  /* the modern store's pools */
+    unsigned faults;                     /* test only: MDM_STORE_FAULT_*; 0 in the program */
 } mdm_store_settings;
+
+/* Faults a self-test switches on in the modern store's own code, so that a
+ * harness proves it runs that code (mdm-compare's hidden --mutate). */
+#define MDM_STORE_FAULT_NULLS_AS_EMPTY 0x1u   /* write: TEXT NULLs become '' */
 
 /* What both stores are made from, derived by the router from the settings
  * (the server DSN, legacy's old mapping). Borrowed for the call. */
@@ -115,6 +127,7 @@ typedef struct mdm_store_cfg {
     mdm_pool_opts pool;
     const mdm_conf_node *legacy_config;   /* legacy store: the old mapping */
     FILE *warn;
+    unsigned faults;                   /* modern store: MDM_STORE_FAULT_* */
 } mdm_store_cfg;
 
 MDM_NODISCARD mdm_status mdm_store_modern_new(const mdm_store_cfg *cfg, mdm_store **out,

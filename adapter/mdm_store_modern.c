@@ -29,6 +29,7 @@ typedef struct modern_store {
     mdm_conn_config *conn;   /* template, deep copy */
     mdm_pool_opts pool;
     bool pg;
+    unsigned faults;         /* MDM_STORE_FAULT_* (tests only) */
     db_pool *dbs;
     size_t ndbs;
 } modern_store;
@@ -166,6 +167,7 @@ typedef struct op {
     mdm_table *out;
     mdm_strlist *names;
     mdm_table_info *info;
+    bool *yes;
 } op;
 
 static mdm_status run(modern_store *s, const char *db, mdm_conn_fn fn, op *o, mdm_error *err)
@@ -258,11 +260,33 @@ static mdm_status c_info(mdm_conn *c, void *arg, mdm_error *err)
     return mdm_conn_table_info(c, o->table, o->info, err);
 }
 
+static mdm_status c_exists(mdm_conn *c, void *arg, mdm_error *err)
+{
+    op *o = arg;
+    return mdm_conn_table_exists(c, o->table, o->yes, err);
+}
+
+static mdm_status c_drop(mdm_conn *c, void *arg, mdm_error *err)
+{
+    op *o = arg;
+    return mdm_conn_drop_table(c, o->table, false, err);
+}
+
 static mdm_status ms_write(mdm_store *s, const char *db, const char *table, const mdm_table *t,
                            mdm_if_exists mode, mdm_store_progress fn, void *ctx, mdm_error *err)
 {
     op o = {.table = table, .data = t, .mode = mode, .progress = fn, .ctx = ctx};
-    return run(MS(s), db, c_write, &o, err);
+    mdm_table faulty;
+    mdm_status rc = MDM_OK;
+    mdm_table_init(&faulty);
+    if (MS(s)->faults & MDM_STORE_FAULT_NULLS_AS_EMPTY) {
+        rc = mdm_table_nulls_as_empty(t, &faulty, err);
+        o.data = &faulty;
+    }
+    if (rc == MDM_OK)
+        rc = run(MS(s), db, c_write, &o, err);
+    mdm_table_reset(&faulty);
+    return rc;
 }
 
 static mdm_status ms_read(mdm_store *s, const char *db, const char *table,
@@ -292,6 +316,19 @@ static mdm_status ms_table_info(mdm_store *s, const char *db, const char *table,
     return run(MS(s), db, c_info, &o, err);
 }
 
+static mdm_status ms_table_exists(mdm_store *s, const char *db, const char *table, bool *out,
+                                  mdm_error *err)
+{
+    op o = {.table = table, .yes = out};
+    return run(MS(s), db, c_exists, &o, err);
+}
+
+static mdm_status ms_table_drop(mdm_store *s, const char *db, const char *table, mdm_error *err)
+{
+    op o = {.table = table};
+    return run(MS(s), db, c_drop, &o, err);
+}
+
 static const mdm_store_ops modern_ops = {
     .name = "modern",
     .free = ms_free,
@@ -304,6 +341,8 @@ static const mdm_store_ops modern_ops = {
     .query = ms_query,
     .tables = ms_tables,
     .table_info = ms_table_info,
+    .table_exists = ms_table_exists,
+    .table_drop = ms_table_drop,
 };
 
 mdm_status mdm_store_modern_new(const mdm_store_cfg *cfg, mdm_store **out, mdm_error *err)
@@ -314,6 +353,7 @@ mdm_status mdm_store_modern_new(const mdm_store_cfg *cfg, mdm_store **out, mdm_e
         return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
     s->base.ops = &modern_ops;
     s->pool = cfg->pool;
+    s->faults = cfg->faults;
     s->pg = strcmp(cfg->backend, "postgresql") == 0;
     tmpl.backend = cfg->backend;
     tmpl.path = NULL;

@@ -42,4 +42,9 @@ MDM_NODISCARD mdm_status mdm_table_project(const mdm_table *src, const char *tab
 MDM_NODISCARD mdm_status mdm_table_from_strings(const char *name, const char *const *values,
                                                 size_t n, mdm_table *out, mdm_error *err);
 
+/* A copy of src whose TEXT NULLs are '' (a self-test's deliberate fault:
+ * a writer that loses NULLs), into out (replaced on success). */
+MDM_NODISCARD mdm_status mdm_table_nulls_as_empty(const mdm_table *src, mdm_table *out,
+                                                  mdm_error *err);
+
 #endif

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "cmp_cell.h"
-#include "cmp_pg.h"
+#include "cmp_store.h"
 #include "mdm_clock.h"
 
 void mdm_cmp_run_init(mdm_cmp_run *r)
@@ -139,20 +139,31 @@ static mdm_status spawn(mdm_cmp_run *r, size_t idx, mdm_error *err)
     return MDM_OK;
 }
 
+/* A finished PostgreSQL cell's databases go, through a store as every
+ * other database operation (a child that died may have left them). */
 static void drop_databases(mdm_cmp_run *r, size_t idx)
 {
     mdm_cmp_cell *c = &r->cells[idx];
     const mdm_cmp_script *s = &r->scripts[c->script];
     char prefix[64], name[160];
+    mdm_cmp_env env = {"postgresql", NULL, r->pg_dsn, prefix, 0};
+    mdm_router *router = NULL;
+    mdm_store *st = NULL;
     mdm_error err;
     if (strcmp(c->backend, "postgresql") != 0)
         return;
     pg_prefix(r, idx, prefix, sizeof prefix);
-    for (size_t i = 0; i < s->ndatasets; i++) {
+    if (mdm_cmp_router_new(&env, &router, &err) != MDM_OK ||
+        mdm_router_store(router, MDM_IMPL_MODERN, &st, &err) != MDM_OK)
+        fprintf(stderr, "mdm-compare: warning: %s\n", err.message);
+    for (size_t i = 0; st != NULL && i < s->ndatasets; i++) {
+        bool there = false;
         snprintf(name, sizeof name, "%s%s", prefix, s->datasets[i]);
-        if (mdm_cmp_pg_drop_db(r->pg_dsn, name, &err) != MDM_OK)
+        if (st->ops->db_exists(st, name, &there, &err) != MDM_OK ||
+            (there && st->ops->db_drop(st, name, &err) != MDM_OK))
             fprintf(stderr, "mdm-compare: warning: %s\n", err.message);
     }
+    mdm_router_free(router);
 }
 
 static void finish(mdm_cmp_run *r, size_t idx, int status)

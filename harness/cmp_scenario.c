@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mdm_conn.h"
+#include "mdm_values.h"
 #include "mdm_sqlscan.h"
 
 #define TOK_MAX 1024

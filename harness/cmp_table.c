@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmp_table.c - canonically sorting tables for the comparison, and the
- * self-test mutations. Copies go through core (mdm_table_ops.h), so the
- * tables built here obey the same invariants as any other.
+ * cmp_table.c - canonically sorting tables for the comparison. Copies go
+ * through core (mdm_table_ops.h), so the tables built here obey the same
+ * invariants as any other.
  */
 #include "cmp_table.h"
 #include "mdm_table_ops.h"
@@ -110,26 +110,5 @@ done:
     mdm_table_reset(&sorted);
     free(idx);
     free(tmp);
-    return rc;
-}
-
-mdm_status mdm_cmp_table_nulls_as_empty(const mdm_table *src, mdm_table *out, mdm_error *err)
-{
-    mdm_table t;
-    mdm_table_init(&t);
-    mdm_status rc = mdm_table_copy_schema(&t, src, err);
-    for (size_t r = 0; r < src->nrows && rc == MDM_OK; r++) {
-        for (size_t c = 0; c < src->ncols && rc == MDM_OK; c++) {
-            if (src->cols[c].type == MDM_TEXT && mdm_table_is_null(src, c, r))
-                rc = mdm_table_push_text(&t, c, "", 0, err);
-            else
-                rc = mdm_table_push_cell(&t, c, src, c, r, err);
-        }
-        if (rc == MDM_OK)
-            rc = mdm_table_end_row(&t, err);
-    }
-    if (rc == MDM_OK)
-        mdm_table_move(out, &t);
-    mdm_table_reset(&t);
     return rc;
 }

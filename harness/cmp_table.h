@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmp_table.h - table helpers the harness needs on top of core's mdm_table
- * and mdm_table_ops.h: sorting rows into a canonical order (for operations
- * that promise no order) and the deliberate mutations of the harness
- * self-test.
+ * cmp_table.h - what the harness needs on top of core's mdm_table and
+ * mdm_table_ops.h: sorting rows into a canonical order (for operations
+ * that promise no order).
  */
 #ifndef MDM_CMP_TABLE_H
 #define MDM_CMP_TABLE_H
@@ -16,9 +15,5 @@
 /* Sorts src's rows into a canonical order (NULL first, then by value,
  * column by column) in place: equal multisets of rows become equal. */
 MDM_NODISCARD mdm_status mdm_cmp_table_sort(mdm_table *t, mdm_error *err);
-
-/* Self-test mutation: TEXT NULLs become '' (a modern that loses NULLs). */
-MDM_NODISCARD mdm_status mdm_cmp_table_nulls_as_empty(const mdm_table *src, mdm_table *out,
-                                                      mdm_error *err);
 
 #endif
