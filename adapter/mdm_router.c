@@ -177,6 +177,10 @@ mdm_status mdm_router_new(mdm_router **out, const mdm_router_opts *opts, mdm_err
     if (out == NULL || opts == NULL || opts->store == NULL || opts->store->backend == NULL ||
         opts->flags == NULL)
         return mdm_error_set(err, MDM_ERR_INVALID_ARG, "mdm_router_new: missing options");
+    if (strcmp(opts->store->backend, "sqlite") != 0 &&
+        strcmp(opts->store->backend, "postgresql") != 0)
+        return mdm_error_set(err, MDM_ERR_CONFIG, "unknown backend '%s' (sqlite, postgresql)",
+                             opts->store->backend);
     if (opts->shadow_log != NULL && strlen(opts->shadow_log) >= sizeof((mdm_router *)0)->shadow_log)
         return mdm_error_set(err, MDM_ERR_CONFIG, "shadow log path too long");
     mdm_router *r = calloc(1, sizeof *r);
@@ -219,11 +223,6 @@ void mdm_router_free(mdm_router *r)
 const char *mdm_router_backend(const mdm_router *r)
 {
     return r->pg ? "postgresql" : "sqlite";
-}
-
-const char *mdm_router_shadow_log(const mdm_router *r)
-{
-    return r->shadow_log;
 }
 
 void mdm_router_shadow_stats(const mdm_router *r, mdm_shadow_stats *out)

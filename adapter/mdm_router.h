@@ -39,7 +39,8 @@ typedef struct mdm_router_opts {
 } mdm_router_opts;
 
 /* Makes a router. No store is made yet. INVALID_ARG (missing settings),
- * NOMEM. out: free with mdm_router_free(). */
+ * CONFIG (a backend other than sqlite or postgresql, a shadow log path too
+ * long), NOMEM. out: free with mdm_router_free(). */
 MDM_NODISCARD mdm_status mdm_router_new(mdm_router **out, const mdm_router_opts *opts,
                                         mdm_error *err);
 void mdm_router_free(mdm_router *r);   /* NULL is a no-op; frees every store */
@@ -96,8 +97,6 @@ MDM_NODISCARD mdm_status mdm_router_list_databases(mdm_router *r, mdm_strlist *o
 
 /* "sqlite" or "postgresql". */
 const char *mdm_router_backend(const mdm_router *r);
-/* The shadow log path (borrowed; "" when none). */
-const char *mdm_router_shadow_log(const mdm_router *r);
 /* Counts of this router's shadow runs (zeros before the first). */
 void mdm_router_shadow_stats(const mdm_router *r, mdm_shadow_stats *out);
 

@@ -44,8 +44,6 @@ static mdm_sql_dialect DIALECT(mdm_store *s)
 
 static void ls_free(mdm_store *s)
 {
-    if (s == NULL)
-        return;
     mdm_adapter_free(AD(s));
     free(s);
 }

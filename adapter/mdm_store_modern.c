@@ -177,11 +177,12 @@ static mdm_status run(modern_store *s, const char *db, mdm_conn_fn fn, op *o, md
     return rc == MDM_OK ? mdm_connmgr_with_conn(mgr, fn, o, err) : rc;
 }
 
-/* Rolls back; if that fails, the pool's reset on release tries again. */
+/* Rolls back; if that fails, the pool's reset on release tries again
+ * (the status is not the caller's: its own error is what it reports). */
 static void rollback_quietly(mdm_conn *c)
 {
-    if (mdm_conn_rollback(c, NULL) != MDM_OK)
-        return;
+    mdm_status rc = mdm_conn_rollback(c, NULL);
+    (void)rc;
 }
 
 /* Chunks of CHUNK_ROWS: the first with the caller's mode, the rest
@@ -192,8 +193,6 @@ static mdm_status write_chunks(mdm_conn *c, op *o, mdm_error *err)
     mdm_table chunk;
     mdm_table_init(&chunk);
     mdm_status rc = mdm_conn_begin(c, err);
-    if (rc != MDM_OK)
-        goto done;
     for (size_t first = 0; rc == MDM_OK && first < t->nrows; first += CHUNK_ROWS) {
         size_t n = t->nrows - first < CHUNK_ROWS ? t->nrows - first : CHUNK_ROWS;
         rc = mdm_table_slice(t, first, n, &chunk, err);
@@ -207,7 +206,6 @@ static mdm_status write_chunks(mdm_conn *c, op *o, mdm_error *err)
         rc = mdm_conn_commit(c, err);
     else if (mdm_conn_in_transaction(c))
         rollback_quietly(c);
-done:
     mdm_table_reset(&chunk);
     return rc;
 }

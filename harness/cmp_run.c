@@ -88,6 +88,9 @@ mdm_status mdm_cmp_run_plan(mdm_cmp_run *r, mdm_error *err)
 
 /* ---- children ------------------------------------------------------------ */
 
+/* gcov's, in --coverage builds only (weak: NULL elsewhere). */
+extern void __gcov_dump(void) __attribute__((weak));
+
 static void pg_prefix(const mdm_cmp_run *r, size_t cell, char *buf, size_t n)
 {
     snprintf(buf, n, "mdmcmp_%ld_%zu_", r->run_id, cell);
@@ -117,7 +120,13 @@ static void child_main(mdm_cmp_run *r, size_t idx)
         .gen_dir = r->opts.gen_dir,
     };
     fflush(stdout);
-    _exit(mdm_cmp_cell_run(&spec));
+    int code = mdm_cmp_cell_run(&spec);
+    /* _exit skips the exit handlers, and with them a coverage build's
+     * counters of the store code the cell ran (the program's code, gated
+     * like it): write those first. __gcov_dump exists only in such builds. */
+    if (__gcov_dump != NULL)
+        __gcov_dump();
+    _exit(code);
 }
 
 static mdm_status spawn(mdm_cmp_run *r, size_t idx, mdm_error *err)

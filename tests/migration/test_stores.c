@@ -1,0 +1,618 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_stores.c - the seam itself: both stores (adapter/mdm_store.h), made
+ * by a router as the program and the harness make them, through every
+ * slot on SQLite and (with MDM_PG_DSN) PostgreSQL, with the same
+ * expectations for both implementations wherever the interface promises
+ * the same; and the router's own contract (settings, routes, shadow runs,
+ * argument checks). Out-of-memory paths are test_stores_fault.c's.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mdm_dsn.h"
+#include "mdm_router.h"
+#include "mdm_store.h"
+#include "test_support.h"
+
+typedef struct fx {
+    const char *backend;
+    mdm_impl impl;
+    char dir[256];
+    char db[320];          /* SQLite path or PostgreSQL database name */
+    mdm_router *router;
+    mdm_store *s;
+} fx;
+
+static mdm_router *router_for(const char *backend, unsigned faults)
+{
+    mdm_store_settings set;
+    mdm_flag_settings flags;
+    mdm_pool_opts pool = MDM_POOL_OPTS_INIT;
+    mdm_router *r = NULL;
+    mdm_error err;
+    memset(&set, 0, sizeof set);
+    set.backend = backend;
+    set.pg_dsn = mdm_test_pg_dsn();
+    set.pool = pool;
+    set.faults = faults;
+    mdm_flag_settings_init(&flags);
+    mdm_router_opts ro = {&set, &flags, NULL, NULL};
+    if (mdm_router_new(&r, &ro, &err) != MDM_OK)
+        fail_msg("router: %s", err.message);
+    return r;
+}
+
+static int setup(void **state, const char *backend, mdm_impl impl)
+{
+    static int seq;
+    fx *f = calloc(1, sizeof *f);
+    mdm_error err;
+    if (f == NULL || mdm_test_tmpdir(f->dir, sizeof f->dir) != 0)
+        return -1;
+    f->backend = backend;
+    f->impl = impl;
+    if (strcmp(backend, "postgresql") == 0)
+        snprintf(f->db, sizeof f->db, "mdm_stores_%ld_%d", (long)getpid(), seq++);
+    else
+        snprintf(f->db, sizeof f->db, "%s/stores.sqlite", f->dir);
+    *state = f;
+    if (strcmp(backend, "postgresql") == 0 && mdm_test_pg_dsn() == NULL)
+        return 0;   /* the test skips */
+    f->router = router_for(backend, 0);
+    if (mdm_router_store(f->router, impl, &f->s, &err) != MDM_OK)
+        return -1;
+    return f->s->ops->db_create(f->s, f->db, &err) == MDM_OK ? 0 : -1;
+}
+
+static int setup_sqlite_modern(void **state) { return setup(state, "sqlite", MDM_IMPL_MODERN); }
+static int setup_sqlite_legacy(void **state) { return setup(state, "sqlite", MDM_IMPL_LEGACY); }
+static int setup_pg_modern(void **state) { return setup(state, "postgresql", MDM_IMPL_MODERN); }
+static int setup_pg_legacy(void **state) { return setup(state, "postgresql", MDM_IMPL_LEGACY); }
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    mdm_error err;
+    bool there = false;
+    if (f->s != NULL && f->s->ops->db_exists(f->s, f->db, &there, &err) == MDM_OK && there)
+        (void)f->s->ops->db_drop(f->s, f->db, &err);
+    mdm_router_free(f->router);
+    mdm_test_rmrf(f->dir);
+    free(f);
+    return 0;
+}
+
+static fx *ready(void **state)
+{
+    fx *f = *state;
+    if (strcmp(f->backend, "postgresql") == 0)
+        MDM_TEST_REQUIRE_PG();
+    return f;
+}
+
+#define OK(call)                                                          \
+    do {                                                                  \
+        mdm_error e_;                                                     \
+        mdm_error_clear(&e_);                                             \
+        mdm_status rc_ = (call);                                          \
+        if (rc_ != MDM_OK)                                                \
+            fail_msg("%s: %s (%s)", #call, mdm_status_name(rc_), e_.message); \
+    } while (0)
+#define E (&e_)
+
+/* rows rows of (id INT64, name TEXT: NULL in every third row). */
+static void make_rows(mdm_table *t, size_t rows)
+{
+    mdm_error err;
+    mdm_table_init(t);
+    assert_int_equal(mdm_table_add_column(t, "id", MDM_INT64, &err), MDM_OK);
+    assert_int_equal(mdm_table_add_column(t, "name", MDM_TEXT, &err), MDM_OK);
+    for (size_t r = 0; r < rows; r++) {
+        char name[32];
+        snprintf(name, sizeof name, "n%zu", r);
+        assert_int_equal(mdm_table_push_int64(t, 0, (int64_t)r, &err), MDM_OK);
+        if (r % 3 == 2)
+            assert_int_equal(mdm_table_push_null(t, 1, &err), MDM_OK);
+        else
+            assert_int_equal(mdm_table_push_text(t, 1, name, strlen(name), &err), MDM_OK);
+        assert_int_equal(mdm_table_end_row(t, &err), MDM_OK);
+    }
+}
+
+typedef struct progress {
+    int calls;
+    uint64_t last_done, last_total;
+} progress;
+
+static void on_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    progress *p = ctx;
+    p->calls++;
+    p->last_done = done;
+    p->last_total = total;
+}
+
+static int64_t count(fx *f, const char *table)
+{
+    char sql[128];
+    mdm_table t;
+    mdm_table_init(&t);
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) AS n FROM %s", table);
+    OK(f->s->ops->query(f->s, f->db, sql, NULL, 0, false, &t, E));
+    int64_t n = mdm_table_int64(&t, 0, 0);
+    mdm_table_reset(&t);
+    return n;
+}
+
+/* ---- every slot ------------------------------------------------------------------- */
+
+static void stores__write_read_and_the_catalog(void **state)
+{
+    fx *f = ready(state);
+    mdm_store *s = f->s;
+    mdm_table t, got;
+    mdm_strlist names;
+    mdm_table_info ti;
+    progress p = {0, 0, 0};
+    bool there = false;
+    mdm_error err;
+
+    make_rows(&t, 10);
+    mdm_table_init(&got);
+    OK(s->ops->db_exists(s, f->db, &there, E));
+    assert_true(there);
+    OK(s->ops->write(s, f->db, "train", &t, MDM_IF_EXISTS_FAIL, on_progress, &p, E));
+    assert_true(p.calls >= 1);
+    assert_int_equal(p.last_done, 10);
+    assert_int_equal(p.last_total, 10);
+    assert_int_equal(s->ops->write(s, f->db, "train", &t, MDM_IF_EXISTS_FAIL, NULL, NULL, &err),
+                     MDM_ERR_EXISTS);
+    OK(s->ops->write(s, f->db, "train", &t, MDM_IF_EXISTS_APPEND, NULL, NULL, E));
+    assert_int_equal(count(f, "train"), 20);
+    OK(s->ops->write(s, f->db, "train", &t, MDM_IF_EXISTS_REPLACE, NULL, NULL, E));
+    assert_int_equal(count(f, "train"), 10);
+
+    const char *cols[] = {"name"};
+    mdm_read_opts ro = MDM_READ_OPTS_INIT;
+    ro.columns = cols;
+    ro.ncolumns = 1;
+    ro.has_limit = true;
+    ro.limit = 4;
+    OK(s->ops->read(s, f->db, "train", &ro, &got, E));
+    assert_int_equal(got.ncols, 1);
+    assert_int_equal(got.nrows, 4);
+    assert_string_equal(got.cols[0].name, "name");
+    assert_true(mdm_table_is_null(&got, 0, 2));
+    const char *missing[] = {"nope"};
+    ro.columns = missing;
+    assert_int_equal(s->ops->read(s, f->db, "train", &ro, &got, &err), MDM_ERR_NOT_FOUND);
+
+    mdm_strlist_init(&names);
+    OK(s->ops->tables(s, f->db, &names, E));
+    assert_int_equal(names.count, 1);
+    assert_string_equal(names.items[0], "train");
+    mdm_strlist_reset(&names);
+
+    mdm_table_info_init(&ti);
+    OK(s->ops->table_info(s, f->db, "train", &ti, E));
+    assert_int_equal(ti.ncolumns, 2);
+    assert_int_equal(ti.row_count, 10);
+    mdm_table_info_reset(&ti);
+
+    OK(s->ops->table_exists(s, f->db, "train", &there, E));
+    assert_true(there);
+    OK(s->ops->table_drop(s, f->db, "train", E));
+    OK(s->ops->table_exists(s, f->db, "train", &there, E));
+    assert_false(there);
+    assert_int_not_equal(s->ops->table_drop(s, f->db, "train", &err), MDM_OK);
+    assert_true(err.message[0] != '\0');
+
+    OK(s->ops->db_drop(s, f->db, E));   /* the modern store's pool for it goes too */
+    OK(s->ops->db_exists(s, f->db, &there, E));
+    assert_false(there);
+    mdm_table_reset(&t);
+    mdm_table_reset(&got);
+}
+
+/* Parameters of every type: bound by modern, written in as literals by
+ * legacy; the answers are the same. */
+static void stores__parameters_of_every_type(void **state)
+{
+    fx *f = ready(state);
+    mdm_store *s = f->s;
+    mdm_table got;
+    mdm_error err;
+    mdm_param p[] = {
+        mdm_param_int64("i", -7),
+        mdm_param_float64("x", 0.1),
+        mdm_param_text("t", "it's"),
+        mdm_param_null("n", MDM_TEXT),
+    };
+    mdm_table_init(&got);
+    OK(s->ops->query(s, f->db, "SELECT :i AS i, :x AS x, :t AS t, :n AS n", p, 4, false, &got,
+                     E));
+    assert_int_equal(got.nrows, 1);
+    assert_int_equal(mdm_table_int64(&got, 0, 0), -7);
+    assert_true(mdm_table_float64(&got, 1, 0) == 0.1);
+    assert_string_equal(mdm_table_text(&got, 2, 0, NULL), "it's");
+    assert_true(mdm_table_is_null(&got, 3, 0));
+    /* a :name without a value, and a value without a :name */
+    assert_int_equal(s->ops->query(s, f->db, "SELECT :nope AS v", NULL, 0, false, &got, &err),
+                     MDM_ERR_INVALID_ARG);
+    assert_int_equal(s->ops->query(s, f->db, "SELECT 1 AS v", p, 1, false, &got, &err),
+                     MDM_ERR_INVALID_ARG);
+    /* two statements are refused */
+    assert_int_not_equal(s->ops->query(s, f->db, "SELECT 1; SELECT 2", NULL, 0, false, &got, &err),
+                         MDM_OK);
+    mdm_table_reset(&got);
+}
+
+/* Values that have no SQL literal: the legacy store refuses them (modern
+ * binds them, or refuses a NUL byte itself). */
+static void stores__values_without_a_literal(void **state)
+{
+    fx *f = ready(state);
+    mdm_store *s = f->s;
+    mdm_table got;
+    mdm_error err;
+    mdm_param nan = mdm_param_float64("x", NAN);
+    mdm_param nul = mdm_param_textn("t", "a\0b", 3);
+    mdm_param bad = mdm_param_int64("no good", 1);
+    mdm_param flag = mdm_param_bool("b", true);
+    mdm_table_init(&got);
+    if (f->impl == MDM_IMPL_LEGACY) {
+        assert_int_equal(s->ops->query(s, f->db, "SELECT :x AS x", &nan, 1, false, &got, &err),
+                         MDM_ERR_INVALID_ARG);
+        assert_non_null(strstr(err.message, "finite"));
+    }
+    assert_int_equal(s->ops->query(s, f->db, "SELECT :t AS t", &nul, 1, false, &got, &err),
+                     MDM_ERR_INVALID_ARG);
+    assert_int_equal(s->ops->query(s, f->db, "SELECT 1 AS one", &bad, 1, false, &got, &err),
+                     MDM_ERR_INVALID_ARG);
+    OK(s->ops->query(s, f->db, "SELECT :b AS b", &flag, 1, false, &got, E));
+    assert_int_equal(got.nrows, 1);
+    mdm_table_reset(&got);
+}
+
+/* dry: modern rolls back; legacy cannot. */
+static void stores__dry_queries(void **state)
+{
+    fx *f = ready(state);
+    mdm_store *s = f->s;
+    mdm_table t, got;
+    mdm_error err;
+    make_rows(&t, 3);
+    mdm_table_init(&got);
+    OK(s->ops->write(s, f->db, "train", &t, MDM_IF_EXISTS_FAIL, NULL, NULL, E));
+    mdm_status rc = s->ops->query(s, f->db, "DELETE FROM train", NULL, 0, true, &got, &err);
+    if (f->impl == MDM_IMPL_LEGACY)
+        assert_int_equal(rc, MDM_ERR_UNSUPPORTED);
+    else
+        assert_int_equal(rc, MDM_OK);
+    assert_int_equal(count(f, "train"), 3);
+    mdm_table_reset(&t);
+    mdm_table_reset(&got);
+}
+
+/* The server's databases: modern lists them; SQLite's are files. */
+static void stores__database_lists(void **state)
+{
+    fx *f = ready(state);
+    mdm_strlist names;
+    mdm_error err;
+    bool found = false;
+    mdm_strlist_init(&names);
+    mdm_status rc = mdm_router_list_databases(f->router, &names, &err);
+    if (strcmp(f->backend, "sqlite") == 0) {
+        assert_int_equal(rc, MDM_ERR_UNSUPPORTED);
+    } else {
+        assert_int_equal(rc, MDM_OK);
+        for (size_t i = 0; i < names.count; i++)
+            found = found || strcmp(names.items[i], f->db) == 0;
+        assert_true(found);
+    }
+    if (f->impl == MDM_IMPL_LEGACY)
+        assert_null(f->s->ops->db_list);
+    mdm_strlist_reset(&names);
+}
+
+/* A big write with progress: modern writes chunks in one transaction, and
+ * a chunked write that fails leaves the old table as it was. */
+static void stores__big_writes_with_progress(void **state)
+{
+    fx *f = ready(state);
+    mdm_store *s = f->s;
+    mdm_table big, small;
+    progress p = {0, 0, 0};
+    mdm_error err;
+    make_rows(&big, 45000);
+    make_rows(&small, 5);
+    OK(s->ops->write(s, f->db, "train", &small, MDM_IF_EXISTS_FAIL, NULL, NULL, E));
+    OK(s->ops->write(s, f->db, "train", &big, MDM_IF_EXISTS_REPLACE, on_progress, &p, E));
+    assert_int_equal(count(f, "train"), 45000);
+    assert_int_equal(p.last_done, 45000);
+    if (f->impl == MDM_IMPL_MODERN)
+        assert_int_equal(p.calls, 3);   /* 20,000 + 20,000 + 5,000 */
+    assert_int_equal(s->ops->write(s, f->db, "train", &big, MDM_IF_EXISTS_FAIL, on_progress, &p,
+                                   &err),
+                     MDM_ERR_EXISTS);
+    assert_int_equal(count(f, "train"), 45000);
+    mdm_table_reset(&big);
+    mdm_table_reset(&small);
+}
+
+/* A replace that fails keeps the old table, and leaves no stage behind:
+ * 2,001 columns are more than either backend takes. */
+static void stores__a_failed_replace_keeps_the_old_table(void **state)
+{
+    fx *f = ready(state);
+    mdm_store *s = f->s;
+    mdm_table wide, small;
+    mdm_strlist names;
+    mdm_error err;
+    make_rows(&small, 5);
+    mdm_table_init(&wide);
+    for (int c = 0; c < 2001; c++) {
+        char name[16];
+        snprintf(name, sizeof name, "c%d", c);
+        assert_int_equal(mdm_table_add_column(&wide, name, MDM_INT64, &err), MDM_OK);
+    }
+    for (int c = 0; c < 2001; c++)
+        assert_int_equal(mdm_table_push_int64(&wide, (size_t)c, c, &err), MDM_OK);
+    assert_int_equal(mdm_table_end_row(&wide, &err), MDM_OK);
+    OK(s->ops->write(s, f->db, "train", &small, MDM_IF_EXISTS_FAIL, NULL, NULL, E));
+    assert_int_not_equal(s->ops->write(s, f->db, "train", &wide, MDM_IF_EXISTS_REPLACE, NULL, NULL,
+                                       &err),
+                         MDM_OK);
+    assert_int_equal(count(f, "train"), 5);
+    mdm_strlist_init(&names);
+    OK(s->ops->tables(s, f->db, &names, E));
+    assert_int_equal(names.count, 1);
+    mdm_strlist_reset(&names);
+    mdm_table_reset(&wide);
+    mdm_table_reset(&small);
+}
+
+/* SQLite: a view in the table's place. The legacy store stages the new
+ * table, and its swap (DROP TABLE, ALTER ... RENAME in a transaction) fails
+ * on the view: rolled back, the stage dropped, the view still there. */
+static void stores__a_failed_swap_is_rolled_back(void **state)
+{
+    fx *f = ready(state);
+    mdm_store *s = f->s;
+    mdm_table t, got;
+    mdm_error err;
+    make_rows(&t, 4);
+    mdm_table_init(&got);
+    OK(s->ops->write(s, f->db, "base", &t, MDM_IF_EXISTS_FAIL, NULL, NULL, E));
+    OK(s->ops->query(s, f->db, "CREATE VIEW train AS SELECT * FROM base", NULL, 0, false, &got, E));
+    assert_int_not_equal(s->ops->write(s, f->db, "train", &t, MDM_IF_EXISTS_REPLACE, NULL, NULL,
+                                       &err),
+                         MDM_OK);
+    assert_int_equal(count(f, "train"), 4);   /* the view answers */
+    mdm_strlist names;
+    mdm_strlist_init(&names);
+    OK(s->ops->tables(s, f->db, &names, E));
+    for (size_t i = 0; i < names.count; i++)
+        if (strncmp(names.items[i], "mdm__stage_", 11) == 0)
+            fail_msg("a stage was left: %s", names.items[i]);
+    mdm_strlist_reset(&names);
+    mdm_table_reset(&t);
+    mdm_table_reset(&got);
+}
+
+/* ---- the router --------------------------------------------------------------------- */
+
+static void router__checks_its_arguments(void **state)
+{
+    (void)state;
+    mdm_store_settings set;
+    mdm_flag_settings flags;
+    mdm_router *r = NULL;
+    mdm_store *s = NULL;
+    mdm_error err;
+    char longlog[1100];
+    memset(&set, 0, sizeof set);
+    mdm_flag_settings_init(&flags);
+    mdm_router_opts ro = {&set, &flags, NULL, NULL};
+    assert_int_equal(mdm_router_new(&r, &ro, &err), MDM_ERR_INVALID_ARG);   /* no backend */
+    assert_int_equal(mdm_router_new(NULL, &ro, &err), MDM_ERR_INVALID_ARG);
+    assert_int_equal(mdm_router_new(&r, NULL, &err), MDM_ERR_INVALID_ARG);
+    set.backend = "sqlite";
+    memset(longlog, 'x', sizeof longlog - 1);
+    longlog[sizeof longlog - 1] = '\0';
+    ro.shadow_log = longlog;
+    assert_int_equal(mdm_router_new(&r, &ro, &err), MDM_ERR_CONFIG);
+    assert_non_null(strstr(err.message, "shadow log"));
+    mdm_router_free(NULL);
+    ro.shadow_log = NULL;
+    assert_int_equal(mdm_router_new(&r, &ro, &err), MDM_OK);
+    assert_string_equal(mdm_router_backend(r), "sqlite");
+    assert_int_equal(mdm_router_store(r, MDM_IMPL_SHADOW, &s, &err), MDM_ERR_INVALID_ARG);
+    mdm_router_free(r);
+}
+
+/* A backend nobody has is a config error at once, not a store that fails
+ * later (the legacy path would take it for SQLite). */
+static void router__an_unknown_backend_is_refused(void **state)
+{
+    (void)state;
+    mdm_store_settings set;
+    mdm_flag_settings flags;
+    mdm_router *r = NULL;
+    mdm_error err;
+    memset(&set, 0, sizeof set);
+    set.backend = "oracle";
+    mdm_flag_settings_init(&flags);
+    mdm_router_opts ro = {&set, &flags, NULL, NULL};
+    assert_int_equal(mdm_router_new(&r, &ro, &err), MDM_ERR_CONFIG);
+    assert_string_equal(err.message, "unknown backend 'oracle' (sqlite, postgresql)");
+    assert_null(r);
+}
+
+/* The server given by its parts (host, port, user) instead of a DSN: both
+ * stores reach it (legacy through its old config mapping). */
+static void router__a_server_given_by_its_parts(void **state)
+{
+    (void)state;
+    MDM_TEST_REQUIRE_PG();
+    char host[256], port[32], user[64];
+    const char *dsn = mdm_test_pg_dsn();
+    mdm_store_settings set;
+    mdm_flag_settings flags;
+    mdm_router *r = NULL;
+    mdm_store *s = NULL;
+    mdm_table got;
+    mdm_strlist names;
+    memset(&set, 0, sizeof set);
+    set.backend = "postgresql";
+    set.pg_host = mdm_dsn_get(dsn, "host", host, sizeof host);
+    set.pg_port = mdm_dsn_get(dsn, "port", port, sizeof port);
+    set.pg_user = mdm_dsn_get(dsn, "user", user, sizeof user);
+    set.pool = (mdm_pool_opts)MDM_POOL_OPTS_INIT;
+    mdm_flag_settings_init(&flags);
+    mdm_router_opts ro = {&set, &flags, NULL, NULL};
+    OK(mdm_router_new(&r, &ro, E));
+    mdm_strlist_init(&names);
+    OK(mdm_router_list_databases(r, &names, E));
+    assert_true(names.count >= 1);
+    mdm_table_init(&got);
+    OK(mdm_router_store(r, MDM_IMPL_LEGACY, &s, E));
+    OK(s->ops->query(s, "postgres", "SELECT 1 AS one", NULL, 0, false, &got, E));
+    assert_int_equal(mdm_table_int64(&got, 0, 0), 1);
+    mdm_table_reset(&got);
+    mdm_strlist_reset(&names);
+    mdm_router_free(r);
+}
+
+static mdm_status read_train(void *ctx, mdm_store *s, bool dry, mdm_table *out, mdm_error *err)
+{
+    mdm_read_opts ro = MDM_READ_OPTS_INIT;
+    (void)dry;
+    return s->ops->read(s, ctx, "train", &ro, out, err);
+}
+
+/* Routes follow the flag; a shadow read answers with legacy's table and
+ * records the comparison; without a log it cannot run. */
+static void router__routes_and_shadow_reads(void **state)
+{
+    (void)state;
+    char dir[256], db[320], log[320];
+    mdm_store_settings set;
+    mdm_flag_settings flags;
+    mdm_router *r = NULL;
+    mdm_route rt;
+    mdm_table t, got;
+    mdm_shadow_stats st;
+    mdm_error err;
+    assert_int_equal(mdm_test_tmpdir(dir, sizeof dir), 0);
+    snprintf(db, sizeof db, "%s/d.sqlite", dir);
+    snprintf(log, sizeof log, "%s/shadow.jsonl", dir);
+    memset(&set, 0, sizeof set);
+    set.backend = "sqlite";
+    set.pool = (mdm_pool_opts)MDM_POOL_OPTS_INIT;
+    mdm_flag_settings_init(&flags);
+    flags.reads.mode = MDM_IMPL_SHADOW;
+    flags.reads.percent = 100;
+    flags.writes.mode = MDM_IMPL_MODERN;
+    flags.writes.percent = 100;
+    make_rows(&t, 6);
+    mdm_table_init(&got);
+
+    for (int with_log = 0; with_log < 2; with_log++) {
+        mdm_router_opts ro = {&set, &flags, with_log ? log : NULL, NULL};
+        OK(mdm_router_new(&r, &ro, E));
+        OK(mdm_router_route(r, MDM_FLAG_OP_WRITE, "d", &rt, E));
+        assert_int_equal(rt.d.impl, MDM_IMPL_MODERN);
+        assert_null(rt.cand);
+        if (!with_log) {
+            OK(rt.serve->ops->db_create(rt.serve, db, E));
+            OK(rt.serve->ops->write(rt.serve, db, "train", &t, MDM_IF_EXISTS_FAIL, NULL, NULL, E));
+        }
+        OK(mdm_router_route(r, MDM_FLAG_OP_READ, "d", &rt, E));
+        assert_int_equal(rt.d.impl, MDM_IMPL_SHADOW);
+        assert_non_null(rt.cand);
+        mdm_router_read rd = {"load", "d", "train", false, read_train, db};
+        mdm_status rc = mdm_router_run_read(r, &rt, &rd, &got, &err);
+        mdm_router_shadow_stats(r, &st);
+        if (with_log) {
+            assert_int_equal(rc, MDM_OK);
+            assert_int_equal(got.nrows, 6);
+            assert_int_equal(st.runs, 1);
+        } else {
+            assert_int_equal(rc, MDM_ERR_INVALID_ARG);   /* no log path */
+            assert_int_equal(st.runs, 0);
+        }
+        mdm_router_free(r);
+    }
+    mdm_table_reset(&t);
+    mdm_table_reset(&got);
+    mdm_test_rmrf(dir);
+}
+
+/* The self-test fault lives in the modern store's write path. */
+static void router__the_nulls_fault_is_the_modern_stores(void **state)
+{
+    (void)state;
+    char dir[256], db[320];
+    mdm_router *r = router_for("sqlite", MDM_STORE_FAULT_NULLS_AS_EMPTY);
+    mdm_store *s = NULL;
+    mdm_table t, got;
+    mdm_read_opts ro = MDM_READ_OPTS_INIT;
+    assert_int_equal(mdm_test_tmpdir(dir, sizeof dir), 0);
+    snprintf(db, sizeof db, "%s/f.sqlite", dir);
+    make_rows(&t, 3);
+    mdm_table_init(&got);
+    OK(mdm_router_store(r, MDM_IMPL_MODERN, &s, E));
+    OK(s->ops->db_create(s, db, E));
+    OK(s->ops->write(s, db, "train", &t, MDM_IF_EXISTS_FAIL, NULL, NULL, E));
+    OK(s->ops->read(s, db, "train", &ro, &got, E));
+    assert_false(mdm_table_is_null(&got, 1, 2));
+    assert_string_equal(mdm_table_text(&got, 1, 2, NULL), "");
+    mdm_table_reset(&t);
+    mdm_table_reset(&got);
+    mdm_router_free(r);
+    mdm_test_rmrf(dir);
+}
+
+#define BOTH(fn, be)                                                                    \
+    cmocka_unit_test_setup_teardown(fn, setup_##be##_modern, teardown),               \
+    cmocka_unit_test_setup_teardown(fn, setup_##be##_legacy, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        BOTH(stores__write_read_and_the_catalog, sqlite),
+        BOTH(stores__write_read_and_the_catalog, pg),
+        BOTH(stores__parameters_of_every_type, sqlite),
+        BOTH(stores__parameters_of_every_type, pg),
+        BOTH(stores__values_without_a_literal, sqlite),
+        BOTH(stores__values_without_a_literal, pg),
+        BOTH(stores__dry_queries, sqlite),
+        BOTH(stores__dry_queries, pg),
+        BOTH(stores__database_lists, sqlite),
+        BOTH(stores__database_lists, pg),
+        BOTH(stores__big_writes_with_progress, sqlite),
+        BOTH(stores__big_writes_with_progress, pg),
+        BOTH(stores__a_failed_replace_keeps_the_old_table, sqlite),
+        BOTH(stores__a_failed_replace_keeps_the_old_table, pg),
+        cmocka_unit_test_setup_teardown(stores__a_failed_swap_is_rolled_back, setup_sqlite_legacy,
+                                        teardown),
+        cmocka_unit_test(router__checks_its_arguments),
+        cmocka_unit_test(router__an_unknown_backend_is_refused),
+        cmocka_unit_test(router__a_server_given_by_its_parts),
+        cmocka_unit_test(router__routes_and_shadow_reads),
+        cmocka_unit_test(router__the_nulls_fault_is_the_modern_stores),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
