@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * mdm_ifexists.c - the if_exists sequence of create_table, written once for
- * the modern backends: exists?, then fail, replace (drop) or append (column
- * check), create when missing, insert, all in one transaction. How a table
- * is declared, how rows go in, how columns are found and transactions are
- * the backend's, through its const mdm__write_steps.
+ * the modern backends: exists? (the backend's table_exists op), then fail,
+ * replace (drop) or append (column check), create when missing, insert, all
+ * in one transaction. How a table is declared, how rows go in, how columns
+ * are found and transactions are the backend's, through its const
+ * mdm__write_steps.
  */
+#include "mdm_backend.h"
 #include "mdm_modern_internal.h"
 
 #include <string.h>
@@ -49,7 +51,7 @@ mdm_status mdm__write_table(mdm_conn *c, const mdm__write_steps *steps, void *co
     if (rc == MDM_OK && (rc = steps->tx_open(c, &savepoint, err)) == MDM_OK)
         in_tx = true;
     if (rc == MDM_OK)
-        rc = steps->exists(c, table, mdm_buf_str(&qt), &exists, err);
+        rc = c->ops->table_exists(c, table, &exists, err);
     if (rc == MDM_OK && exists && mode == MDM_IF_EXISTS_FAIL)
         rc = mdm_error_set(err, MDM_ERR_EXISTS, "Table '%s' already exists.", table);
     if (rc == MDM_OK && exists && mode == MDM_IF_EXISTS_REPLACE) {

@@ -118,9 +118,6 @@ typedef struct mdm__write_steps {
     mdm_status (*tx_open)(mdm_conn *c, bool *savepoint, mdm_error *err);
     /* commits (rc ok) or rolls back; returns rc, or the commit's failure */
     mdm_status (*tx_close)(mdm_conn *c, bool savepoint, mdm_status rc, mdm_error *err);
-    /* does the table exist? (name as given and quoted) */
-    mdm_status (*exists)(mdm_conn *c, const char *table, const char *quoted, bool *out,
-                         mdm_error *err);
     /* runs one statement without results */
     mdm_status (*exec)(mdm_conn *c, const char *sql, mdm_error *err);
     /* loads the existing table's columns into cols */
@@ -136,7 +133,7 @@ typedef struct mdm__write_steps {
 
 /*
  * create_table for a backend: in one transaction (or savepoint), checks
- * whether the table exists; fails (EXISTS, "Table 'x' already exists."),
+ * whether the table exists (the backend's table_exists op); fails (EXISTS, "Table 'x' already exists."),
  * drops it (replace), or checks on append that every column of data is in
  * it (SQL, "table x has no column named y"); creates it when missing; then
  * inserts the rows. Any failure rolls back and its message gets the prefix

@@ -1050,13 +1050,6 @@ static mdm_status pg_columns(pg_conn *p, const char *quoted, PGresult **out, mdm
 
 /* ---- create_table: the steps mdm__write_table drives -------------------- */
 
-static mdm_status pg_step_exists(mdm_conn *c, const char *table, const char *quoted, bool *out,
-                                 mdm_error *err)
-{
-    (void)table;
-    return pg_exists_q(PG(c), quoted, out, err);
-}
-
 static mdm_status pg_step_exec(mdm_conn *c, const char *sql, mdm_error *err)
 {
     return pg_exec(PG(c), sql, err);
@@ -1114,7 +1107,6 @@ static const mdm__write_steps pg_write_steps = {
     .decl = pg_decl,
     .tx_open = tx_open,
     .tx_close = tx_close,
-    .exists = pg_step_exists,
     .exec = pg_step_exec,
     .columns = pg_step_columns,
     .has_column = pg_has_column,

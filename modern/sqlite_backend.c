@@ -580,13 +580,6 @@ static mdm_status sq_insert_rows(sq_conn *s, const char *sql, const mdm_table *d
 
 /* ---- create_table: the steps mdm__write_table drives -------------------- */
 
-static mdm_status sq_step_exists(mdm_conn *c, const char *table, const char *quoted, bool *out,
-                                 mdm_error *err)
-{
-    (void)quoted;
-    return sq_exists(SQ(c), table, out, err);
-}
-
 static mdm_status sq_step_exec(mdm_conn *c, const char *sql, mdm_error *err)
 {
     return sq_exec(SQ(c), sql, err);
@@ -633,7 +626,6 @@ static const mdm__write_steps sq_write_steps = {
     .decl = sq_decl,
     .tx_open = tx_open,
     .tx_close = tx_close,
-    .exists = sq_step_exists,
     .exec = sq_step_exec,
     .columns = sq_step_columns,
     .has_column = sq_has_column,
