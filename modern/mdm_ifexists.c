@@ -74,8 +74,10 @@ mdm_status mdm__write_table(mdm_conn *c, const mdm__write_steps *steps, void *co
                                    data->cols[i].name);
         }
     }
-    if (rc == MDM_OK && data->nrows > 0)
-        rc = steps->insert(c, mdm_buf_str(&qt), mdm_buf_str(&qcols), data, cols, err);
+    if (rc == MDM_OK && data->nrows > 0) {
+        mdm_buf_clear(&sql);
+        rc = steps->insert(c, &sql, mdm_buf_str(&qt), mdm_buf_str(&qcols), data, cols, err);
+    }
     if (in_tx)
         rc = steps->tx_close(c, savepoint, rc, err);
     if (rc != MDM_OK && err != NULL && strncmp(err->message, "Failed to", 9) != 0)

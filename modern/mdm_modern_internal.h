@@ -125,9 +125,10 @@ typedef struct mdm__write_steps {
                           mdm_error *err);
     /* does cols (as loaded by `columns`) have a column of this name? */
     bool (*has_column)(const void *cols, const char *name);
-    /* writes every row of data (nrows > 0) into the table; cols is as
-     * `columns` left it (untouched unless appending) */
-    mdm_status (*insert)(mdm_conn *c, const char *quoted, const char *quoted_cols,
+    /* writes every row of data (nrows > 0) into the table; sql is an empty
+     * scratch buffer (the caller's), cols as `columns` left it (untouched
+     * unless appending) */
+    mdm_status (*insert)(mdm_conn *c, mdm_buf *sql, const char *quoted, const char *quoted_cols,
                          const mdm_table *data, const void *cols, mdm_error *err);
 } mdm__write_steps;
 

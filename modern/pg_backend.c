@@ -1079,27 +1079,22 @@ static bool pg_has_column(const void *cols, const char *name)
     return pg_column_row(*(PGresult *const *)cols, name) >= 0;
 }
 
-static mdm_status pg_step_insert(mdm_conn *c, const char *quoted, const char *quoted_cols,
-                                 const mdm_table *data, const void *cols, mdm_error *err)
+/* COPY: binary when every column has the declared type of its data (always
+ * so for a table made here) and the values allow it, else text. */
+static mdm_status pg_step_insert(mdm_conn *c, mdm_buf *sql, const char *quoted,
+                                 const char *quoted_cols, const mdm_table *data, const void *cols,
+                                 mdm_error *err)
 {
     const PGresult *have = *(PGresult *const *)cols;
-    mdm_buf sql;
-    mdm_status rc;
-    /* Binary when every column has the declared type of its data (always
-     * so for a table made here) and the values allow it. */
     bool binary = binary_values_ok(data);
     for (size_t i = 0; binary && have != NULL && i < data->ncols; i++) {
         int j = pg_column_row(have, data->cols[i].name);
         binary = j >= 0 &&
                  strtoul(PQgetvalue(have, j, 1), NULL, 10) == pg_type_oid(data->cols[i].type);
     }
-    mdm_buf_init(&sql);
-    rc = mdm_buf_printf(&sql, "COPY %s (%s) FROM STDIN%s", quoted, quoted_cols,
-                        binary ? " WITH (FORMAT binary)" : "");
-    if (rc == MDM_OK)
-        rc = pg_copy_rows(PG(c), mdm_buf_str(&sql), data, binary, err);
-    mdm_buf_reset(&sql);
-    return rc;
+    mdm_status rc = mdm_buf_printf(sql, "COPY %s (%s) FROM STDIN%s", quoted, quoted_cols,
+                                   binary ? " WITH (FORMAT binary)" : "");
+    return rc == MDM_OK ? pg_copy_rows(PG(c), mdm_buf_str(sql), data, binary, err) : rc;
 }
 
 static const mdm__write_steps pg_write_steps = {

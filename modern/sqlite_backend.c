@@ -603,22 +603,18 @@ static bool sq_has_column(const void *cols, const char *name)
     return false;
 }
 
-static mdm_status sq_step_insert(mdm_conn *c, const char *quoted, const char *quoted_cols,
-                                 const mdm_table *data, const void *cols, mdm_error *err)
+/* One prepared INSERT, stepped for every row. */
+static mdm_status sq_step_insert(mdm_conn *c, mdm_buf *sql, const char *quoted,
+                                 const char *quoted_cols, const mdm_table *data, const void *cols,
+                                 mdm_error *err)
 {
-    mdm_buf sql;
-    mdm_status rc;
     (void)cols;
-    mdm_buf_init(&sql);
-    rc = mdm_buf_printf(&sql, "INSERT INTO %s (%s) VALUES (", quoted, quoted_cols);
+    mdm_status rc = mdm_buf_printf(sql, "INSERT INTO %s (%s) VALUES (", quoted, quoted_cols);
     for (size_t i = 0; rc == MDM_OK && i < data->ncols; i++)
-        rc = mdm_buf_puts(&sql, i ? ", ?" : "?");
+        rc = mdm_buf_puts(sql, i ? ", ?" : "?");
     if (rc == MDM_OK)
-        rc = mdm_buf_puts(&sql, ")");
-    if (rc == MDM_OK)
-        rc = sq_insert_rows(SQ(c), mdm_buf_str(&sql), data, err);
-    mdm_buf_reset(&sql);
-    return rc;
+        rc = mdm_buf_puts(sql, ")");
+    return rc == MDM_OK ? sq_insert_rows(SQ(c), mdm_buf_str(sql), data, err) : rc;
 }
 
 static const mdm__write_steps sq_write_steps = {
