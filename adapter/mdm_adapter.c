@@ -9,6 +9,7 @@
 #include "mdm_adapter_internal.h"
 #include "mdm_connmgr.h"
 #include "mdm_dsn.h"
+#include "mdm_table_ops.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -384,22 +385,6 @@ typedef struct shadow_arg {
     const int64_t *limit;   /* legacy's limit */
 } shadow_arg;
 
-static mdm_status names_table(const mdm_strlist *names, mdm_table *out, mdm_error *err)
-{
-    mdm_table t;
-    mdm_table_init(&t);
-    mdm_status rc = mdm_table_add_column(&t, "name", MDM_TEXT, err);
-    for (size_t i = 0; rc == MDM_OK && i < names->count; i++) {
-        rc = mdm_table_push_text(&t, 0, names->items[i], strlen(names->items[i]), err);
-        if (rc == MDM_OK)
-            rc = mdm_table_end_row(&t, err);
-    }
-    if (rc == MDM_OK)
-        mdm_table_move(out, &t);
-    mdm_table_reset(&t);
-    return rc;
-}
-
 /* Table info as rows (column, type, rows) for comparison. */
 static mdm_status info_table(const mdm_table_info *ti, mdm_table *out, mdm_error *err)
 {
@@ -458,7 +443,10 @@ static mdm_status l_side_names(void *arg, mdm_table *out, mdm_error *err)
 {
     shadow_arg *s = arg;
     mdm_status rc = s->a->lp->table_names(s->a->lb, s->e->legacy, s->o.names, err);
-    return rc == MDM_OK ? names_table(s->o.names, out, err) : rc;
+    if (rc == MDM_OK)
+        rc = mdm_table_from_strings("name", (const char *const *)s->o.names->items,
+                                    s->o.names->count, out, err);
+    return rc;
 }
 
 static mdm_status m_side_names(void *arg, mdm_table *out, mdm_error *err)
@@ -470,7 +458,8 @@ static mdm_status m_side_names(void *arg, mdm_table *out, mdm_error *err)
     o.names = &names;
     mdm_status rc = run_modern(s->a, s->e, c_names, &o, err);
     if (rc == MDM_OK)
-        rc = names_table(&names, out, err);
+        rc = mdm_table_from_strings("name", (const char *const *)names.items, names.count, out,
+                                    err);
     mdm_strlist_reset(&names);
     return rc;
 }

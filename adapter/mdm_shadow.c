@@ -7,6 +7,7 @@
  */
 #include "mdm_shadow.h"
 #include "mdm_buf.h"
+#include "mdm_clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -209,13 +210,6 @@ static void iso_time(char *buf, size_t n)
     snprintf(buf + len, n - len, ".%03dZ", (int)(ts.tv_nsec / 1000000L) % 1000);
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* ---- One experiment ------------------------------------------------------- */
 
 typedef struct side {
@@ -227,10 +221,10 @@ typedef struct side {
 
 static void run_side(mdm_shadow_fn fn, void *arg, side *s)
 {
-    double t0 = now_ms();
+    double t0 = mdm_clock_now_s();
     mdm_error_clear(s->err);
     s->rc = fn(arg, s->table, s->err);
-    s->ms = now_ms() - t0;
+    s->ms = (mdm_clock_now_s() - t0) * 1e3;
 }
 
 static const char *outcome_of(const side *ctl, const side *cand)

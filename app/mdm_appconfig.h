@@ -20,7 +20,7 @@
 #include "mdm_buf.h"
 #include "mdm_conf.h"
 #include "mdm_flag.h"
-#include "mdm_pool.h"
+#include "mdm_store.h"   /* mdm_pool_opts: the stores' pools */
 #include "mdm_status.h"
 
 typedef enum mdm_app_conf_format {

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mdm_dataset.c - the DatasetManager: dataset names and locations, the
- * flag's routing of each operation to the modern or legacy store, shadow
- * runs for reads, and the operations themselves (register, load, query,
- * info, list, remove). Stores are made on first use.
+ * mdm_dataset.c - the DatasetManager: dataset names and locations, and the
+ * operations themselves (register, load, query, info, list, remove), each
+ * on the store(s) the router hands out for it (adapter/mdm_router.h: which
+ * implementation serves, and shadow runs, are decided there only).
  */
 #include "mdm_dataset.h"
 #include "mdm_csv.h"
-#include "mdm_dsn.h"
-#include "mdm_registry.h"
+#include "mdm_router.h"
 #include "mdm_sql.h"
+#include "mdm_sqlscan.h"
 #include "mdm_store.h"
 
 #include <ctype.h>
@@ -18,7 +18,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,11 +28,7 @@ struct mdm_dsm {
     mdm_flag_settings flags;
     FILE *warn;
     bool pg;
-    char *server_dsn;          /* PostgreSQL: the server every dataset lives on */
-    mdm_conf *legacy_conf;     /* the old mapping, for legacy's backend */
-    mdm_store *modern, *legacy;
-    mdm_shadow shadow;
-    bool shadow_ready;
+    mdm_router *router;        /* the stores, the flag, shadow runs */
     char shadow_log[1024];
 };
 
@@ -120,127 +115,38 @@ const char *mdm_dsm_shadow_log(const mdm_dsm *m)
 
 void mdm_dsm_shadow_stats(const mdm_dsm *m, mdm_shadow_stats *out)
 {
-    memset(out, 0, sizeof *out);
-    if (m->shadow_ready)
-        *out = m->shadow.stats;
+    mdm_router_shadow_stats(m->router, out);
 }
 
 /* ---- Making the manager ---------------------------------------------------------------- */
 
-/* The server DSN: the configured one, or one made of host, port, ... */
-static mdm_status server_dsn(mdm_dsm *m, mdm_error *err)
+/* What the router makes stores from: the configured backend's options. */
+static void store_settings(const mdm_app_config *c, mdm_store_settings *s)
 {
-    const mdm_app_config *c = m->cfg;
-    const char *keys[] = {"host", "port", "user", "password", "sslmode"};
-    const char *vals[] = {c->pg_host, c->pg_port, c->pg_user, c->pg_password, c->pg_sslmode};
-    mdm_buf b;
-    mdm_status rc = MDM_OK;
-    mdm_buf_init(&b);
-    if (c->pg_dsn != NULL)
-        rc = mdm_buf_puts(&b, c->pg_dsn);
-    for (size_t i = 0; c->pg_dsn == NULL && rc == MDM_OK && i < 5; i++)
-        if (vals[i] != NULL)
-            rc = mdm_dsn_append(&b, keys[i], vals[i]);
-    if (rc == MDM_OK && c->pg_dsn == NULL && b.len > 0)
-        rc = mdm_dsn_append(&b, "dbname", "postgres");
-    if (rc == MDM_OK && (m->server_dsn = strdup(mdm_buf_str(&b))) == NULL)
-        rc = MDM_ERR_NOMEM;
-    mdm_buf_reset(&b);
-    return rc == MDM_OK ? MDM_OK : mdm_error_set(err, rc, "out of memory");
+    memset(s, 0, sizeof *s);
+    s->backend = c->backend;
+    s->journal_mode = c->journal_mode;
+    s->synchronous = c->synchronous;
+    s->temp_store = c->temp_store;
+    s->cache_size = c->cache_size;
+    s->mmap_size = c->mmap_size;
+    s->busy_timeout_ms = c->busy_timeout_ms;
+    s->pg_dsn = c->pg_dsn;
+    s->pg_host = c->pg_host;
+    s->pg_port = c->pg_port;
+    s->pg_user = c->pg_user;
+    s->pg_password = c->pg_password;
+    s->pg_sslmode = c->pg_sslmode;
+    s->pg_connect_timeout = c->pg_connect_timeout;
+    s->pool = *mdm_app_config_pool(c);
 }
 
-#if MDM_WITH_LEGACY
-
-/* One "key: value" under parent, when value is set. */
-static mdm_status conf_put(mdm_conf_node *parent, const char *key, const char *value,
-                           mdm_error *err)
+static mdm_status make_router(mdm_dsm *m, mdm_error *err)
 {
-    mdm_conf_node *n = NULL;
-    if (value == NULL)
-        return MDM_OK;
-    mdm_status rc = mdm_conf_add(parent, key, MDM_CONF_SCALAR, value, &n, err);
-    if (rc == MDM_OK)
-        n->quoted = true;
-    return rc;
-}
-
-/* legacy's `sqlite` section: the PRAGMAs it applied. */
-static mdm_status legacy_sqlite(const mdm_app_config *c, mdm_conf_node *sec, mdm_error *err)
-{
-    char cache[32], mmap[32];
-    snprintf(cache, sizeof cache, "%lld", (long long)c->cache_size);
-    snprintf(mmap, sizeof mmap, "%lld", (long long)c->mmap_size);
-    mdm_status rc = conf_put(sec, "journal_mode", c->journal_mode ? c->journal_mode : "WAL", err);
-    if (rc == MDM_OK)
-        rc = conf_put(sec, "synchronous", c->synchronous ? c->synchronous : "NORMAL", err);
-    if (rc == MDM_OK)
-        rc = conf_put(sec, "cache_size", cache, err);
-    if (rc == MDM_OK)
-        rc = conf_put(sec, "mmap_size", mmap, err);
-    if (rc == MDM_OK)
-        rc = conf_put(sec, "temp_store", c->temp_store ? c->temp_store : "MEMORY", err);
-    return rc;
-}
-
-/* legacy's `postgresql` section: the server's settings, from the options
- * or out of the DSN (legacy pasted them into a URL of its own). */
-static mdm_status legacy_pg(const mdm_dsm *m, mdm_conf_node *sec, mdm_error *err)
-{
-    const mdm_app_config *c = m->cfg;
-    const char *keys[] = {"host", "port", "user", "password", "sslmode"};
-    const char *set[] = {c->pg_host, c->pg_port, c->pg_user, c->pg_password, c->pg_sslmode};
-    char part[256];
-    mdm_status rc = MDM_OK;
-    for (size_t i = 0; rc == MDM_OK && i < 5; i++) {
-        const char *v = set[i] != NULL ? set[i]
-                                       : mdm_dsn_get(m->server_dsn, keys[i], part, sizeof part);
-        rc = conf_put(sec, keys[i], v, err);
-    }
-    return rc;
-}
-
-/* The mapping legacy's backend constructor took, made from the config. */
-static mdm_status legacy_mapping(mdm_dsm *m, mdm_error *err)
-{
-    mdm_conf_node *sec = NULL;
-    mdm_status rc = mdm_conf_new("<legacy>", &m->legacy_conf, err);
-    if (rc == MDM_OK)
-        rc = mdm_conf_add(&m->legacy_conf->root, m->pg ? "postgresql" : "sqlite", MDM_CONF_MAP,
-                          NULL, &sec, err);
-    if (rc == MDM_OK)
-        rc = m->pg ? legacy_pg(m, sec, err) : legacy_sqlite(m->cfg, sec, err);
-    return rc;
-}
-
-#else
-
-static mdm_status legacy_mapping(mdm_dsm *m, mdm_error *err)
-{
-    (void)m;
-    (void)err;
-    return MDM_OK;   /* no legacy path to configure */
-}
-
-#endif
-
-static void store_cfg(const mdm_dsm *m, mdm_store_cfg *sc)
-{
-    const mdm_app_config *c = m->cfg;
-    mdm_conn_config conn = MDM_CONN_CONFIG_INIT;
-    conn.backend = mdm_dsm_backend(m);
-    if (c->journal_mode) conn.sqlite.journal_mode = c->journal_mode;
-    if (c->synchronous) conn.sqlite.synchronous = c->synchronous;
-    if (c->temp_store) conn.sqlite.temp_store = c->temp_store;
-    conn.sqlite.cache_size = c->cache_size;
-    conn.sqlite.mmap_size = c->mmap_size;
-    conn.sqlite.busy_timeout_ms = c->busy_timeout_ms;
-    conn.dsn = m->server_dsn;
-    conn.connect_timeout_s = c->pg_connect_timeout;
-    sc->backend = conn.backend;
-    sc->conn = conn;
-    sc->pool = *mdm_app_config_pool(c);
-    sc->legacy_config = m->legacy_conf != NULL ? &m->legacy_conf->root : NULL;
-    sc->warn = m->warn;
+    mdm_store_settings set;
+    store_settings(m->cfg, &set);
+    mdm_router_opts ro = {&set, &m->flags, m->shadow_log, m->warn};
+    return mdm_router_new(&m->router, &ro, err);
 }
 
 static mdm_status shadow_path(mdm_dsm *m, mdm_error *err)
@@ -277,10 +183,8 @@ mdm_status mdm_dsm_new(mdm_dsm **out, const mdm_dsm_opts *opts, mdm_error *err)
                         : mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
     if (rc == MDM_OK)
         rc = shadow_path(m, err);
-    if (rc == MDM_OK && m->pg)
-        rc = server_dsn(m, err);
     if (rc == MDM_OK)
-        rc = legacy_mapping(m, err);
+        rc = make_router(m, err);
     if (rc != MDM_OK) {
         mdm_dsm_free(m);
         return rc;
@@ -293,12 +197,7 @@ void mdm_dsm_free(mdm_dsm *m)
 {
     if (m == NULL)
         return;
-    if (m->modern != NULL)
-        m->modern->ops->free(m->modern);
-    if (m->legacy != NULL)
-        m->legacy->ops->free(m->legacy);
-    mdm_conf_free(m->legacy_conf);
-    free(m->server_dsn);
+    mdm_router_free(m->router);
     free(m->user_home);
     free(m->home);
     free(m);
@@ -306,27 +205,11 @@ void mdm_dsm_free(mdm_dsm *m)
 
 /* ---- Routing ----------------------------------------------------------------------------- */
 
-static mdm_status get_store(mdm_dsm *m, mdm_impl impl, mdm_store **out, mdm_error *err)
-{
-    mdm_store **slot = impl == MDM_IMPL_MODERN ? &m->modern : &m->legacy;
-    mdm_store_cfg sc;
-    mdm_status rc = MDM_OK;
-    if (*slot == NULL) {
-        store_cfg(m, &sc);
-        rc = impl == MDM_IMPL_MODERN ? mdm_store_modern_new(&sc, slot, err)
-                                     : mdm_store_legacy_new(&sc, slot, err);
-    }
-    *out = *slot;
-    return rc;
-}
-
 typedef struct route {
     char name[MDM_DATASET_NAME_MAX + 1];
     mdm_buf db;            /* location */
-    mdm_flag_decision d;
-    mdm_store *serve;      /* legacy under shadow */
-    mdm_store *cand;       /* shadow only; NULL if modern cannot be made */
-    mdm_error cand_err;
+    mdm_route rt;          /* the router's decision and stores */
+    mdm_store *serve;      /* rt.serve */
 } route;
 
 static void route_reset(route *r)
@@ -344,18 +227,14 @@ static mdm_status route_for(mdm_dsm *m, mdm_flag_op op, const char *name, route 
         rc = location_of(m, r->name, &r->db, err);
     if (rc != MDM_OK)
         return rc;
-    mdm_flag_decide(&m->flags, op, r->name, &r->d);
+    rc = mdm_router_route(m->router, op, r->name, &r->rt, err);
+    r->serve = r->rt.serve;
     if (res != NULL) {
         memset(res, 0, sizeof *res);
         snprintf(res->name, sizeof res->name, "%s", r->name);
-        res->impl = r->d.impl;
-        snprintf(res->reason, sizeof res->reason, "%s", r->d.reason);
+        res->impl = r->rt.d.impl;
+        snprintf(res->reason, sizeof res->reason, "%s", r->rt.d.reason);
     }
-    rc = get_store(m, r->d.impl == MDM_IMPL_MODERN ? MDM_IMPL_MODERN : MDM_IMPL_LEGACY,
-                   &r->serve, err);
-    if (rc == MDM_OK && r->d.impl == MDM_IMPL_SHADOW &&
-        get_store(m, MDM_IMPL_MODERN, &r->cand, &r->cand_err) != MDM_OK)
-        r->cand = NULL;   /* the shadow run logs it as a candidate error */
     return rc;
 }
 
@@ -396,45 +275,21 @@ struct read_job {
     size_t nparams;
 };
 
-static mdm_status control_side(void *arg, mdm_table *out, mdm_error *err)
+static mdm_status job_on(void *ctx, mdm_store *s, bool dry, mdm_table *out, mdm_error *err)
 {
-    read_job *j = arg;
-    return j->fn(j, j->r->serve, false, out, err);
+    read_job *j = ctx;
+    return j->fn(j, s, dry, out, err);
 }
 
-static mdm_status candidate_side(void *arg, mdm_table *out, mdm_error *err)
-{
-    read_job *j = arg;
-    if (j->r->cand == NULL) {
-        *err = j->r->cand_err;
-        return err->code != MDM_OK ? err->code : MDM_ERR_INTERNAL;
-    }
-    return j->fn(j, j->r->cand, true, out, err);
-}
-
-static mdm_status shadow_ready(mdm_dsm *m, mdm_error *err)
-{
-    if (m->shadow_ready)
-        return MDM_OK;
-    mdm_status rc = mdm_shadow_init(&m->shadow, m->shadow_log, m->warn, err);
-    m->shadow_ready = rc == MDM_OK;
-    return rc;
-}
-
+/* The read on the serving store, or (shadow) on both through the router. */
 static mdm_status run_read(mdm_dsm *m, read_job *j, const char *operation, const char *detail,
                            bool ordered, mdm_table *out, mdm_error *err)
 {
     mdm_status rc = require_db(m, j->r, err);
     if (rc != MDM_OK)
         return rc;
-    if (j->r->d.impl != MDM_IMPL_SHADOW)
-        return j->fn(j, j->r->serve, false, out, err);
-    rc = shadow_ready(m, err);
-    if (rc != MDM_OK)
-        return rc;
-    mdm_shadow_call call = {operation, j->r->name, detail, ordered,
-                            control_side, j, candidate_side, j};
-    return mdm_shadow_run(&m->shadow, &call, out, err);
+    mdm_router_read rd = {operation, j->r->name, detail, ordered, job_on, j};
+    return mdm_router_run_read(m->router, &j->r->rt, &rd, out, err);
 }
 
 static mdm_status load_on(read_job *j, mdm_store *s, bool dry, mdm_table *out, mdm_error *err)
@@ -464,51 +319,6 @@ mdm_status mdm_dsm_load(mdm_dsm *m, const char *name, const mdm_load_opts *o, md
     return rc;
 }
 
-/* Skips blanks, comments and opening parentheses. */
-static const char *sql_start(const char *p)
-{
-    for (;;) {
-        while (*p == '(' || isspace((unsigned char)*p))
-            p++;
-        if (p[0] == '-' && p[1] == '-') {
-            p += strcspn(p, "\n");
-        } else if (p[0] == '/' && p[1] == '*') {
-            const char *end = strstr(p + 2, "*/");
-            p = end != NULL ? end + 2 : p + strlen(p);
-        } else {
-            return p;
-        }
-    }
-}
-
-bool mdm_sql_is_read(const char *sql)
-{
-    static const char *const reads[] = {"SELECT", "WITH", "VALUES", "EXPLAIN", "SHOW", "TABLE"};
-    const char *p = sql_start(sql != NULL ? sql : "");
-    size_t n = 0;
-    while (isalpha((unsigned char)p[n]))
-        n++;
-    for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++)
-        if (n == strlen(reads[i]) && strncasecmp(p, reads[i], n) == 0)
-            return true;
-    return false;
-}
-
-/* Does the statement promise a row order (an ORDER BY anywhere)? */
-static bool sql_ordered(const char *sql)
-{
-    for (const char *p = sql; *p; p++) {
-        if (strncasecmp(p, "order", 5) != 0)
-            continue;
-        const char *q = p + 5;
-        while (isspace((unsigned char)*q))
-            q++;
-        if (q > p + 5 && strncasecmp(q, "by", 2) == 0)
-            return true;
-    }
-    return false;
-}
-
 static mdm_status query_on(read_job *j, mdm_store *s, bool dry, mdm_table *out, mdm_error *err)
 {
     return s->ops->query(s, mdm_buf_str(&j->r->db), j->sql, j->params, j->nparams, dry, out, err);
@@ -519,12 +329,13 @@ mdm_status mdm_dsm_query(mdm_dsm *m, const char *name, const char *sql, const md
 {
     route r;
     read_job j = {&r, query_on, NULL, MDM_READ_OPTS_INIT, sql, params, nparams};
-    bool reads = mdm_sql_is_read(sql);
+    mdm_sql_dialect d = m->pg ? MDM_SQL_POSTGRESQL : MDM_SQL_SQLITE;
+    bool reads = mdm_sql_is_read(sql, d);
     if (sql == NULL)
         return mdm_error_set(err, MDM_ERR_INVALID_ARG, "query: no SQL");
     mdm_status rc = route_for(m, reads ? MDM_FLAG_OP_READ : MDM_FLAG_OP_WRITE, name, &r, res, err);
     if (rc == MDM_OK)
-        rc = run_read(m, &j, "query", sql, sql_ordered(sql), out, err);
+        rc = run_read(m, &j, "query", sql, mdm_sql_has_order_by(sql, d), out, err);
     route_reset(&r);
     return rc;
 }
@@ -811,32 +622,20 @@ static mdm_status list_sqlite(mdm_dsm *m, mdm_strlist *names, mdm_error *err)
 /* PostgreSQL: the databases on the server whose names the template makes. */
 static mdm_status list_pg(mdm_dsm *m, mdm_strlist *names, mdm_error *err)
 {
-    mdm_registry *reg = NULL;
-    mdm_conn *c = NULL;
-    mdm_query_result qr;
-    mdm_store_cfg sc;
+    mdm_strlist dbs;
     mdm_buf tmpl;
     const char *suffix = "";
-    mdm_query_result_init(&qr);
+    mdm_strlist_init(&dbs);
     mdm_buf_init(&tmpl);
-    store_cfg(m, &sc);
     mdm_status rc = template_parts(m, &tmpl, &suffix);
-    if (rc != MDM_OK)
-        goto done;
-    if ((rc = mdm_registry_new(&reg, err)) != MDM_OK ||
-        (rc = mdm_registry_add_builtins(reg, err)) != MDM_OK ||
-        (rc = mdm_registry_connect(reg, &sc.conn, &c, err)) != MDM_OK)
-        goto done;
-    rc = mdm_conn_execute_query(c, "SELECT datname FROM pg_catalog.pg_database", NULL, 0, &qr, err);
-    for (size_t r = 0; rc == MDM_OK && r < qr.table.nrows; r++) {
+    if (rc == MDM_OK)
+        rc = mdm_router_list_databases(m->router, &dbs, err);
+    for (size_t i = 0; rc == MDM_OK && i < dbs.count; i++) {
         char name[MDM_DATASET_NAME_MAX + 1];
-        if (entry_name(mdm_table_text(&qr.table, 0, r, NULL), tmpl.data, suffix, name))
+        if (entry_name(dbs.items[i], tmpl.data, suffix, name))
             rc = mdm_strlist_push(names, name, err);
     }
-done:
-    mdm_conn_close(c);
-    mdm_registry_free(reg);
-    mdm_query_result_reset(&qr);
+    mdm_strlist_reset(&dbs);
     mdm_buf_reset(&tmpl);
     return rc;
 }

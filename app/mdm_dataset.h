@@ -20,7 +20,7 @@
 
 #include "mdm_appconfig.h"
 #include "mdm_buf.h"
-#include "mdm_conn.h"
+#include "mdm_values.h"
 #include "mdm_flag.h"
 #include "mdm_shadow.h"
 #include "mdm_status.h"
@@ -132,8 +132,5 @@ const char *mdm_dsm_backend(const mdm_dsm *m);
 /* The shadow log this manager appends to (borrowed). */
 const char *mdm_dsm_shadow_log(const mdm_dsm *m);
 void mdm_dsm_shadow_stats(const mdm_dsm *m, mdm_shadow_stats *out);
-
-/* True when sql reads only, judged by its first keyword. */
-bool mdm_sql_is_read(const char *sql);
 
 #endif

@@ -4,25 +4,18 @@
  * on one line, at most once per 0.1 % step, and erases it at the end.
  */
 #include "mdm_progress.h"
+#include "mdm_clock.h"
 
 #include <string.h>
-#include <time.h>
 
 #define BAR_WIDTH 30
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void mdm_progress_init(mdm_progress *p, FILE *out, bool enabled, const char *label)
 {
     memset(p, 0, sizeof *p);
     p->out = out;
     p->enabled = enabled && out != NULL;
-    p->start_s = now_s();
+    p->start_s = mdm_clock_now_s();
     p->delay_s = 0.3;
     p->last_permille = -1;
     snprintf(p->label, sizeof p->label, "%s", label != NULL ? label : "");
@@ -32,7 +25,7 @@ void mdm_progress_update(void *ctx, uint64_t done, uint64_t total)
 {
     mdm_progress *p = ctx;
     char bar[BAR_WIDTH + 1];
-    if (p == NULL || !p->enabled || total == 0 || now_s() - p->start_s < p->delay_s)
+    if (p == NULL || !p->enabled || total == 0 || mdm_clock_now_s() - p->start_s < p->delay_s)
         return;
     int permille = (int)(done >= total ? 1000 : done * 1000 / total);
     if (permille == p->last_permille)

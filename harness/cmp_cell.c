@@ -1,27 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmp_cell.c - the child's side of a cell: create the fresh PostgreSQL
- * databases, open the writer and reader drivers, run each op with the
- * driver whose role it is (writes: writer; reads: reader; dataset/close:
- * both), and write a start marker and a result per op as it goes.
+ * cmp_cell.c - the child's side of a cell: a router as `mdm` makes one,
+ * its writer and reader stores, the script's fresh databases (made by the
+ * writer store), each op run on the store whose role it is (writes:
+ * writer; reads: reader), and a start marker and a result per op as it
+ * goes.
  */
 #include "cmp_cell.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-#include "cmp_pg.h"
 #include "cmp_result.h"
+#include "mdm_clock.h"
 #include "mdm_csv.h"
 
-/* Both drivers of the cell; reader == writer outside the cross matrix. */
+/* The cell's stores; reader == writer outside the cross matrix. */
 typedef struct cell_ctx {
     const mdm_cmp_cell_spec *spec;
-    const mdm_cmp_driver *drv[2];  /* writer, reader */
-    void *state[2];
+    mdm_router *router;
+    mdm_store *store[2];           /* writer, reader; NULL: open_err says why */
     mdm_error open_err[2];
-    bool same;
+    mdm_buf db;                    /* the current dataset's location */
     bool halted;
 } cell_ctx;
 
@@ -46,58 +46,55 @@ mdm_status mdm_cmp_source_path(const mdm_cmp_script *s, const mdm_cmp_op *op, co
     return rc != MDM_OK ? mdm_error_set(err, rc, "out of memory") : MDM_OK;
 }
 
-static double now_s(void)
+/* The stores of both roles, from one router (as one `mdm` run has one). */
+static void open_stores(cell_ctx *k)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static mdm_status create_databases(const mdm_cmp_cell_spec *spec, mdm_error *err)
-{
-    mdm_status rc = MDM_OK;
-    if (strcmp(spec->env.backend, "postgresql") != 0)
-        return MDM_OK;
-    for (size_t i = 0; i < spec->script->ndatasets && rc == MDM_OK; i++) {
-        char name[128];
-        snprintf(name, sizeof name, "%s%s", spec->env.pg_prefix, spec->script->datasets[i]);
-        rc = mdm_cmp_pg_create_db(spec->env.pg_dsn, name, err);
-    }
-    return rc;
-}
-
-static void open_drivers(cell_ctx *k)
-{
-    k->drv[0] = mdm_cmp_driver_find(k->spec->writer);
-    k->drv[1] = mdm_cmp_driver_find(k->spec->reader);
-    k->same = k->drv[0] == k->drv[1];
-    for (int i = 0; i < (k->same ? 1 : 2); i++) {
-        mdm_error_clear(&k->open_err[i]);
-        if (k->drv[i]->open(&k->spec->env, &k->state[i], &k->open_err[i]) != MDM_OK)
-            k->state[i] = NULL;
-    }
-    if (k->same) {
-        k->state[1] = k->state[0];
+    const char *impl[2] = {k->spec->writer, k->spec->reader};
+    mdm_error_clear(&k->open_err[0]);
+    mdm_error_clear(&k->open_err[1]);
+    if (mdm_cmp_router_new(&k->spec->env, &k->router, &k->open_err[0]) != MDM_OK) {
         k->open_err[1] = k->open_err[0];
+        return;
+    }
+    for (int i = 0; i < 2; i++) {
+        mdm_impl which = MDM_IMPL_MODERN;
+        if (mdm_impl_parse(impl[i], &which, &k->open_err[i]) != MDM_OK ||
+            mdm_router_store(k->router, which, &k->store[i], &k->open_err[i]) != MDM_OK)
+            k->store[i] = NULL;
     }
 }
 
-static void close_drivers(cell_ctx *k)
+/* Points the cell at a dataset (the first is "main"). */
+static mdm_status use_dataset(cell_ctx *k, const char *dataset, mdm_error *err)
 {
-    for (int i = (k->same ? 0 : 1); i >= 0; i--)
-        if (k->state[i] != NULL)
-            k->drv[i]->close(k->state[i]);
+    mdm_buf_clear(&k->db);
+    return mdm_cmp_dataset_location(&k->spec->env, dataset, &k->db, err);
 }
 
-/* Runs op with driver i (its open error when it could not open). */
+/* Every dataset of the script gets a fresh, empty database, made by the
+ * writer store as `mdm register` makes a new dataset's. */
+static mdm_status create_databases(cell_ctx *k, mdm_error *err)
+{
+    const mdm_cmp_script *s = k->spec->script;
+    mdm_store *w = k->store[0];
+    mdm_status rc = MDM_OK;
+    for (size_t i = 0; w != NULL && i < s->ndatasets && rc == MDM_OK; i++) {
+        rc = use_dataset(k, s->datasets[i], err);
+        if (rc == MDM_OK)
+            rc = w->ops->db_create(w, mdm_buf_str(&k->db), err);
+    }
+    return rc == MDM_OK ? use_dataset(k, "main", err) : rc;
+}
+
+/* Runs op with store i (its open error when it could not be made). */
 static void run_with(cell_ctx *k, int i, const mdm_cmp_op *op, const mdm_table *data,
                      mdm_cmp_result *out)
 {
-    if (k->state[i] == NULL) {
+    if (k->store[i] == NULL) {
         mdm_cmp_result_set_error(out, &k->open_err[i]);
         return;
     }
-    k->drv[i]->run(k->state[i], op, data, out);
+    mdm_cmp_store_run(k->store[i], mdm_buf_str(&k->db), op, data, out);
 }
 
 static mdm_status load_csv(const mdm_cmp_cell_spec *spec, const mdm_cmp_op *op, mdm_table *out,
@@ -116,9 +113,10 @@ static mdm_status load_csv(const mdm_cmp_cell_spec *spec, const mdm_cmp_op *op, 
 static void run_op(cell_ctx *k, const mdm_cmp_op *op, mdm_cmp_result *out)
 {
     int role = mdm_cmp_op_is_write(op) ? 0 : 1;
+    const char *impl = role == 0 ? k->spec->writer : k->spec->reader;
     mdm_table data;
     mdm_error err;
-    if (!mdm_cmp_op_applies(op, k->spec->env.backend, k->drv[role]->name)) {
+    if (!mdm_cmp_op_applies(op, k->spec->env.backend, impl)) {
         out->state = MDM_CMP_SKIPPED;
         return;
     }
@@ -134,20 +132,16 @@ static void run_op(cell_ctx *k, const mdm_cmp_op *op, mdm_cmp_result *out)
         mdm_table_reset(&data);
         return;
     }
-    double t0 = now_s();
-    if ((op->kind == MDM_CMP_OP_DATASET || op->kind == MDM_CMP_OP_CLOSE) && !k->same) {
-        mdm_cmp_result other;
-        mdm_cmp_result_init(&other);
-        run_with(k, 0, op, NULL, &other);
-        run_with(k, 1, op, NULL, out);
-        if (other.status != MDM_OK && out->status == MDM_OK)
-            *out = other;   /* the writer's error; nothing else to move */
-        else
-            mdm_cmp_result_reset(&other);
-    } else {
+    double t0 = mdm_clock_now_s();
+    if (op->kind == MDM_CMP_OP_DATASET) {
+        if (use_dataset(k, op->table, &err) != MDM_OK)
+            mdm_cmp_result_set_error(out, &err);
+    } else if (op->kind != MDM_CMP_OP_CLOSE) {
+        /* CLOSE has nothing to do: the legacy store closes legacy's
+         * connections after every call, as the old DatasetManager did */
         run_with(k, role, op, op->kind == MDM_CMP_OP_CREATE ? &data : NULL, out);
     }
-    out->seconds = now_s() - t0;
+    out->seconds = mdm_clock_now_s() - t0;
     mdm_table_reset(&data);
 }
 
@@ -180,20 +174,22 @@ int mdm_cmp_cell_run(const mdm_cmp_cell_spec *spec)
     int code;
     memset(&k, 0, sizeof k);
     k.spec = spec;
+    mdm_buf_init(&k.db);
     mdm_error_clear(&err);
-    if (create_databases(spec, &err) != MDM_OK) {
+    open_stores(&k);
+    FILE *f = NULL;
+    if (create_databases(&k, &err) != MDM_OK) {
         fprintf(stderr, "mdm-compare cell setup: %s\n", err.message);
-        return MDM_CMP_CHILD_SETUP_FAILED;
-    }
-    FILE *f = fopen(spec->result_path, "wb");
-    if (f == NULL) {
-        fprintf(stderr, "mdm-compare cell setup: cannot write %s\n", spec->result_path);
-        return MDM_CMP_CHILD_SETUP_FAILED;
-    }
-    open_drivers(&k);
-    code = run_ops(&k, f);
-    close_drivers(&k);
-    if (fclose(f) != 0)
         code = MDM_CMP_CHILD_SETUP_FAILED;
+    } else if ((f = fopen(spec->result_path, "wb")) == NULL) {
+        fprintf(stderr, "mdm-compare cell setup: cannot write %s\n", spec->result_path);
+        code = MDM_CMP_CHILD_SETUP_FAILED;
+    } else {
+        code = run_ops(&k, f);
+        if (fclose(f) != 0)
+            code = MDM_CMP_CHILD_SETUP_FAILED;
+    }
+    mdm_router_free(k.router);
+    mdm_buf_reset(&k.db);
     return code;
 }

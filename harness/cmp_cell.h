@@ -8,7 +8,7 @@
 #ifndef MDM_CMP_CELL_H
 #define MDM_CMP_CELL_H
 
-#include "cmp_driver.h"
+#include "cmp_store.h"
 #include "cmp_script.h"
 
 /* Exit codes of the child besides 0. */

@@ -13,6 +13,7 @@
 
 #include "cmp_slt.h"
 #include "cmp_table.h"
+#include "mdm_table_ops.h"
 
 void mdm_cmp_diffs_init(mdm_cmp_diffs *d)
 {
@@ -128,8 +129,8 @@ static bool agreeing_columns(const mdm_table *a, const mdm_table *b, mdm_table *
         if (strcmp(a->cols[c].name, b->cols[c].name) == 0 && a->cols[c].type == b->cols[c].type)
             names[n++] = a->cols[c].name;
     ok = ok && n > 0 && n < a->ncols &&
-         mdm_cmp_table_project(a, names, n, pa, err) == MDM_OK &&
-         mdm_cmp_table_project(b, names, n, pb, err) == MDM_OK;
+         mdm_table_project(a, NULL, (const char *const *)names, n, pa, err) == MDM_OK &&
+         mdm_table_project(b, NULL, (const char *const *)names, n, pb, err) == MDM_OK;
     free(names);
     return ok;
 }

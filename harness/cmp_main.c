@@ -14,8 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmp_driver.h"
-#include "cmp_pg.h"
+#include "cmp_store.h"
 #include "cmp_report.h"
 #include "cmp_run.h"
 #include "mdm_gencsv.h"
@@ -247,7 +246,7 @@ static mdm_status pick_backends(mdm_cmp_run *r, mdm_error *err)
         return MDM_OK;
     if (dsn == NULL || dsn[0] == '\0') {
         mdm_error_set(&perr, MDM_ERR_CONFIG, "MDM_PG_DSN is not set");
-    } else if (mdm_cmp_pg_ping(dsn, r->pg_version, sizeof r->pg_version, &perr) == MDM_OK) {
+    } else if (mdm_cmp_pg_version(dsn, r->pg_version, sizeof r->pg_version, &perr) == MDM_OK) {
         r->pg_dsn = dsn;
         r->backends[r->nbackends++] = "postgresql";
         return MDM_OK;

@@ -20,7 +20,8 @@
 #include <unistd.h>
 
 #include "cmp_cell.h"
-#include "cmp_pg.h"
+#include "cmp_store.h"
+#include "mdm_clock.h"
 
 void mdm_cmp_run_init(mdm_cmp_run *r)
 {
@@ -39,13 +40,6 @@ void mdm_cmp_run_reset(mdm_cmp_run *r)
     free(r->stale);
     mdm_cmp_expect_list_reset(&r->expect);
     mdm_cmp_run_init(r);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 void mdm_cmp_op_where(const mdm_cmp_script *s, size_t op, char *buf, size_t n)
@@ -141,31 +135,42 @@ static mdm_status spawn(mdm_cmp_run *r, size_t idx, mdm_error *err)
         child_main(r, idx);
     c->pid = pid;
     c->phase = 1;
-    c->started = now_s();
+    c->started = mdm_clock_now_s();
     return MDM_OK;
 }
 
+/* A finished PostgreSQL cell's databases go, through a store as every
+ * other database operation (a child that died may have left them). */
 static void drop_databases(mdm_cmp_run *r, size_t idx)
 {
     mdm_cmp_cell *c = &r->cells[idx];
     const mdm_cmp_script *s = &r->scripts[c->script];
     char prefix[64], name[160];
+    mdm_cmp_env env = {"postgresql", NULL, r->pg_dsn, prefix, 0};
+    mdm_router *router = NULL;
+    mdm_store *st = NULL;
     mdm_error err;
     if (strcmp(c->backend, "postgresql") != 0)
         return;
     pg_prefix(r, idx, prefix, sizeof prefix);
-    for (size_t i = 0; i < s->ndatasets; i++) {
+    if (mdm_cmp_router_new(&env, &router, &err) != MDM_OK ||
+        mdm_router_store(router, MDM_IMPL_MODERN, &st, &err) != MDM_OK)
+        fprintf(stderr, "mdm-compare: warning: %s\n", err.message);
+    for (size_t i = 0; st != NULL && i < s->ndatasets; i++) {
+        bool there = false;
         snprintf(name, sizeof name, "%s%s", prefix, s->datasets[i]);
-        if (mdm_cmp_pg_drop_db(r->pg_dsn, name, &err) != MDM_OK)
+        if (st->ops->db_exists(st, name, &there, &err) != MDM_OK ||
+            (there && st->ops->db_drop(st, name, &err) != MDM_OK))
             fprintf(stderr, "mdm-compare: warning: %s\n", err.message);
     }
+    mdm_router_free(router);
 }
 
 static void finish(mdm_cmp_run *r, size_t idx, int status)
 {
     mdm_cmp_cell *c = &r->cells[idx];
     c->phase = 2;
-    c->seconds = now_s() - c->started;
+    c->seconds = mdm_clock_now_s() - c->started;
     if (WIFEXITED(status))
         c->exit_code = WEXITSTATUS(status);
     else if (WIFSIGNALED(status))
@@ -184,7 +189,7 @@ static size_t reap(mdm_cmp_run *r, size_t *running)
         if (c->phase != 1)
             continue;
         pid_t got = waitpid(c->pid, &status, WNOHANG);
-        if (got == 0 && now_s() - c->started > r->opts.timeout_s) {
+        if (got == 0 && mdm_clock_now_s() - c->started > r->opts.timeout_s) {
             kill(c->pid, SIGKILL);
             got = waitpid(c->pid, &status, 0);
             c->timed_out = true;
@@ -414,7 +419,7 @@ static void remove_tree(const char *path)
 mdm_status mdm_cmp_run_execute(mdm_cmp_run *r, mdm_error *err)
 {
     const char *base = getenv("TMPDIR");
-    double t0 = now_s();
+    double t0 = mdm_clock_now_s();
     mdm_status rc = MDM_OK;
     size_t per = r->opts.cross ? 4 : 2;
     r->run_id = (long)getpid();
@@ -426,7 +431,7 @@ mdm_status mdm_cmp_run_execute(mdm_cmp_run *r, mdm_error *err)
     for (size_t g = 0; g + per <= r->ncells && rc == MDM_OK; g += per)
         rc = analyse_group(r, g, per, err);
     count_totals(r);
-    r->seconds = now_s() - t0;
+    r->seconds = mdm_clock_now_s() - t0;
     if (!r->opts.keep)
         remove_tree(r->tmp_dir);
     else

@@ -14,9 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "mdm_conn.h"
+#include "mdm_values.h"
+#include "mdm_sqlscan.h"
 
 #define TOK_MAX 1024
 
@@ -550,19 +550,13 @@ static mdm_status parse_line(scn *c, mdm_error *err)
     return parse_op(c, &t, err);
 }
 
-/* A query's default order: promised when the SQL says ORDER BY. */
+/* A query's default order: promised when the SQL says ORDER BY (outside
+ * literals and comments) read as either backend reads it, since a
+ * scenario runs on both. */
 static bool sql_has_order_by(const char *sql)
 {
-    for (const char *p = sql; *p; p++) {
-        if (strncasecmp(p, "order", 5) != 0)
-            continue;
-        const char *q = p + 5;
-        while (*q == ' ' || *q == '\t' || *q == '\n')
-            q++;
-        if (q > p + 5 && strncasecmp(q, "by", 2) == 0)
-            return true;
-    }
-    return false;
+    return mdm_sql_has_order_by(sql, MDM_SQL_SQLITE) &&
+           mdm_sql_has_order_by(sql, MDM_SQL_POSTGRESQL);
 }
 
 static void apply_defaults(mdm_cmp_script *s)

@@ -1,48 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmp_table.c - copying, projecting and canonically sorting tables for the
- * comparison, and the self-test mutations. Everything goes through core's
- * push API, so the tables built here obey the same invariants as any other.
+ * cmp_table.c - canonically sorting tables for the comparison. Copies go
+ * through core (mdm_table_ops.h), so the tables built here obey the same
+ * invariants as any other.
  */
 #include "cmp_table.h"
+#include "mdm_table_ops.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-mdm_status mdm_cmp_table_copy_schema(mdm_table *dst, const mdm_table *src, mdm_error *err)
-{
-    mdm_status rc = MDM_OK;
-    for (size_t c = 0; c < src->ncols && rc == MDM_OK; c++) {
-        rc = mdm_table_add_column(dst, src->cols[c].name, src->cols[c].type, err);
-        if (rc == MDM_OK && src->cols[c].decl_type != NULL)
-            rc = mdm_table_set_decl_type(dst, c, src->cols[c].decl_type, err);
-    }
-    return rc;
-}
-
-mdm_status mdm_cmp_table_push_cell(mdm_table *dst, size_t dc, const mdm_table *src, size_t sc,
-                                   size_t r, mdm_error *err)
-{
-    if (mdm_table_is_null(src, sc, r))
-        return mdm_table_push_null(dst, dc, err);
-    switch (src->cols[sc].type) {
-    case MDM_INT64:
-        return mdm_table_push_int64(dst, dc, mdm_table_int64(src, sc, r), err);
-    case MDM_FLOAT64:
-        return mdm_table_push_float64(dst, dc, mdm_table_float64(src, sc, r), err);
-    case MDM_BOOL:
-        return mdm_table_push_bool(dst, dc, mdm_table_bool(src, sc, r), err);
-    case MDM_TIMESTAMP:
-        return mdm_table_push_timestamp(dst, dc, mdm_table_timestamp(src, sc, r), err);
-    case MDM_TEXT: {
-        size_t len;
-        const char *s = mdm_table_text(src, sc, r, &len);
-        return mdm_table_push_text(dst, dc, s, len, err);
-    }
-    }
-    return mdm_error_set(err, MDM_ERR_INTERNAL, "bad column type");
-}
 
 /* Copies the rows of src listed in order[0..n) (column map: dst col i is
  * src col map[i]) into dst, which has the schema already. */
@@ -53,39 +20,10 @@ static mdm_status copy_rows(mdm_table *dst, const mdm_table *src, const size_t *
     for (size_t i = 0; i < n && rc == MDM_OK; i++) {
         size_t r = order ? order[i] : i;
         for (size_t c = 0; c < dst->ncols && rc == MDM_OK; c++)
-            rc = mdm_cmp_table_push_cell(dst, c, src, map ? map[c] : c, r, err);
+            rc = mdm_table_push_cell(dst, c, src, map ? map[c] : c, r, err);
         if (rc == MDM_OK)
             rc = mdm_table_end_row(dst, err);
     }
-    return rc;
-}
-
-mdm_status mdm_cmp_table_project(const mdm_table *src, char *const *names, size_t n,
-                                 mdm_table *out, mdm_error *err)
-{
-    mdm_table t;
-    mdm_status rc = MDM_OK;
-    size_t *map = calloc(n + 1, sizeof *map);
-    mdm_table_init(&t);
-    if (map == NULL)
-        return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < n && rc == MDM_OK; i++) {
-        long c = mdm_table_find_column(src, names[i]);
-        if (c < 0) {
-            rc = mdm_error_set(err, MDM_ERR_NOT_FOUND, "column '%s' not found", names[i]);
-            break;
-        }
-        map[i] = (size_t)c;
-        rc = mdm_table_add_column(&t, names[i], src->cols[c].type, err);
-        if (rc == MDM_OK && src->cols[c].decl_type != NULL)
-            rc = mdm_table_set_decl_type(&t, i, src->cols[c].decl_type, err);
-    }
-    if (rc == MDM_OK)
-        rc = copy_rows(&t, src, map, NULL, src->nrows, err);
-    if (rc == MDM_OK)
-        mdm_table_move(out, &t);
-    mdm_table_reset(&t);
-    free(map);
     return rc;
 }
 
@@ -163,7 +101,7 @@ mdm_status mdm_cmp_table_sort(mdm_table *t, mdm_error *err)
     for (size_t i = 0; i < n; i++)
         idx[i] = i;
     sort_index(t, idx, tmp, n);
-    rc = mdm_cmp_table_copy_schema(&sorted, t, err);
+    rc = mdm_table_copy_schema(&sorted, t, err);
     if (rc == MDM_OK)
         rc = copy_rows(&sorted, t, NULL, idx, n, err);
     if (rc == MDM_OK)
@@ -172,43 +110,5 @@ done:
     mdm_table_reset(&sorted);
     free(idx);
     free(tmp);
-    return rc;
-}
-
-mdm_status mdm_cmp_table_nulls_as_empty(const mdm_table *src, mdm_table *out, mdm_error *err)
-{
-    mdm_table t;
-    mdm_table_init(&t);
-    mdm_status rc = mdm_cmp_table_copy_schema(&t, src, err);
-    for (size_t r = 0; r < src->nrows && rc == MDM_OK; r++) {
-        for (size_t c = 0; c < src->ncols && rc == MDM_OK; c++) {
-            if (src->cols[c].type == MDM_TEXT && mdm_table_is_null(src, c, r))
-                rc = mdm_table_push_text(&t, c, "", 0, err);
-            else
-                rc = mdm_cmp_table_push_cell(&t, c, src, c, r, err);
-        }
-        if (rc == MDM_OK)
-            rc = mdm_table_end_row(&t, err);
-    }
-    if (rc == MDM_OK)
-        mdm_table_move(out, &t);
-    mdm_table_reset(&t);
-    return rc;
-}
-
-mdm_status mdm_cmp_table_from_strings(const char *name, char *const *values, size_t n,
-                                      mdm_table *out, mdm_error *err)
-{
-    mdm_table t;
-    mdm_table_init(&t);
-    mdm_status rc = mdm_table_add_column(&t, name, MDM_TEXT, err);
-    for (size_t i = 0; i < n && rc == MDM_OK; i++) {
-        rc = mdm_table_push_text(&t, 0, values[i], strlen(values[i]), err);
-        if (rc == MDM_OK)
-            rc = mdm_table_end_row(&t, err);
-    }
-    if (rc == MDM_OK)
-        mdm_table_move(out, &t);
-    mdm_table_reset(&t);
     return rc;
 }

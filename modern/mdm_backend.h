@@ -98,7 +98,7 @@ struct mdm_backend_ops {
 struct mdm_conn {
     const mdm_backend_ops *ops;
     void *pool;                /* owning mdm_pool, or NULL */
-    int64_t pool_opened_ns;    /* CLOCK_MONOTONIC when opened by the pool */
+    int64_t pool_opened_ns;    /* mdm_clock_now_ns() when opened by the pool */
     bool pool_out;             /* loaned out right now */
 };
 

@@ -18,9 +18,6 @@
 #include "mdm_status.h"
 #include "mdm_table.h"
 
-/* CLOCK_MONOTONIC in nanoseconds. */
-int64_t mdm__now_ns(void);
-
 /* ---- Prepared statement cache (one per connection) --------------------- */
 
 /* Frees one cached statement; ctx is the cache's destroy_ctx. */
@@ -83,8 +80,10 @@ size_t mdm__format_int64(int64_t v, char *buf);
 
 /*
  * Rewrites `:name` parameters to PostgreSQL's `$n` (the same name gets the
- * same number), skipping string literals ('...', E'...', $tag$...$tag$),
- * quoted identifiers, comments (-- and nested slash-star) and `::` casts.
+ * same number). A parameter is what core's scanner (mdm_sqlscan.h) calls
+ * one: never inside string literals ('...', E'...', $tag$...$tag$), quoted
+ * identifiers or comments (-- and nested slash-star), never `::` casts or
+ * array slices (`a[1:n]`); everything else is copied as it is.
  * names receives the parameter names in $n order. A second statement after
  * a `;` is INVALID_ARG ("only one statement ...").
  */

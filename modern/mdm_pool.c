@@ -7,6 +7,7 @@
  * in_transaction, rollback, disconnect) always run without it.
  */
 #include "mdm_backend.h"
+#include "mdm_clock.h"
 #include "mdm_modern_internal.h"
 #include "mdm_pool.h"
 
@@ -125,7 +126,7 @@ static mdm_status open_one(mdm_pool *p, mdm_conn **out, mdm_error *err)
         pthread_cond_signal(&p->cv);
     } else {
         c->pool = p;
-        c->pool_opened_ns = mdm__now_ns();
+        c->pool_opened_ns = mdm_clock_now_ns();
         c->pool_out = true;
         p->all[p->nall++] = c;
         p->counters.created++;
@@ -139,7 +140,7 @@ static mdm_status open_one(mdm_pool *p, mdm_conn **out, mdm_error *err)
 /* Checks an idle connection just taken (lock NOT held): true if usable. */
 static bool still_good(mdm_pool *p, mdm_conn *c)
 {
-    int64_t age = mdm__now_ns() - c->pool_opened_ns;
+    int64_t age = mdm_clock_now_ns() - c->pool_opened_ns;
     if (p->opts.recycle_s >= 0 && (double)age / 1e9 > p->opts.recycle_s) {
         pthread_mutex_lock(&p->mu);
         p->counters.recycled++;
@@ -195,7 +196,7 @@ mdm_status mdm_pool_acquire(mdm_pool *p, mdm_conn **out, mdm_error *err)
         if (!waited) {
             waited = true;
             p->counters.waits++;
-            int64_t end = mdm__now_ns() + (int64_t)(p->opts.timeout_s * 1e9);
+            int64_t end = mdm_clock_now_ns() + (int64_t)(p->opts.timeout_s * 1e9);
             deadline.tv_sec = (time_t)(end / 1000000000);
             deadline.tv_nsec = (long)(end % 1000000000);
         }

@@ -6,18 +6,10 @@
  * Everything works on caller-owned structs; nothing here is global.
  */
 #include "mdm_modern_internal.h"
+#include "mdm_sqlscan.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-int64_t mdm__now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* ---- statement cache ---------------------------------------------------- */
 
@@ -252,152 +244,37 @@ mdm_status mdm__table_convert_column(mdm_table *t, size_t c, mdm_type to, mdm_er
 
 /* ---- named parameters ---------------------------------------------------- */
 
-static bool ident_start(char ch)
-{
-    return isalpha((unsigned char)ch) || ch == '_' || (unsigned char)ch >= 0x80;
-}
-
-static bool ident_char(char ch)
-{
-    return ident_start(ch) || isdigit((unsigned char)ch) || ch == '$';
-}
-
-/* Skips one comment (-- to end of line, or nested slash-star) at p. */
-static const char *skip_comment(const char *p)
-{
-    if (p[0] == '-') {
-        while (*p && *p != '\n')
-            p++;
-        return p;
-    }
-    int depth = 1;
-    p += 2;
-    while (*p && depth > 0) {
-        if (p[0] == '/' && p[1] == '*') {
-            depth++;
-            p += 2;
-        } else if (p[0] == '*' && p[1] == '/') {
-            depth--;
-            p += 2;
-        } else {
-            p++;
-        }
-    }
-    return p;
-}
-
-/* Skips blanks, ';' and comments from p; returns where something else starts. */
-static const char *skip_space_comments(const char *p)
-{
-    for (;;) {
-        if (isspace((unsigned char)*p) || *p == ';')
-            p++;
-        else if ((p[0] == '-' && p[1] == '-') || (p[0] == '/' && p[1] == '*'))
-            p = skip_comment(p);
-        else
-            return p;
-    }
-}
-
-/* Length of the $tag$ opener at p (0 when p does not start one). */
-static size_t dollar_tag(const char *p)
-{
-    size_t n = 1;
-    if (p[n] != '$' && !ident_start(p[n]))
-        return 0;
-    while (p[n] != '$') {
-        if (!ident_char(p[n]) || p[n] == '$')
-            return 0;
-        n++;
-    }
-    return n + 1;
-}
-
 mdm_status mdm__pg_rewrite_params(const char *sql, mdm_buf *out, mdm_strlist *names,
                                   mdm_error *err)
 {
-    const char *p = sql, *copy_from = sql;
+    mdm_sqlscan sc;
+    mdm_sqltok t;
     mdm_status rc = MDM_OK;
 
     if (sql == NULL)
         return mdm_error_set(err, MDM_ERR_INVALID_ARG, "query text is missing");
-    while (*p && rc == MDM_OK) {
-        char ch = *p;
-        if (ch == '\'') {
-            /* E'..' strings take backslash escapes. */
-            bool esc = p > sql && (p[-1] == 'E' || p[-1] == 'e') &&
-                       (p - 1 == sql || !ident_char(p[-2]));
-            p++;
-            while (*p) {
-                if (esc && *p == '\\' && p[1]) {
-                    p += 2;
-                } else if (*p == '\'' && p[1] == '\'') {
-                    p += 2;
-                } else if (*p == '\'') {
-                    p++;
-                    break;
-                } else {
-                    p++;
-                }
-            }
-        } else if (ch == '"') {
-            p++;
-            while (*p) {
-                if (*p == '"' && p[1] == '"')
-                    p += 2;
-                else if (*p++ == '"')
-                    break;
-            }
-        } else if ((ch == '-' && p[1] == '-') || (ch == '/' && p[1] == '*')) {
-            p = skip_comment(p);
-        } else if (ch == '$' && (p == sql || !ident_char(p[-1])) && dollar_tag(p) > 0) {
-            size_t n = dollar_tag(p);
-            const char *q = p + n;
-            for (;;) {
-                if (*q == '\0') {
-                    p = q;
-                    break;
-                }
-                if (*q == '$' && strncmp(q, p, n) == 0) {
-                    p = q + n;
-                    break;
-                }
-                q++;
-            }
-        } else if (ch == ':' && p[1] == ':') {
-            p += 2;
-        } else if (ch == ':' && ident_start(p[1]) && (p == sql || p[-1] != ':')) {
-            const char *s = p + 1, *e = s;
-            while (ident_char(*e) && *e != '$')
-                e++;
-            size_t len = (size_t)(e - s), num = 0;
-            char name[256];
-            if (len >= sizeof name)
-                return mdm_error_set(err, MDM_ERR_INVALID_ARG, "parameter name too long");
-            memcpy(name, s, len);
-            name[len] = '\0';
-            while (num < names->count && strcmp(names->items[num], name) != 0)
-                num++;
-            if (num == names->count)
-                rc = mdm_strlist_push(names, name, err);
-            if (rc == MDM_OK)
-                rc = mdm_buf_append(out, copy_from, (size_t)(p - copy_from));
-            if (rc == MDM_OK)
-                rc = mdm_buf_printf(out, "$%zu", num + 1);
-            p = e;
-            copy_from = e;
-        } else if (ch == ';') {
-            const char *q = skip_space_comments(p);
-            if (*q != '\0')
-                return mdm_error_set(err, MDM_ERR_INVALID_ARG,
-                                     "only one statement per query (found more after ';')");
-            p = q;
-        } else {
-            p++;
+    if (mdm_sql_second_statement(sql, MDM_SQL_POSTGRESQL) != NULL)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG,
+                             "only one statement per query (found more after ';')");
+    mdm_sqlscan_init(&sc, sql, MDM_SQL_POSTGRESQL);
+    while (rc == MDM_OK && mdm_sqlscan_next(&sc, &t)) {
+        if (t.kind != MDM_SQLTOK_PARAM) {
+            rc = mdm_buf_append(out, t.text, t.len);
+            continue;
         }
+        size_t len = t.len - 1, num = 0;
+        char name[256];
+        if (len >= sizeof name)
+            return mdm_error_set(err, MDM_ERR_INVALID_ARG, "parameter name too long");
+        memcpy(name, t.text + 1, len);
+        name[len] = '\0';
+        while (num < names->count && strcmp(names->items[num], name) != 0)
+            num++;
+        if (num == names->count)
+            rc = mdm_strlist_push(names, name, err);
+        if (rc == MDM_OK)
+            rc = mdm_buf_printf(out, "$%zu", num + 1);
     }
-    if (rc == MDM_OK)
-        rc = mdm_buf_append(out, copy_from, (size_t)(p - copy_from));
     return rc;
 }
 

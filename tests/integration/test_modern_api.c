@@ -75,6 +75,18 @@ static void rewrite__skips_literals_identifiers_comments_and_casts(void **state)
     rewrite_ok("SELECT :a; -- done\n/* really */ ;", "SELECT $1; -- done\n/* really */ ;", "a");
 }
 
+/* Regression: an array slice's bound was taken for a parameter
+ * ("a[1:n]" became "a[1$1]"). After an operand inside [ ], ':' slices. */
+static void rewrite__leaves_array_slices_alone(void **state)
+{
+    (void)state;
+    rewrite_ok("SELECT a[1:n] FROM t", "SELECT a[1:n] FROM t", "");
+    rewrite_ok("SELECT a[lo:hi], b[f(x) : n], c[1][2:m] FROM t",
+               "SELECT a[lo:hi], b[f(x) : n], c[1][2:m] FROM t", "");
+    rewrite_ok("SELECT a[:i], a[:lo:hi], a[1:n] + :k FROM t",
+               "SELECT a[$1], a[$2:hi], a[1:n] + $3 FROM t", "i,lo,k");
+}
+
 static void rewrite__refuses_a_second_statement_and_bad_input(void **state)
 {
     (void)state;
@@ -359,6 +371,7 @@ int main(void)
         cmocka_unit_test(rewrite__names_become_numbers),
         cmocka_unit_test(rewrite__skips_literals_identifiers_comments_and_casts),
         cmocka_unit_test(rewrite__refuses_a_second_statement_and_bad_input),
+        cmocka_unit_test(rewrite__leaves_array_slices_alone),
         cmocka_unit_test(params__are_matched_by_name),
         cmocka_unit_test(cache__evicts_the_least_recently_used),
         cmocka_unit_test(cache__capacity_zero_caches_nothing),

@@ -393,6 +393,24 @@ static void pg__named_params_are_rewritten_outside_literals(void **state)
     mdm_query_result_reset(&r);
 }
 
+/* Regression: `a[1:n]` was rewritten to `a[1$1]`. The slice reaches the
+ * server as written; `a[:i]` is still the parameter i. */
+static void pg__array_slices_are_not_parameters(void **state)
+{
+    fx *f = begin(state);
+    mdm_query_result r;
+    mdm_error err;
+    mdm_param p[] = {mdm_param_int64("i", 3)};
+    mdm_query_result_init(&r);
+    OK(mdm_conn_execute_query(f->c,
+                              "SELECT array_to_string(a[1:n], ',') AS s, a[:i] AS x "
+                              "FROM (SELECT ARRAY[10, 20, 30] AS a, 2 AS n) v",
+                              p, 1, &r, &err));
+    assert_string_equal(mdm_table_text(&r.table, 0, 0, NULL), "10,20");
+    assert_int_equal(mdm_table_int64(&r.table, 1, 0), 30);
+    mdm_query_result_reset(&r);
+}
+
 static void pg__typed_params_and_nul_bytes(void **state)
 {
     fx *f = begin(state);
@@ -679,6 +697,7 @@ int main(void)
         T(pg__cached_statement_survives_a_replaced_table),
         T(pg__statement_cache_evicts_and_can_be_off),
         T(pg__named_params_are_rewritten_outside_literals),
+        T(pg__array_slices_are_not_parameters),
         T(pg__typed_params_and_nul_bytes),
         T(pg__identifiers_longer_than_63_bytes_are_refused),
         T(pg__schema_per_dataset),

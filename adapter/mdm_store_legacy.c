@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mdm_store_legacy.c - the DatasetManager's legacy side, written the way the
+ * mdm_store_legacy.c - the legacy store (mdm_store.h), written the way the
  * old DatasetManager used the old interface (get_engine, then the call),
  * through the adapter's legacy path. close_connections() follows every call:
  * it is the only way to switch legacy's singleton engine to another
@@ -15,7 +15,7 @@
 #include "mdm_sql.h"
 #include "mdm_sqlparams.h"
 #include "mdm_store.h"
-#include "mdm_tableops.h"
+#include "mdm_table_ops.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -200,7 +200,7 @@ static mdm_status ls_read(mdm_store *s, const char *db, const char *table,
         rc = mdm_adapter_read_table_to_dataframe(AD(s), table, e,
                                                  ro->has_limit ? &ro->limit : NULL, &all, err);
     if (rc == MDM_OK && ro->ncolumns > 0)
-        rc = mdm_app_table_project(&all, table, ro->columns, ro->ncolumns, out, err);
+        rc = mdm_table_project(&all, table, ro->columns, ro->ncolumns, out, err);
     else if (rc == MDM_OK)
         mdm_table_move(out, &all);
     mdm_table_reset(&all);
@@ -209,7 +209,10 @@ static mdm_status ls_read(mdm_store *s, const char *db, const char *table,
 }
 
 /* One statement only (legacy's PostgreSQL path would run them all), and
- * legacy binds no parameters: they are written in as literals. */
+ * legacy binds no parameters: they are written in as literals. The SQL
+ * always goes through the inliner, parameters or not: a `:name` with no
+ * value is refused as modern refuses it (SQLite would bind NULL to it in
+ * silence, and PostgreSQL report a syntax error). */
 static mdm_status ls_query(mdm_store *s, const char *db, const char *sql, const mdm_param *p,
                            size_t n, bool dry, mdm_table *out, mdm_error *err)
 {
@@ -218,13 +221,13 @@ static mdm_status ls_query(mdm_store *s, const char *db, const char *sql, const 
     if (dry)
         return mdm_error_set(err, MDM_ERR_UNSUPPORTED, "legacy cannot run a dry query");
     mdm_buf_init(&text);
-    mdm_status rc = mdm_app_sql_one_statement(sql, DIALECT(s), err);
-    if (rc == MDM_OK && n > 0)
-        rc = mdm_app_inline_params(sql, p, n, DIALECT(s), &text, err);
+    mdm_status rc = mdm_sqlparams_one_statement(sql, DIALECT(s), err);
+    if (rc == MDM_OK)
+        rc = mdm_sqlparams_inline(sql, p, n, DIALECT(s), &text, err);
     if (rc == MDM_OK)
         rc = engine(s, db, &e, err);
     if (rc == MDM_OK)
-        rc = mdm_adapter_execute_query(AD(s), n > 0 ? mdm_buf_str(&text) : sql, e, out, err);
+        rc = mdm_adapter_execute_query(AD(s), mdm_buf_str(&text), e, out, err);
     mdm_adapter_close_connections(AD(s));
     mdm_buf_reset(&text);
     return rc;
@@ -251,17 +254,48 @@ static mdm_status ls_table_info(mdm_store *s, const char *db, const char *table,
     return rc;
 }
 
+static mdm_status ls_table_exists(mdm_store *s, const char *db, const char *table, bool *out,
+                                  mdm_error *err)
+{
+    mdm_adapter_engine *e = NULL;
+    mdm_status rc = engine(s, db, &e, err);
+    if (rc == MDM_OK)
+        rc = mdm_adapter_table_exists(AD(s), e, table, out, err);
+    mdm_adapter_close_connections(AD(s));
+    return rc;
+}
+
+/* Legacy had no drop method: DROP TABLE through execute_query, the name
+ * quoted (the store never pastes a name). */
+static mdm_status ls_table_drop(mdm_store *s, const char *db, const char *table, mdm_error *err)
+{
+    mdm_adapter_engine *e = NULL;
+    mdm_buf sql;
+    mdm_buf_init(&sql);
+    mdm_status rc = build_sql(&sql, DIALECT(s), "DROP TABLE ", table, NULL, NULL, err);
+    if (rc == MDM_OK)
+        rc = engine(s, db, &e, err);
+    if (rc == MDM_OK)
+        rc = exec_sql(s, e, mdm_buf_str(&sql), err);
+    mdm_adapter_close_connections(AD(s));
+    mdm_buf_reset(&sql);
+    return rc;
+}
+
 static const mdm_store_ops legacy_ops = {
     .name = "legacy",
     .free = ls_free,
     .db_exists = ls_db_exists,
     .db_create = ls_db_create,
     .db_drop = ls_db_drop,
+    .db_list = NULL,   /* legacy had no way to list databases */
     .write = ls_write,
     .read = ls_read,
     .query = ls_query,
     .tables = ls_tables,
     .table_info = ls_table_info,
+    .table_exists = ls_table_exists,
+    .table_drop = ls_table_drop,
 };
 
 mdm_status mdm_store_legacy_new(const mdm_store_cfg *cfg, mdm_store **out, mdm_error *err)

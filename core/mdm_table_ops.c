@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mdm_tableops.c - row slices and column projections of tables, built cell
- * by cell through the table's push API so every invariant of mdm_table
- * holds for the copy.
+ * mdm_table_ops.c - copies of tables, cell by cell through the push API
+ * (mdm_table_ops.h).
  */
-#include "mdm_tableops.h"
+#include "mdm_table_ops.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static mdm_status copy_cell(mdm_table *dst, size_t dc, const mdm_table *src, size_t sc,
-                            size_t r, mdm_error *err)
+mdm_status mdm_table_push_cell(mdm_table *dst, size_t dc, const mdm_table *src, size_t sc,
+                               size_t r, mdm_error *err)
 {
     size_t len = 0;
     const char *s;
@@ -38,6 +37,14 @@ static mdm_status copy_column_def(mdm_table *dst, const mdm_table *src, size_t s
     return rc;
 }
 
+mdm_status mdm_table_copy_schema(mdm_table *dst, const mdm_table *src, mdm_error *err)
+{
+    mdm_status rc = MDM_OK;
+    for (size_t c = 0; c < src->ncols && rc == MDM_OK; c++)
+        rc = copy_column_def(dst, src, c, err);
+    return rc;
+}
+
 /* Copies rows [first, first + n) of the columns map[0..ncols) of src. */
 static mdm_status copy_rows(const mdm_table *src, const size_t *map, size_t ncols, size_t first,
                             size_t n, mdm_table *out, mdm_error *err)
@@ -51,7 +58,7 @@ static mdm_status copy_rows(const mdm_table *src, const size_t *map, size_t ncol
         rc = mdm_table_reserve(&t, n, 0, err);
     for (size_t r = first; rc == MDM_OK && r < first + n; r++) {
         for (size_t c = 0; rc == MDM_OK && c < ncols; c++)
-            rc = copy_cell(&t, c, src, map[c], r, err);
+            rc = mdm_table_push_cell(&t, c, src, map[c], r, err);
         if (rc == MDM_OK)
             rc = mdm_table_end_row(&t, err);
     }
@@ -67,7 +74,7 @@ static mdm_status with_map(size_t ncols, size_t **out, mdm_error *err)
     return *out != NULL ? MDM_OK : mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
 }
 
-mdm_status mdm_app_table_slice(const mdm_table *src, size_t first, size_t n, mdm_table *out,
+mdm_status mdm_table_slice(const mdm_table *src, size_t first, size_t n, mdm_table *out,
                                mdm_error *err)
 {
     size_t *map = NULL;
@@ -83,22 +90,61 @@ mdm_status mdm_app_table_slice(const mdm_table *src, size_t first, size_t n, mdm
     return rc;
 }
 
-mdm_status mdm_app_table_project(const mdm_table *src, const char *table,
-                                 const char *const *names, size_t n, mdm_table *out,
-                                 mdm_error *err)
+mdm_status mdm_table_project(const mdm_table *src, const char *table,
+                             const char *const *names, size_t n, mdm_table *out, mdm_error *err)
 {
     size_t *map = NULL;
     mdm_status rc = with_map(n, &map, err);
     for (size_t i = 0; rc == MDM_OK && i < n; i++) {
         long c = mdm_table_find_column(src, names[i]);
-        if (c < 0)
+        if (c < 0 && table != NULL)
             rc = mdm_error_set(err, MDM_ERR_NOT_FOUND, "column '%s' not found in table '%s'",
                                names[i], table);
+        else if (c < 0)
+            rc = mdm_error_set(err, MDM_ERR_NOT_FOUND, "column '%s' not found", names[i]);
         else
             map[i] = (size_t)c;
     }
     if (rc == MDM_OK)
         rc = copy_rows(src, map, n, 0, src->nrows, out, err);
     free(map);
+    return rc;
+}
+
+mdm_status mdm_table_from_strings(const char *name, const char *const *values, size_t n,
+                                  mdm_table *out, mdm_error *err)
+{
+    mdm_table t;
+    mdm_table_init(&t);
+    mdm_status rc = mdm_table_add_column(&t, name, MDM_TEXT, err);
+    for (size_t i = 0; i < n && rc == MDM_OK; i++) {
+        rc = mdm_table_push_text(&t, 0, values[i], strlen(values[i]), err);
+        if (rc == MDM_OK)
+            rc = mdm_table_end_row(&t, err);
+    }
+    if (rc == MDM_OK)
+        mdm_table_move(out, &t);
+    mdm_table_reset(&t);
+    return rc;
+}
+
+mdm_status mdm_table_nulls_as_empty(const mdm_table *src, mdm_table *out, mdm_error *err)
+{
+    mdm_table t;
+    mdm_table_init(&t);
+    mdm_status rc = mdm_table_copy_schema(&t, src, err);
+    for (size_t r = 0; r < src->nrows && rc == MDM_OK; r++) {
+        for (size_t c = 0; c < src->ncols && rc == MDM_OK; c++) {
+            if (src->cols[c].type == MDM_TEXT && mdm_table_is_null(src, c, r))
+                rc = mdm_table_push_text(&t, c, "", 0, err);
+            else
+                rc = mdm_table_push_cell(&t, c, src, c, r, err);
+        }
+        if (rc == MDM_OK)
+            rc = mdm_table_end_row(&t, err);
+    }
+    if (rc == MDM_OK)
+        mdm_table_move(out, &t);
+    mdm_table_reset(&t);
     return rc;
 }

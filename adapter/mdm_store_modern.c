@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mdm_store_modern.c - the DatasetManager's modern side: one connection
- * manager (pool) per dataset database, made on first use and kept until the
- * store is freed; big writes in chunks inside one transaction so progress can
- * be shown without losing atomicity; dry queries rolled back.
+ * mdm_store_modern.c - the modern store (mdm_store.h): one connection
+ * manager (pool) per database, made on first use and kept until the store
+ * is freed; big writes in chunks inside one transaction so progress can be
+ * shown without losing atomicity; dry queries rolled back.
  */
 #include "mdm_connmgr.h"
 #include "mdm_dsn.h"
 #include "mdm_registry.h"
 #include "mdm_store.h"
-#include "mdm_tableops.h"
+#include "mdm_table_ops.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +29,7 @@ typedef struct modern_store {
     mdm_conn_config *conn;   /* template, deep copy */
     mdm_pool_opts pool;
     bool pg;
+    unsigned faults;         /* MDM_STORE_FAULT_* (tests only) */
     db_pool *dbs;
     size_t ndbs;
 } modern_store;
@@ -128,6 +129,28 @@ static mdm_status ms_db_drop(mdm_store *base, const char *db, mdm_error *err)
     return mdm_database_drop(s->ops, s->conn, db, false, err);
 }
 
+/* The server's databases, on a connection of its own (the template's DSN
+ * names the server's maintenance database). */
+static mdm_status ms_db_list(mdm_store *base, mdm_strlist *out, mdm_error *err)
+{
+    modern_store *s = MS(base);
+    mdm_conn *c = NULL;
+    mdm_query_result qr;
+    if (!s->pg)
+        return mdm_error_set(err, MDM_ERR_UNSUPPORTED,
+                             "SQLite databases are files: list them by their layout");
+    mdm_query_result_init(&qr);
+    mdm_status rc = mdm_conn_open(s->ops, s->conn, &c, err);
+    if (rc == MDM_OK)
+        rc = mdm_conn_execute_query(c, "SELECT datname FROM pg_catalog.pg_database", NULL, 0,
+                                    &qr, err);
+    for (size_t r = 0; rc == MDM_OK && r < qr.table.nrows; r++)
+        rc = mdm_strlist_push(out, mdm_table_text(&qr.table, 0, r, NULL), err);
+    mdm_conn_close(c);
+    mdm_query_result_reset(&qr);
+    return rc;
+}
+
 /* ---- operations on a loaned connection ---- */
 
 typedef struct op {
@@ -144,6 +167,7 @@ typedef struct op {
     mdm_table *out;
     mdm_strlist *names;
     mdm_table_info *info;
+    bool *yes;
 } op;
 
 static mdm_status run(modern_store *s, const char *db, mdm_conn_fn fn, op *o, mdm_error *err)
@@ -172,7 +196,7 @@ static mdm_status write_chunks(mdm_conn *c, op *o, mdm_error *err)
         goto done;
     for (size_t first = 0; rc == MDM_OK && first < t->nrows; first += CHUNK_ROWS) {
         size_t n = t->nrows - first < CHUNK_ROWS ? t->nrows - first : CHUNK_ROWS;
-        rc = mdm_app_table_slice(t, first, n, &chunk, err);
+        rc = mdm_table_slice(t, first, n, &chunk, err);
         if (rc == MDM_OK)
             rc = mdm_conn_create_table(c, o->table, &chunk,
                                        first == 0 ? o->mode : MDM_IF_EXISTS_APPEND, err);
@@ -236,11 +260,33 @@ static mdm_status c_info(mdm_conn *c, void *arg, mdm_error *err)
     return mdm_conn_table_info(c, o->table, o->info, err);
 }
 
+static mdm_status c_exists(mdm_conn *c, void *arg, mdm_error *err)
+{
+    op *o = arg;
+    return mdm_conn_table_exists(c, o->table, o->yes, err);
+}
+
+static mdm_status c_drop(mdm_conn *c, void *arg, mdm_error *err)
+{
+    op *o = arg;
+    return mdm_conn_drop_table(c, o->table, false, err);
+}
+
 static mdm_status ms_write(mdm_store *s, const char *db, const char *table, const mdm_table *t,
                            mdm_if_exists mode, mdm_store_progress fn, void *ctx, mdm_error *err)
 {
     op o = {.table = table, .data = t, .mode = mode, .progress = fn, .ctx = ctx};
-    return run(MS(s), db, c_write, &o, err);
+    mdm_table faulty;
+    mdm_status rc = MDM_OK;
+    mdm_table_init(&faulty);
+    if (MS(s)->faults & MDM_STORE_FAULT_NULLS_AS_EMPTY) {
+        rc = mdm_table_nulls_as_empty(t, &faulty, err);
+        o.data = &faulty;
+    }
+    if (rc == MDM_OK)
+        rc = run(MS(s), db, c_write, &o, err);
+    mdm_table_reset(&faulty);
+    return rc;
 }
 
 static mdm_status ms_read(mdm_store *s, const char *db, const char *table,
@@ -270,17 +316,33 @@ static mdm_status ms_table_info(mdm_store *s, const char *db, const char *table,
     return run(MS(s), db, c_info, &o, err);
 }
 
+static mdm_status ms_table_exists(mdm_store *s, const char *db, const char *table, bool *out,
+                                  mdm_error *err)
+{
+    op o = {.table = table, .yes = out};
+    return run(MS(s), db, c_exists, &o, err);
+}
+
+static mdm_status ms_table_drop(mdm_store *s, const char *db, const char *table, mdm_error *err)
+{
+    op o = {.table = table};
+    return run(MS(s), db, c_drop, &o, err);
+}
+
 static const mdm_store_ops modern_ops = {
     .name = "modern",
     .free = ms_free,
     .db_exists = ms_db_exists,
     .db_create = ms_db_create,
     .db_drop = ms_db_drop,
+    .db_list = ms_db_list,
     .write = ms_write,
     .read = ms_read,
     .query = ms_query,
     .tables = ms_tables,
     .table_info = ms_table_info,
+    .table_exists = ms_table_exists,
+    .table_drop = ms_table_drop,
 };
 
 mdm_status mdm_store_modern_new(const mdm_store_cfg *cfg, mdm_store **out, mdm_error *err)
@@ -291,6 +353,7 @@ mdm_status mdm_store_modern_new(const mdm_store_cfg *cfg, mdm_store **out, mdm_e
         return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
     s->base.ops = &modern_ops;
     s->pool = cfg->pool;
+    s->faults = cfg->faults;
     s->pg = strcmp(cfg->backend, "postgresql") == 0;
     tmpl.backend = cfg->backend;
     tmpl.path = NULL;

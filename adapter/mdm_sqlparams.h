@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * mdm_sqlparams.h - named parameters for the legacy path. Legacy's
- * query(sql) binds nothing, so the app writes each `:name` as a quoted SQL
+ * query(sql) binds nothing, so the legacy store writes each `:name` as a quoted SQL
  * literal of its value (text with quotes doubled, numbers in full
- * precision, NULL), skipping string literals, quoted identifiers, comments
- * and PostgreSQL `::` casts, with the same rules as modern: every `:name`
- * needs a parameter and every parameter must be used.
+ * precision, NULL). A `:name` is what core's scanner (mdm_sqlscan.h) calls
+ * a parameter, the same rule modern's PostgreSQL rewriter follows: not in
+ * literals, quoted identifiers or comments, not `::` casts, not array
+ * slices. As in modern, every `:name` needs a parameter and every
+ * parameter must be used.
  */
 #ifndef MDM_SQLPARAMS_H
 #define MDM_SQLPARAMS_H
@@ -22,7 +24,7 @@
  * INVALID_ARG naming a parameter that is missing, unused, or given twice,
  * or a value with no literal form (a NUL byte, a non-finite float).
  */
-MDM_NODISCARD mdm_status mdm_app_inline_params(const char *sql, const mdm_param *params,
+MDM_NODISCARD mdm_status mdm_sqlparams_inline(const char *sql, const mdm_param *params,
                                                size_t n, mdm_sql_dialect d, mdm_buf *out,
                                                mdm_error *err);
 
@@ -32,7 +34,7 @@ MDM_NODISCARD mdm_status mdm_app_inline_params(const char *sql, const mdm_param 
  * path sends text as it is (libpq runs every statement in it), so the app
  * checks before handing SQL to legacy.
  */
-MDM_NODISCARD mdm_status mdm_app_sql_one_statement(const char *sql, mdm_sql_dialect d,
+MDM_NODISCARD mdm_status mdm_sqlparams_one_statement(const char *sql, mdm_sql_dialect d,
                                                    mdm_error *err);
 
 #endif

@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mdm_router.c - stores made from settings, the flag's decision per
+ * operation, and shadow runs of reads (mdm_router.h).
+ */
+#include "mdm_router.h"
+#include "mdm_dsn.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct mdm_router {
+    mdm_store_settings set;    /* strings below are the router's copies */
+    char *strs[12];
+    size_t nstrs;
+    mdm_flag_settings flags;
+    FILE *warn;
+    bool pg;
+    char *server_dsn;          /* PostgreSQL: the server every dataset lives on */
+    mdm_conf *legacy_conf;     /* the old mapping, for legacy's backend */
+    mdm_store *modern, *legacy;
+    mdm_shadow shadow;
+    bool shadow_ready;
+    char shadow_log[1024];
+};
+
+/* ---- Settings ----------------------------------------------------------------------------- */
+
+/* Keeps a copy of *s in the router and points *s at it (NULL stays). */
+static mdm_status keep(mdm_router *r, const char **s)
+{
+    if (*s == NULL)
+        return MDM_OK;
+    char *copy = strdup(*s);
+    if (copy == NULL)
+        return MDM_ERR_NOMEM;
+    r->strs[r->nstrs++] = copy;
+    *s = copy;
+    return MDM_OK;
+}
+
+static mdm_status copy_settings(mdm_router *r, const mdm_store_settings *in)
+{
+    mdm_store_settings *s = &r->set;
+    const char **fields[] = {&s->backend, &s->journal_mode, &s->synchronous, &s->temp_store,
+                             &s->pg_dsn, &s->pg_host, &s->pg_port, &s->pg_user,
+                             &s->pg_password, &s->pg_sslmode};
+    mdm_status rc = MDM_OK;
+    *s = *in;
+    for (size_t i = 0; rc == MDM_OK && i < sizeof fields / sizeof fields[0]; i++)
+        rc = keep(r, fields[i]);
+    return rc;
+}
+
+/* The server DSN: the configured one, or one made of host, port, ... */
+static mdm_status server_dsn(mdm_router *r)
+{
+    const mdm_store_settings *c = &r->set;
+    const char *keys[] = {"host", "port", "user", "password", "sslmode"};
+    const char *vals[] = {c->pg_host, c->pg_port, c->pg_user, c->pg_password, c->pg_sslmode};
+    mdm_buf b;
+    mdm_status rc = MDM_OK;
+    mdm_buf_init(&b);
+    if (c->pg_dsn != NULL)
+        rc = mdm_buf_puts(&b, c->pg_dsn);
+    for (size_t i = 0; c->pg_dsn == NULL && rc == MDM_OK && i < 5; i++)
+        if (vals[i] != NULL)
+            rc = mdm_dsn_append(&b, keys[i], vals[i]);
+    if (rc == MDM_OK && c->pg_dsn == NULL && b.len > 0)
+        rc = mdm_dsn_append(&b, "dbname", "postgres");
+    if (rc == MDM_OK && (r->server_dsn = strdup(mdm_buf_str(&b))) == NULL)
+        rc = MDM_ERR_NOMEM;
+    mdm_buf_reset(&b);
+    return rc;
+}
+
+#if MDM_WITH_LEGACY
+
+/* One "key: value" under parent, when value is set. */
+static mdm_status conf_put(mdm_conf_node *parent, const char *key, const char *value,
+                           mdm_error *err)
+{
+    mdm_conf_node *n = NULL;
+    if (value == NULL)
+        return MDM_OK;
+    mdm_status rc = mdm_conf_add(parent, key, MDM_CONF_SCALAR, value, &n, err);
+    if (rc == MDM_OK)
+        n->quoted = true;
+    return rc;
+}
+
+/* legacy's `sqlite` section: the PRAGMAs it applied. */
+static mdm_status legacy_sqlite(const mdm_store_settings *c, mdm_conf_node *sec, mdm_error *err)
+{
+    char cache[32], mmap[32];
+    snprintf(cache, sizeof cache, "%lld", (long long)c->cache_size);
+    snprintf(mmap, sizeof mmap, "%lld", (long long)c->mmap_size);
+    mdm_status rc = conf_put(sec, "journal_mode", c->journal_mode ? c->journal_mode : "WAL", err);
+    if (rc == MDM_OK)
+        rc = conf_put(sec, "synchronous", c->synchronous ? c->synchronous : "NORMAL", err);
+    if (rc == MDM_OK)
+        rc = conf_put(sec, "cache_size", cache, err);
+    if (rc == MDM_OK)
+        rc = conf_put(sec, "mmap_size", mmap, err);
+    if (rc == MDM_OK)
+        rc = conf_put(sec, "temp_store", c->temp_store ? c->temp_store : "MEMORY", err);
+    return rc;
+}
+
+/* legacy's `postgresql` section: the server's settings, from the options
+ * or out of the DSN (legacy pasted them into a URL of its own). */
+static mdm_status legacy_pg(const mdm_router *r, mdm_conf_node *sec, mdm_error *err)
+{
+    const mdm_store_settings *c = &r->set;
+    const char *keys[] = {"host", "port", "user", "password", "sslmode"};
+    const char *set[] = {c->pg_host, c->pg_port, c->pg_user, c->pg_password, c->pg_sslmode};
+    char part[256];
+    mdm_status rc = MDM_OK;
+    for (size_t i = 0; rc == MDM_OK && i < 5; i++) {
+        const char *v = set[i] != NULL ? set[i]
+                                       : mdm_dsn_get(r->server_dsn, keys[i], part, sizeof part);
+        rc = conf_put(sec, keys[i], v, err);
+    }
+    return rc;
+}
+
+/* The mapping legacy's backend constructor took, made from the settings. */
+static mdm_status legacy_mapping(mdm_router *r, mdm_error *err)
+{
+    mdm_conf_node *sec = NULL;
+    mdm_status rc = mdm_conf_new("<legacy>", &r->legacy_conf, err);
+    if (rc == MDM_OK)
+        rc = mdm_conf_add(&r->legacy_conf->root, r->pg ? "postgresql" : "sqlite", MDM_CONF_MAP,
+                          NULL, &sec, err);
+    if (rc == MDM_OK)
+        rc = r->pg ? legacy_pg(r, sec, err) : legacy_sqlite(&r->set, sec, err);
+    return rc;
+}
+
+#else
+
+static mdm_status legacy_mapping(mdm_router *r, mdm_error *err)
+{
+    (void)r;
+    (void)err;
+    return MDM_OK;   /* no legacy path to configure */
+}
+
+#endif
+
+/* What both stores are made from. */
+static void store_cfg(const mdm_router *r, mdm_store_cfg *sc)
+{
+    const mdm_store_settings *c = &r->set;
+    mdm_conn_config conn = MDM_CONN_CONFIG_INIT;
+    conn.backend = mdm_router_backend(r);
+    if (c->journal_mode) conn.sqlite.journal_mode = c->journal_mode;
+    if (c->synchronous) conn.sqlite.synchronous = c->synchronous;
+    if (c->temp_store) conn.sqlite.temp_store = c->temp_store;
+    conn.sqlite.cache_size = c->cache_size;
+    conn.sqlite.mmap_size = c->mmap_size;
+    conn.sqlite.busy_timeout_ms = c->busy_timeout_ms;
+    conn.dsn = r->server_dsn;
+    conn.connect_timeout_s = c->pg_connect_timeout;
+    sc->backend = conn.backend;
+    sc->conn = conn;
+    sc->pool = c->pool;
+    sc->legacy_config = r->legacy_conf != NULL ? &r->legacy_conf->root : NULL;
+    sc->warn = r->warn;
+    sc->faults = c->faults;
+}
+
+/* ---- Making the router ---------------------------------------------------------------------- */
+
+mdm_status mdm_router_new(mdm_router **out, const mdm_router_opts *opts, mdm_error *err)
+{
+    if (out == NULL || opts == NULL || opts->store == NULL || opts->store->backend == NULL ||
+        opts->flags == NULL)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "mdm_router_new: missing options");
+    if (opts->shadow_log != NULL && strlen(opts->shadow_log) >= sizeof((mdm_router *)0)->shadow_log)
+        return mdm_error_set(err, MDM_ERR_CONFIG, "shadow log path too long");
+    mdm_router *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
+    r->flags = *opts->flags;
+    r->warn = opts->warn != NULL ? opts->warn : stderr;
+    r->pg = strcmp(opts->store->backend, "postgresql") == 0;
+    snprintf(r->shadow_log, sizeof r->shadow_log, "%s", opts->shadow_log ? opts->shadow_log : "");
+    mdm_status rc = copy_settings(r, opts->store);
+    if (rc == MDM_OK && r->pg)
+        rc = server_dsn(r);
+    if (rc != MDM_OK)
+        rc = mdm_error_set(err, rc, "out of memory");
+    else
+        rc = legacy_mapping(r, err);
+    if (rc != MDM_OK) {
+        mdm_router_free(r);
+        return rc;
+    }
+    *out = r;
+    return MDM_OK;
+}
+
+void mdm_router_free(mdm_router *r)
+{
+    if (r == NULL)
+        return;
+    if (r->modern != NULL)
+        r->modern->ops->free(r->modern);
+    if (r->legacy != NULL)
+        r->legacy->ops->free(r->legacy);
+    mdm_conf_free(r->legacy_conf);
+    free(r->server_dsn);
+    for (size_t i = 0; i < r->nstrs; i++)
+        free(r->strs[i]);
+    free(r);
+}
+
+const char *mdm_router_backend(const mdm_router *r)
+{
+    return r->pg ? "postgresql" : "sqlite";
+}
+
+const char *mdm_router_shadow_log(const mdm_router *r)
+{
+    return r->shadow_log;
+}
+
+void mdm_router_shadow_stats(const mdm_router *r, mdm_shadow_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    if (r->shadow_ready)
+        *out = r->shadow.stats;
+}
+
+/* ---- Stores and routes ------------------------------------------------------------------------ */
+
+mdm_status mdm_router_store(mdm_router *r, mdm_impl impl, mdm_store **out, mdm_error *err)
+{
+    if (impl != MDM_IMPL_MODERN && impl != MDM_IMPL_LEGACY)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "shadow is not a store");
+    mdm_store **slot = impl == MDM_IMPL_MODERN ? &r->modern : &r->legacy;
+    mdm_store_cfg sc;
+    mdm_status rc = MDM_OK;
+    if (*slot == NULL) {
+        store_cfg(r, &sc);
+        rc = impl == MDM_IMPL_MODERN ? mdm_store_modern_new(&sc, slot, err)
+                                     : mdm_store_legacy_new(&sc, slot, err);
+    }
+    *out = *slot;
+    return rc;
+}
+
+mdm_status mdm_router_route(mdm_router *r, mdm_flag_op op, const char *dataset, mdm_route *out,
+                            mdm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    mdm_flag_decide(&r->flags, op, dataset, &out->d);
+    mdm_status rc = mdm_router_store(r, out->d.impl == MDM_IMPL_MODERN ? MDM_IMPL_MODERN
+                                                                       : MDM_IMPL_LEGACY,
+                                     &out->serve, err);
+    if (rc == MDM_OK && out->d.impl == MDM_IMPL_SHADOW &&
+        mdm_router_store(r, MDM_IMPL_MODERN, &out->cand, &out->cand_err) != MDM_OK)
+        out->cand = NULL;   /* the shadow run logs it as a candidate error */
+    return rc;
+}
+
+mdm_status mdm_router_list_databases(mdm_router *r, mdm_strlist *out, mdm_error *err)
+{
+    mdm_store *s = NULL;
+    mdm_status rc = mdm_router_store(r, MDM_IMPL_MODERN, &s, err);
+    return rc == MDM_OK ? s->ops->db_list(s, out, err) : rc;
+}
+
+/* ---- Reads, with shadow runs ------------------------------------------------------------------- */
+
+typedef struct side {
+    const mdm_route *route;
+    const mdm_router_read *rd;
+} side;
+
+static mdm_status control_side(void *arg, mdm_table *out, mdm_error *err)
+{
+    side *s = arg;
+    return s->rd->fn(s->rd->ctx, s->route->serve, false, out, err);
+}
+
+static mdm_status candidate_side(void *arg, mdm_table *out, mdm_error *err)
+{
+    side *s = arg;
+    if (s->route->cand == NULL) {
+        *err = s->route->cand_err;
+        return err->code != MDM_OK ? err->code : MDM_ERR_INTERNAL;
+    }
+    return s->rd->fn(s->rd->ctx, s->route->cand, true, out, err);
+}
+
+static mdm_status shadow_ready(mdm_router *r, mdm_error *err)
+{
+    if (r->shadow_ready)
+        return MDM_OK;
+    mdm_status rc = mdm_shadow_init(&r->shadow, r->shadow_log, r->warn, err);
+    r->shadow_ready = rc == MDM_OK;
+    return rc;
+}
+
+mdm_status mdm_router_run_read(mdm_router *r, const mdm_route *route, const mdm_router_read *rd,
+                               mdm_table *out, mdm_error *err)
+{
+    if (route->d.impl != MDM_IMPL_SHADOW)
+        return rd->fn(rd->ctx, route->serve, false, out, err);
+    mdm_status rc = shadow_ready(r, err);
+    if (rc != MDM_OK)
+        return rc;
+    side s = {route, rd};
+    mdm_shadow_call call = {rd->operation, rd->dataset, rd->detail, rd->ordered,
+                            control_side, &s, candidate_side, &s};
+    return mdm_shadow_run(&r->shadow, &call, out, err);
+}

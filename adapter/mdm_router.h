@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mdm_router.h - the one place that knows there are two implementations.
+ *
+ * A router is made from store settings (which backend, its options, the
+ * PostgreSQL server) and the effective feature flag. For each operation on
+ * a dataset it asks the flag which implementation serves it and hands out
+ * the store(s) for that: the modern store (connection managers), the
+ * legacy store (the old backend through the adapter's legacy path) or,
+ * for reads under shadow, both: legacy answers and modern is run dry,
+ * compared and logged (mdm_shadow.h). Everything that derives one store's
+ * configuration from the settings (the server DSN, legacy's old config
+ * mapping) is here too, written once for the program and the harness.
+ *
+ * The router owns the stores it makes (made on first use, kept until
+ * mdm_router_free) and the shadow log's state; it is not thread-safe: one
+ * router per thread, as one program run has one.
+ */
+#ifndef MDM_ROUTER_H
+#define MDM_ROUTER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "mdm_flag.h"
+#include "mdm_shadow.h"
+#include "mdm_status.h"
+#include "mdm_store.h"
+#include "mdm_table.h"
+
+typedef struct mdm_router mdm_router;
+
+typedef struct mdm_router_opts {
+    const mdm_store_settings *store;   /* required; copied */
+    const mdm_flag_settings *flags;    /* required; copied */
+    const char *shadow_log;            /* shadow mode's log file; copied; NULL: none
+                                          (a shadow read then fails: no log path) */
+    FILE *warn;                        /* warnings; NULL: stderr */
+} mdm_router_opts;
+
+/* Makes a router. No store is made yet. INVALID_ARG (missing settings),
+ * NOMEM. out: free with mdm_router_free(). */
+MDM_NODISCARD mdm_status mdm_router_new(mdm_router **out, const mdm_router_opts *opts,
+                                        mdm_error *err);
+void mdm_router_free(mdm_router *r);   /* NULL is a no-op; frees every store */
+
+/* The store of one implementation (MDM_IMPL_MODERN or MDM_IMPL_LEGACY; made
+ * on first use, owned by the router). UNSUPPORTED for legacy in a build
+ * without legacy/; INVALID_ARG for shadow, which is not a store. */
+MDM_NODISCARD mdm_status mdm_router_store(mdm_router *r, mdm_impl impl, mdm_store **out,
+                                          mdm_error *err);
+
+/* The stores of one operation on one dataset. */
+typedef struct mdm_route {
+    mdm_flag_decision d;   /* what the flag decided, and why */
+    mdm_store *serve;      /* answers: modern, or legacy (also under shadow) */
+    mdm_store *cand;       /* shadow only: modern, run dry; NULL when it could
+                              not be made (cand_err says why) */
+    mdm_error cand_err;
+} mdm_route;
+
+/* Decides op for the dataset (its normalised name is the flag's bucket key)
+ * and makes the stores it needs. Fails only when the serving store cannot
+ * be made; a candidate that cannot be made is left NULL. */
+MDM_NODISCARD mdm_status mdm_router_route(mdm_router *r, mdm_flag_op op, const char *dataset,
+                                          mdm_route *out, mdm_error *err);
+
+/* One read, run on a store: dry means the candidate side of a shadow run
+ * (mdm_store_ops.query's dry). out is initialised and empty. */
+typedef mdm_status (*mdm_router_read_fn)(void *ctx, mdm_store *s, bool dry, mdm_table *out,
+                                         mdm_error *err);
+
+typedef struct mdm_router_read {
+    const char *operation;   /* "load", "query", "info": the shadow log's names */
+    const char *dataset;     /* normalised dataset name */
+    const char *detail;      /* table or SQL text; may be NULL */
+    bool ordered;            /* the read promises a row order (shadow compares
+                                rows as a multiset otherwise) */
+    mdm_router_read_fn fn;
+    void *ctx;
+} mdm_router_read;
+
+/* Runs the read on route->serve; under shadow, also on the candidate and
+ * records the comparison. Returns the serving side's status and table.
+ * out: initialised; receives the served table. */
+MDM_NODISCARD mdm_status mdm_router_run_read(mdm_router *r, const mdm_route *route,
+                                             const mdm_router_read *rd, mdm_table *out,
+                                             mdm_error *err);
+
+/* PostgreSQL: the names of the server's databases, appended to out. The
+ * legacy store has no way to list them, so this asks the modern store
+ * whatever the flag says (as the program always did). SQLite: UNSUPPORTED
+ * (its databases are files, listed by their layout). */
+MDM_NODISCARD mdm_status mdm_router_list_databases(mdm_router *r, mdm_strlist *out,
+                                                   mdm_error *err);
+
+/* "sqlite" or "postgresql". */
+const char *mdm_router_backend(const mdm_router *r);
+/* The shadow log path (borrowed; "" when none). */
+const char *mdm_router_shadow_log(const mdm_router *r);
+/* Counts of this router's shadow runs (zeros before the first). */
+void mdm_router_shadow_stats(const mdm_router *r, mdm_shadow_stats *out);
+
+#endif

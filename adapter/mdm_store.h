@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mdm_store.h - the seam: what one implementation offers per database, so
+ * that the program and the harness run the same code whichever serves.
+ *
+ * There are two stores, both here in adapter/: the modern store (one
+ * connection manager, with its pool, per database; mdm_store_modern.c) and
+ * the legacy store (the old backend through the adapter's legacy path, the
+ * way the old DatasetManager called it; mdm_store_legacy.c, the only code
+ * outside legacy/ that reaches legacy/). Callers get stores from a router
+ * (mdm_router.h), never by name.
+ *
+ * `db` is a SQLite file path or a PostgreSQL database name; the store
+ * derives the connection from its settings. Strings are borrowed for the
+ * call. Every slot returns MDM_OK or fills err (status and message) and
+ * changes nothing it did not say it changed; an output table is
+ * initialised by the caller and replaced only on success.
+ */
+#ifndef MDM_STORE_H
+#define MDM_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "mdm_conf.h"
+#include "mdm_conn.h"
+#include "mdm_connconfig.h"
+#include "mdm_pool.h"
+#include "mdm_status.h"
+#include "mdm_table.h"
+#include "mdm_values.h"
+
+typedef struct mdm_store mdm_store;
+
+/* Progress of a long write: done of total rows. */
+typedef void (*mdm_store_progress)(void *ctx, uint64_t done, uint64_t total);
+
+typedef struct mdm_store_ops {
+    const char *name;   /* "modern", "legacy": for messages and logs only */
+
+    /* Frees the store and closes every connection it holds. */
+    void (*free)(mdm_store *s);
+
+    /* ---- databases ---- */
+
+    /* *out: does db exist (SQLite: the file; PostgreSQL: the database)? */
+    mdm_status (*db_exists)(mdm_store *s, const char *db, bool *out, mdm_error *err);
+    /* Makes an empty database. EXISTS when there is one. */
+    mdm_status (*db_create)(mdm_store *s, const char *db, mdm_error *err);
+    /* Removes the database and every connection the store holds to it
+     * (SQLite: the file; -wal/-shm leftovers are the caller's). */
+    mdm_status (*db_drop)(mdm_store *s, const char *db, mdm_error *err);
+    /* Optional (NULL in the legacy store, which never could): the names of
+     * the server's databases (PostgreSQL), appended to out. SQLite's
+     * databases are files, listed by whoever knows their layout:
+     * UNSUPPORTED. */
+    mdm_status (*db_list)(mdm_store *s, mdm_strlist *out, mdm_error *err);
+
+    /* ---- tables ---- */
+
+    /* Writes t as `table` with if_exists `mode`. Atomic: a failure leaves
+     * the database as it was (an existing table keeps its rows; replace
+     * swaps the new table in one transaction). fn (may be NULL) hears of
+     * progress; with fn, the modern store writes a big table in chunks
+     * inside that one transaction. Errors: EXISTS (fail onto an existing
+     * table), SCHEMA (append with other columns), NOT_FOUND (no db), ... */
+    mdm_status (*write)(mdm_store *s, const char *db, const char *table, const mdm_table *t,
+                        mdm_if_exists mode, mdm_store_progress fn, void *ctx, mdm_error *err);
+    /* Reads a table with o's column list and limit into out. NOT_FOUND for
+     * a missing table or column. */
+    mdm_status (*read)(mdm_store *s, const char *db, const char *table,
+                       const mdm_read_opts *o, mdm_table *out, mdm_error *err);
+    /* Runs one SQL statement with `:name` parameters p[0..n) (the legacy
+     * store writes them in as quoted literals: legacy binds none) into out
+     * (zero columns for a statement that returns no rows); more than one
+     * statement is refused. dry: run inside a transaction that is rolled
+     * back, so a shadow candidate changes nothing (the legacy store cannot:
+     * UNSUPPORTED). */
+    mdm_status (*query)(mdm_store *s, const char *db, const char *sql, const mdm_param *p,
+                        size_t n, bool dry, mdm_table *out, mdm_error *err);
+    /* The names of db's tables, appended to out. */
+    mdm_status (*tables)(mdm_store *s, const char *db, mdm_strlist *out, mdm_error *err);
+    /* Columns, declared types and row count of a table. NOT_FOUND. */
+    mdm_status (*table_info)(mdm_store *s, const char *db, const char *table,
+                             mdm_table_info *out, mdm_error *err);
+    /* *out: does db hold the table? */
+    mdm_status (*table_exists)(mdm_store *s, const char *db, const char *table, bool *out,
+                               mdm_error *err);
+    /* Drops the table (the legacy store, whose old interface had no drop,
+     * runs DROP TABLE with the name quoted). NOT_FOUND, or the backend's
+     * error, when there is none. */
+    mdm_status (*table_drop)(mdm_store *s, const char *db, const char *table, mdm_error *err);
+} mdm_store_ops;
+
+struct mdm_store {
+    const mdm_store_ops *ops;
+};
+
+/*
+ * What a router makes stores from: the backend, its options and, for
+ * PostgreSQL, the server (a DSN, or its parts). Strings are borrowed by
+ * mdm_router_new, which copies them. The SQLite options apply to both
+ * implementations (legacy gets them as the old config mapping).
+ */
+typedef struct mdm_store_settings {
+    const char *backend;                 /* "sqlite" or "postgresql"; required */
+    const char *journal_mode, *synchronous, *temp_store;   /* NULL: defaults */
+    int64_t cache_size, mmap_size;
+    int busy_timeout_ms;
+    const char *pg_dsn;                  /* the server DSN or URL; or the parts: */
+    const char *pg_host, *pg_port, *pg_user, *pg_password, *pg_sslmode;
+    int pg_connect_timeout;              /* seconds; 0: libpq's default */
+    mdm_pool_opts pool;                  /* the modern store's pools */
+    unsigned faults;                     /* test only: MDM_STORE_FAULT_*; 0 in the program */
+} mdm_store_settings;
+
+/* Faults a self-test switches on in the modern store's own code, so that a
+ * harness proves it runs that code (mdm-compare's hidden --mutate). */
+#define MDM_STORE_FAULT_NULLS_AS_EMPTY 0x1u   /* write: TEXT NULLs become '' */
+
+/* What both stores are made from, derived by the router from the settings
+ * (the server DSN, legacy's old mapping). Borrowed for the call. */
+typedef struct mdm_store_cfg {
+    const char *backend;               /* "sqlite" or "postgresql" */
+    mdm_conn_config conn;              /* SQLite options; PostgreSQL server DSN */
+    mdm_pool_opts pool;
+    const mdm_conf_node *legacy_config;   /* legacy store: the old mapping */
+    FILE *warn;
+    unsigned faults;                   /* modern store: MDM_STORE_FAULT_* */
+} mdm_store_cfg;
+
+MDM_NODISCARD mdm_status mdm_store_modern_new(const mdm_store_cfg *cfg, mdm_store **out,
+                                              mdm_error *err);
+/* UNSUPPORTED in a build without legacy/. */
+MDM_NODISCARD mdm_status mdm_store_legacy_new(const mdm_store_cfg *cfg, mdm_store **out,
+                                              mdm_error *err);
+
+#endif
