@@ -15,9 +15,9 @@
 #include <unistd.h>
 
 #include "cmp_store.h"
-#include "cmp_gen.h"
 #include "cmp_report.h"
 #include "cmp_run.h"
+#include "mdm_gencsv.h"
 
 static const char USAGE[] =
     "usage: mdm-compare [--backend sqlite|postgresql|all] [--report-dir DIR]\n"
@@ -214,7 +214,7 @@ static mdm_status generate(main_ctx *m, mdm_error *err)
                 seen = strcmp(done[j], src) == 0;
             if (seen)
                 continue;
-            rc = mdm_cmp_gen_write(m->run.opts.gen_dir, src + 4, err);
+            rc = mdm_gencsv_fixture_write(m->run.opts.gen_dir, src + 4, err);
             if (rc == MDM_OK)
                 rc = mdm_cmp__strv_push(&done, &ndone, src, strlen(src), err);
         }

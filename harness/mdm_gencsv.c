@@ -1,28 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mdm_gencsv.c - a deterministic CSV generator for tests and benchmarks:
- * ROWS rows of eight typed columns (id, big, x, y, category, text, flag,
- * ts) from a seeded PRNG, so a seed always gives the same bytes. Used by
- * mdm-gencsv, the CSV tests and the benchmarks.
+ * mdm_gencsv.c - the deterministic CSV generator for tests, benchmarks and
+ * mdm-compare: a seeded splitmix64 whose state lives on the caller's stack,
+ * field writers (RFC 4180 quoting, timestamps, booleans) shared by every
+ * shape, and the shapes: mdm-gencsv's eight typed columns, and the big
+ * fixtures of `gen:NAME` sources. Each writes a CSV that core's reader
+ * infers to the intended types; a seed always gives the same bytes.
  */
 #include "mdm_gencsv.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
-/* splitmix64: tiny, fast, and good enough for test data. The state lives
- * with the caller, so two generators never interfere. */
-typedef struct gencsv_rng {
+#include "mdm_buf.h"
+
+/* splitmix64: tiny, fast, and good enough for test data. */
+typedef struct gen_rng {
     uint64_t state;
-} gencsv_rng;
+} gen_rng;
 
-static uint64_t gencsv_next(gencsv_rng *g)
+static uint64_t rng_next(gen_rng *g)
 {
     uint64_t z = (g->state += UINT64_C(0x9E3779B97F4A7C15));
     z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
@@ -30,12 +31,93 @@ static uint64_t gencsv_next(gencsv_rng *g)
     return z ^ (z >> 31);
 }
 
-static uint64_t gencsv_below(gencsv_rng *g, uint64_t n)
+static uint64_t rng_below(gen_rng *g, uint64_t n)
 {
-    return gencsv_next(g) % n;
+    return rng_next(g) % n;
 }
 
-static const char GENCSV_HEADER[] = "id,big,x,y,category,text,flag,ts\n";
+/* ---- output: a row is formatted, then written ---------------------------- */
+
+typedef struct gen_out {
+    FILE *f;
+    mdm_buf row;
+    bool failed;   /* out of memory or a short write; errno says which */
+} gen_out;
+
+static void out_put(gen_out *o, const char *s, size_t n)
+{
+    if (mdm_buf_append(&o->row, s, n) != MDM_OK)
+        o->failed = true;
+}
+
+static void out_puts(gen_out *o, const char *s)
+{
+    out_put(o, s, strlen(s));
+}
+
+/* Every field formatted here is a number or a date: short. */
+static void out_printf(gen_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void out_printf(gen_out *o, const char *fmt, ...)
+{
+    char tmp[128];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n > 0 && (size_t)n < sizeof tmp)
+        out_put(o, tmp, (size_t)n);
+}
+
+/* Ends a row: writes it out. */
+static void out_end_row(gen_out *o)
+{
+    out_put(o, "\n", 1);
+    if (!o->failed && fwrite(o->row.data, 1, o->row.len, o->f) != o->row.len)
+        o->failed = true;
+    mdm_buf_clear(&o->row);
+}
+
+/* A text field, quoted per RFC 4180 when it has a comma, a quote or a
+ * newline (quotes doubled). */
+static void put_text(gen_out *o, const char *s)
+{
+    if (strpbrk(s, ",\"\n") == NULL) {
+        out_puts(o, s);
+        return;
+    }
+    out_put(o, "\"", 1);
+    for (; *s; s++) {
+        if (*s == '"')
+            out_put(o, "\"", 1);
+        out_put(o, s, 1);
+    }
+    out_put(o, "\"", 1);
+}
+
+/* "YYYY-MM-DD HH:MM:SS[.ffffff]" for seconds since 1970 (UTC; H. Hinnant's
+ * civil_from_days); the fraction only when micros is not 0. */
+static void put_ts(gen_out *o, int64_t secs, unsigned micros)
+{
+    int64_t z = secs / 86400 + 719468, sod = secs % 86400;
+    int64_t era = z / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    unsigned d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+    int64_t y = (int64_t)yoe + era * 400 + (m <= 2);
+    out_printf(o, "%04" PRId64 "-%02u-%02u %02u:%02u:%02u", y, m, d, (unsigned)(sod / 3600),
+               (unsigned)(sod / 60 % 60), (unsigned)(sod % 60));
+    if (micros)
+        out_printf(o, ".%06u", micros);
+}
+
+static void put_bool(gen_out *o, bool v)
+{
+    out_puts(o, v ? "True" : "False");
+}
+
+/* ---- mdm-gencsv: eight typed columns -------------------------------------- */
 
 static const char GENCSV_CATEGORIES[20][12] = {
     "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett",
@@ -50,136 +132,200 @@ static const char GENCSV_PIECES[][4] = {
     "\xE6\xBC\xA2" /* 漢 */,
 };
 
-/* A small growable line; the generator formats a row, then writes it. */
-typedef struct gencsv_line {
-    char buf[512];
-    size_t len;
-} gencsv_line;
-
-static void line_put(gencsv_line *l, const char *s, size_t n)
-{
-    if (l->len + n < sizeof l->buf) {
-        memcpy(l->buf + l->len, s, n);
-        l->len += n;
-    }
-}
-
-static void line_printf(gencsv_line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void line_printf(gencsv_line *l, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(l->buf + l->len, sizeof l->buf - l->len, fmt, ap);
-    va_end(ap);
-    if (n > 0 && (size_t)n < sizeof l->buf - l->len)
-        l->len += (size_t)n;
-}
-
 /* Wide-range int64 of every magnitude and both signs, plus the extremes
  * now and then. */
-static int64_t gen_big(gencsv_rng *g, uint64_t row)
+static int64_t gen_big(gen_rng *g, uint64_t row)
 {
     if (row % 100000 == 7)
         return INT64_MIN;
     if (row % 100000 == 8)
         return INT64_MAX;
-    uint64_t mag = gencsv_next(g) >> (1 + gencsv_below(g, 63));
-    return (gencsv_next(g) & 1) ? -(int64_t)mag : (int64_t)mag;
+    uint64_t mag = rng_next(g) >> (1 + rng_below(g, 63));
+    return (rng_next(g) & 1) ? -(int64_t)mag : (int64_t)mag;
 }
 
 /* A float written from integers, so the text is exact and portable:
  * six decimals mostly, an exponent form every 50th row. */
-static void gen_x(gencsv_line *l, gencsv_rng *g)
+static void gen_x(gen_out *o, gen_rng *g)
 {
-    int64_t m = (int64_t)gencsv_below(g, UINT64_C(2000000000001)) - INT64_C(1000000000000);
+    int64_t m = (int64_t)rng_below(g, UINT64_C(2000000000001)) - INT64_C(1000000000000);
     uint64_t a = (uint64_t)(m < 0 ? -m : m);
-    if (gencsv_below(g, 50) == 0)
-        line_printf(l, "%s%" PRIu64 ".%02" PRIu64 "e-%02u", m < 0 ? "-" : "", a % 10, a / 10 % 100,
-                    (unsigned)gencsv_below(g, 20));
+    if (rng_below(g, 50) == 0)
+        out_printf(o, "%s%" PRIu64 ".%02" PRIu64 "e-%02u", m < 0 ? "-" : "", a % 10,
+                   a / 10 % 100, (unsigned)rng_below(g, 20));
     else
-        line_printf(l, "%s%" PRIu64 ".%06" PRIu64, m < 0 ? "-" : "", a / 1000000, a % 1000000);
+        out_printf(o, "%s%" PRIu64 ".%06" PRIu64, m < 0 ? "-" : "", a / 1000000, a % 1000000);
 }
 
 /* Three decimals, blank about 5 % of the time. */
-static void gen_y(gencsv_line *l, gencsv_rng *g)
+static void gen_y(gen_out *o, gen_rng *g)
 {
-    if (gencsv_below(g, 20) == 0)
+    if (rng_below(g, 20) == 0)
         return;
-    int64_t m = (int64_t)gencsv_below(g, 200001) - 100000;
+    int64_t m = (int64_t)rng_below(g, 200001) - 100000;
     uint64_t a = (uint64_t)(m < 0 ? -m : m);
-    line_printf(l, "%s%" PRIu64 ".%03" PRIu64, m < 0 ? "-" : "", a / 1000, a % 1000);
+    out_printf(o, "%s%" PRIu64 ".%03" PRIu64, m < 0 ? "-" : "", a / 1000, a % 1000);
 }
 
-/* 10 to 40 characters starting with a letter, quoted when it has a comma
- * or a quote (quotes doubled). */
-static void gen_text(gencsv_line *l, gencsv_rng *g)
+/* 10 to 40 characters starting and ending with a letter. */
+static void gen_text(gen_out *o, gen_rng *g)
 {
-    char raw[200], *q = raw;
-    bool quote = false;
-    size_t nchars = 10 + (size_t)gencsv_below(g, 31);
+    char raw[200];
+    size_t len = 0;
+    size_t nchars = 10 + (size_t)rng_below(g, 31);
     for (size_t i = 0; i < nchars; i++) {
         size_t npieces = i == 0 || i + 1 == nchars ? 20 : sizeof GENCSV_PIECES / sizeof GENCSV_PIECES[0];
-        const char *piece = GENCSV_PIECES[gencsv_below(g, npieces)];
-        for (; *piece; piece++) {
-            if (*piece == '"')
-                *q++ = '"';
-            quote |= *piece == '"' || *piece == ',';
-            *q++ = *piece;
-        }
+        const char *piece = GENCSV_PIECES[rng_below(g, npieces)];
+        size_t n = strlen(piece);
+        memcpy(raw + len, piece, n);
+        len += n;
     }
-    if (quote)
-        line_put(l, "\"", 1);
-    line_put(l, raw, (size_t)(q - raw));
-    if (quote)
-        line_put(l, "\"", 1);
+    raw[len] = '\0';
+    put_text(o, raw);
 }
 
-/* "YYYY-MM-DD HH:MM:SS" between 2000 and 2029 (H. Hinnant's civil_from_days). */
-static void gen_ts(gencsv_line *l, gencsv_rng *g)
+/* Between 2000 and 2029. */
+static void gen_ts(gen_out *o, gen_rng *g)
 {
-    int64_t secs = INT64_C(946684800) + (int64_t)gencsv_below(g, UINT64_C(946080000));
-    int64_t z = secs / 86400 + 719468, sod = secs % 86400;
-    int64_t era = z / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    unsigned d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
-    int64_t y = (int64_t)yoe + era * 400 + (m <= 2);
-    line_printf(l, "%04" PRId64 "-%02u-%02u %02u:%02u:%02u", y, m, d, (unsigned)(sod / 3600),
-                (unsigned)(sod / 60 % 60), (unsigned)(sod % 60));
+    put_ts(o, INT64_C(946684800) + (int64_t)rng_below(g, UINT64_C(946080000)), 0);
 }
 
-static void gen_row(gencsv_line *l, gencsv_rng *g, uint64_t row)
+static void gen_row(gen_out *o, gen_rng *g, uint64_t row)
 {
-    l->len = 0;
-    line_printf(l, "%" PRIu64 ",%" PRId64 ",", row + 1, gen_big(g, row));
-    gen_x(l, g);
-    line_put(l, ",", 1);
-    gen_y(l, g);
-    line_put(l, ",", 1);
-    const char *cat = GENCSV_CATEGORIES[gencsv_below(g, 20)];
-    line_put(l, cat, strlen(cat));
-    line_put(l, ",", 1);
-    gen_text(l, g);
-    bool flag = gencsv_next(g) & 1;
-    line_put(l, flag ? ",True," : ",False,", flag ? 6 : 7);
-    gen_ts(l, g);
-    line_put(l, "\n", 1);
+    out_printf(o, "%" PRIu64 ",%" PRId64 ",", row + 1, gen_big(g, row));
+    gen_x(o, g);
+    out_put(o, ",", 1);
+    gen_y(o, g);
+    out_put(o, ",", 1);
+    out_puts(o, GENCSV_CATEGORIES[rng_below(g, 20)]);
+    out_put(o, ",", 1);
+    gen_text(o, g);
+    out_put(o, ",", 1);
+    put_bool(o, rng_next(g) & 1);
+    out_put(o, ",", 1);
+    gen_ts(o, g);
+    out_end_row(o);
 }
 
-/* Writes the header and `rows` rows. Returns 0, or -1 with errno set. */
 int mdm_gencsv_write(FILE *out, uint64_t rows, uint64_t seed)
 {
-    gencsv_rng g = {seed};
-    gencsv_line line;
-    if (fputs(GENCSV_HEADER, out) == EOF)
+    gen_rng g = {seed};
+    gen_out o = {out, {0}, false};
+    mdm_buf_init(&o.row);
+    out_puts(&o, "id,big,x,y,category,text,flag,ts");
+    out_end_row(&o);
+    for (uint64_t r = 0; r < rows && !o.failed; r++)
+        gen_row(&o, &g, r);
+    mdm_buf_reset(&o.row);
+    if (o.failed)
         return -1;
-    for (uint64_t r = 0; r < rows; r++) {
-        gen_row(&line, &g, r);
-        if (fwrite(line.buf, 1, line.len, out) != line.len)
-            return -1;
-    }
     return fflush(out) == 0 ? 0 : -1;
 }
 
+/* ---- the named fixtures of mdm-compare ------------------------------------ */
+
+static const char *const GEN_WORDS[] = {
+    "setosa", "versicolor", "virginica", "caf\xC3\xA9", "na\xC3\xAFve", "\xE6\xBC\xA2\xE5\xAD\x97",
+    "comma, inside", "quote \"q\"", "plain", "with space",
+};
+
+/* 2024-01-01 00:00:00 UTC */
+#define GEN_EPOCH_2024 INT64_C(1704067200)
+
+/* id,category,value,amount,flag,ts,note: note is NULL on every 7th row,
+ * amount (a float column) on every 11th. */
+static void gen_rows(gen_out *o, uint64_t rows)
+{
+    gen_rng g = { 42 };
+    out_puts(o, "id,category,value,amount,flag,ts,note");
+    out_end_row(o);
+    for (uint64_t r = 0; r < rows && !o->failed; r++) {
+        uint64_t x = rng_next(&g);
+        out_printf(o, "%" PRIu64 ",%s,%" PRId64 ",", r + 1, GEN_WORDS[x % 3],
+                   (int64_t)(x >> 20) - (INT64_C(1) << 42));
+        if (r % 11 != 3)
+            out_printf(o, "%.3f", (double)(x % 2000000) / 1000.0 - 1000.0);
+        out_put(o, ",", 1);
+        put_bool(o, (x >> 7) & 1);
+        out_put(o, ",", 1);
+        put_ts(o, GEN_EPOCH_2024 + (int64_t)(r * 37 % (86400 * 300)),
+               (unsigned)(x % 3 == 0 ? x % 1000000 : 0));
+        out_put(o, ",", 1);
+        if (r % 7 != 5)
+            put_text(o, GEN_WORDS[(x >> 11) % 10]);
+        out_end_row(o);
+    }
+}
+
+/* ncols columns c000.., types by c % 5 (int, float, text, bool,
+ * timestamp). */
+static void gen_wide(gen_out *o, unsigned ncols, unsigned rows)
+{
+    gen_rng g = { 200 };
+    for (unsigned c = 0; c < ncols; c++)
+        out_printf(o, "%sc%03u", c ? "," : "", c);
+    out_end_row(o);
+    for (unsigned r = 0; r < rows; r++) {
+        for (unsigned c = 0; c < ncols; c++) {
+            uint64_t x = rng_next(&g);
+            if (c)
+                out_put(o, ",", 1);
+            switch (c % 5) {
+            case 0: out_printf(o, "%" PRId64, (int64_t)(x % 100000) - 50000); break;
+            case 1: out_printf(o, "%.2f", (double)(x % 100000) / 100.0); break;
+            case 2: put_text(o, GEN_WORDS[x % 10]); break;
+            case 3: put_bool(o, x & 1); break;
+            default: put_ts(o, GEN_EPOCH_2024 + (int64_t)(x % (86400 * 200)), 0); break;
+            }
+        }
+        out_end_row(o);
+    }
+}
+
+/* Integer columns only: too many for one table on either backend. */
+static void gen_ints(gen_out *o, unsigned ncols, unsigned rows)
+{
+    for (unsigned c = 0; c < ncols; c++)
+        out_printf(o, "%sc%04u", c ? "," : "", c);
+    out_end_row(o);
+    for (unsigned r = 0; r < rows; r++) {
+        for (unsigned c = 0; c < ncols; c++)
+            out_printf(o, "%s%u", c ? "," : "", r * ncols + c);
+        out_end_row(o);
+    }
+}
+
+static const char *const GEN_NAMES[] = { "rows100k", "wide200", "toowide2001" };
+
+bool mdm_gencsv_fixture_known(const char *name)
+{
+    for (size_t i = 0; i < sizeof GEN_NAMES / sizeof GEN_NAMES[0]; i++)
+        if (strcmp(GEN_NAMES[i], name) == 0)
+            return true;
+    return false;
+}
+
+mdm_status mdm_gencsv_fixture_write(const char *dir, const char *name, mdm_error *err)
+{
+    char path[4096], tmp[4200];
+    if (!mdm_gencsv_fixture_known(name))
+        return mdm_error_set(err, MDM_ERR_NOT_FOUND, "unknown generated fixture gen:%s", name);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return mdm_error_set(err, MDM_ERR_IO, "%s: %s", dir, strerror(errno));
+    snprintf(path, sizeof path, "%s/%s.csv", dir, name);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    gen_out o = {fopen(tmp, "w"), {0}, false};
+    if (o.f == NULL)
+        return mdm_error_set(err, MDM_ERR_IO, "%s: %s", tmp, strerror(errno));
+    mdm_buf_init(&o.row);
+    if (strcmp(name, "rows100k") == 0)
+        gen_rows(&o, 100000);
+    else if (strcmp(name, "wide200") == 0)
+        gen_wide(&o, 200, 50);
+    else
+        gen_ints(&o, 2001, 2);
+    mdm_buf_reset(&o.row);
+    if (fclose(o.f) != 0 || o.failed || rename(tmp, path) != 0)
+        return mdm_error_set(err, MDM_ERR_IO, "%s: %s", path, strerror(errno));
+    return MDM_OK;
+}

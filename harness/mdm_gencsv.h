@@ -1,18 +1,33 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mdm_gencsv.h - the seeded benchmark/test CSV generator (see mdm_gencsv.c):
- * id (sequential int64), big (wide-range int64), x (float64), y (float64,
- * about 5 % blank), category (20 values), text (10-40 chars with commas,
- * quotes and UTF-8), flag (True/False), ts (ISO date-time).
+ * mdm_gencsv.h - the one deterministic CSV generator (see mdm_gencsv.c):
+ * the seeded eight-column shape of mdm-gencsv, the benchmarks and the CSV
+ * tests, and the named big fixtures of mdm-compare's `gen:NAME` sources.
+ * The same inputs always give the same bytes.
  */
 #ifndef MDM_GENCSV_H
 #define MDM_GENCSV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
-/* Writes the header and `rows` rows for `seed` to out. Returns 0, or -1 on
- * a write error. */
+#include "mdm_status.h"
+
+/* Writes the header and `rows` rows for `seed` to out: id (sequential
+ * int64), big (wide-range int64), x (float64), y (float64, about 5 %
+ * blank), category (20 values), text (10-40 chars with commas, quotes and
+ * UTF-8), flag (True/False), ts (ISO date-time). Returns 0, or -1 (errno
+ * set) on a write error. */
 int mdm_gencsv_write(FILE *out, uint64_t rows, uint64_t seed);
+
+/* True when NAME (without "gen:") is a named fixture: `rows100k` (100,000
+ * rows of mixed types), `wide200` (200 columns) or `toowide2001` (2,001
+ * columns, more than SQLite and PostgreSQL allow in one table). */
+bool mdm_gencsv_fixture_known(const char *name);
+
+/* Writes <dir>/<name>.csv (creating dir, through a temporary file). */
+MDM_NODISCARD mdm_status mdm_gencsv_fixture_write(const char *dir, const char *name,
+                                                  mdm_error *err);
 
 #endif

@@ -3,7 +3,7 @@
  * mdm_modern_internal.h - helpers shared by the files of modern/ (not part of
  * the public API; tests may include it): the per-connection prepared
  * statement cache, reading typed columns out of a database, named-parameter
- * handling and the monotonic clock. Names carry the mdm__ prefix.
+ * handling, the monotonic clock, and the if_exists sequence of writes. Names carry the mdm__ prefix.
  */
 #ifndef MDM_MODERN_INTERNAL_H
 #define MDM_MODERN_INTERNAL_H
@@ -14,6 +14,7 @@
 
 #include "mdm_buf.h"
 #include "mdm_conn.h"
+#include "mdm_sql.h"
 #include "mdm_status.h"
 #include "mdm_table.h"
 
@@ -99,5 +100,48 @@ MDM_NODISCARD mdm_status mdm__pg_rewrite_params(const char *sql, mdm_buf *out,
 MDM_NODISCARD mdm_status mdm__match_params(const char *const *names, size_t nnames,
                                            const mdm_param *params, size_t nparams,
                                            size_t *idx, mdm_error *err);
+
+/* ---- Writing a table: the if_exists sequence ---------------------------- */
+
+/*
+ * The backend-specific steps of mdm__write_table, one const table per
+ * backend. `cols` is the backend's own holder of an existing table's
+ * columns (owned and freed by the backend's create_table; filled by
+ * `columns` on append only).
+ */
+typedef struct mdm__write_steps {
+    mdm_sql_dialect dialect;
+    /* the declared SQL type of a column of this type */
+    const char *(*decl)(mdm_type t);
+    /* opens a write transaction, or a savepoint inside the caller's */
+    mdm_status (*tx_open)(mdm_conn *c, bool *savepoint, mdm_error *err);
+    /* commits (rc ok) or rolls back; returns rc, or the commit's failure */
+    mdm_status (*tx_close)(mdm_conn *c, bool savepoint, mdm_status rc, mdm_error *err);
+    /* runs one statement without results */
+    mdm_status (*exec)(mdm_conn *c, const char *sql, mdm_error *err);
+    /* loads the existing table's columns into cols */
+    mdm_status (*columns)(mdm_conn *c, const char *table, const char *quoted, void *cols,
+                          mdm_error *err);
+    /* does cols (as loaded by `columns`) have a column of this name? */
+    bool (*has_column)(const void *cols, const char *name);
+    /* writes every row of data (nrows > 0) into the table; sql is an empty
+     * scratch buffer (the caller's), cols as `columns` left it (untouched
+     * unless appending) */
+    mdm_status (*insert)(mdm_conn *c, mdm_buf *sql, const char *quoted, const char *quoted_cols,
+                         const mdm_table *data, const void *cols, mdm_error *err);
+} mdm__write_steps;
+
+/*
+ * create_table for a backend: in one transaction (or savepoint), checks
+ * whether the table exists (the backend's table_exists op); fails (EXISTS, "Table 'x' already exists."),
+ * drops it (replace), or checks on append that every column of data is in
+ * it (SQL, "table x has no column named y"); creates it when missing; then
+ * inserts the rows. Any failure rolls back and its message gets the prefix
+ * "Failed to create table x" (unless it has one).
+ */
+MDM_NODISCARD mdm_status mdm__write_table(mdm_conn *c, const mdm__write_steps *steps,
+                                          void *cols, const char *table,
+                                          const mdm_table *data, mdm_if_exists mode,
+                                          mdm_error *err);
 
 #endif

@@ -745,8 +745,9 @@ static mdm_status pg_cache_stats(mdm_conn *c, mdm_stmt_cache_stats *out, mdm_err
 
 /* ---- write transactions ------------------------------------------------- */
 
-static mdm_status tx_open(pg_conn *p, bool *savepoint, mdm_error *err)
+static mdm_status tx_open(mdm_conn *c, bool *savepoint, mdm_error *err)
 {
+    pg_conn *p = PG(c);
     PGTransactionStatusType t = PQtransactionStatus(p->pg);
     if (t == PQTRANS_INERROR)
         return mdm_error_set(err, MDM_ERR_SQL,
@@ -755,8 +756,9 @@ static mdm_status tx_open(pg_conn *p, bool *savepoint, mdm_error *err)
     return pg_exec(p, *savepoint ? "SAVEPOINT mdm_write" : "BEGIN", err);
 }
 
-static mdm_status tx_close(pg_conn *p, bool savepoint, mdm_status rc, mdm_error *err)
+static mdm_status tx_close(mdm_conn *c, bool savepoint, mdm_status rc, mdm_error *err)
 {
+    pg_conn *p = PG(c);
     if (rc == MDM_OK) {
         rc = savepoint ? pg_exec(p, "RELEASE SAVEPOINT mdm_write", err) : pg_commit(&p->base, err);
         if (rc == MDM_OK)
@@ -1046,88 +1048,72 @@ static mdm_status pg_columns(pg_conn *p, const char *quoted, PGresult **out, mdm
                   1, NULL, vals, out, err);
 }
 
+/* ---- create_table: the steps mdm__write_table drives -------------------- */
+
+static mdm_status pg_step_exec(mdm_conn *c, const char *sql, mdm_error *err)
+{
+    return pg_exec(PG(c), sql, err);
+}
+
+/* cols is a PGresult ** (pg_columns' rows: name, type oid, type name). */
+static mdm_status pg_step_columns(mdm_conn *c, const char *table, const char *quoted,
+                                  void *cols, mdm_error *err)
+{
+    (void)table;
+    return pg_columns(PG(c), quoted, cols, err);
+}
+
+/* The row of `have` naming this column (case-sensitive), or -1. */
+static int pg_column_row(const PGresult *have, const char *name)
+{
+    int n = PQntuples(have);
+    for (int j = 0; j < n; j++) {
+        if (strcmp(PQgetvalue(have, j, 0), name) == 0)
+            return j;
+    }
+    return -1;
+}
+
+static bool pg_has_column(const void *cols, const char *name)
+{
+    return pg_column_row(*(PGresult *const *)cols, name) >= 0;
+}
+
+/* COPY: binary when every column has the declared type of its data (always
+ * so for a table made here) and the values allow it, else text. */
+static mdm_status pg_step_insert(mdm_conn *c, mdm_buf *sql, const char *quoted,
+                                 const char *quoted_cols, const mdm_table *data, const void *cols,
+                                 mdm_error *err)
+{
+    const PGresult *have = *(PGresult *const *)cols;
+    bool binary = binary_values_ok(data);
+    for (size_t i = 0; binary && have != NULL && i < data->ncols; i++) {
+        int j = pg_column_row(have, data->cols[i].name);
+        binary = j >= 0 &&
+                 strtoul(PQgetvalue(have, j, 1), NULL, 10) == pg_type_oid(data->cols[i].type);
+    }
+    mdm_status rc = mdm_buf_printf(sql, "COPY %s (%s) FROM STDIN%s", quoted, quoted_cols,
+                                   binary ? " WITH (FORMAT binary)" : "");
+    return rc == MDM_OK ? pg_copy_rows(PG(c), mdm_buf_str(sql), data, binary, err) : rc;
+}
+
+static const mdm__write_steps pg_write_steps = {
+    .dialect = MDM_SQL_POSTGRESQL,
+    .decl = pg_decl,
+    .tx_open = tx_open,
+    .tx_close = tx_close,
+    .exec = pg_step_exec,
+    .columns = pg_step_columns,
+    .has_column = pg_has_column,
+    .insert = pg_step_insert,
+};
+
 static mdm_status pg_create_table(mdm_conn *c, const char *table, const mdm_table *data,
                                   mdm_if_exists mode, mdm_error *err)
 {
-    pg_conn *p = PG(c);
-    mdm_buf qt, sql, cols;
     PGresult *have = NULL;
-    bool exists = false, savepoint = false, in_tx = false;
-    mdm_status rc;
-
-    mdm_buf_init(&qt);
-    mdm_buf_init(&sql);
-    mdm_buf_init(&cols);
-    rc = mdm_sql_quote_ident(&qt, MDM_SQL_POSTGRESQL, table, err);
-    for (size_t i = 0; rc == MDM_OK && i < data->ncols; i++) {
-        if (i > 0)
-            rc = mdm_buf_puts(&cols, ", ");
-        if (rc == MDM_OK)
-            rc = mdm_sql_quote_ident(&cols, MDM_SQL_POSTGRESQL, data->cols[i].name, err);
-    }
-    if (rc == MDM_OK && (rc = tx_open(p, &savepoint, err)) == MDM_OK)
-        in_tx = true;
-    if (rc == MDM_OK)
-        rc = pg_exists_q(p, mdm_buf_str(&qt), &exists, err);
-    if (rc == MDM_OK && exists && mode == MDM_IF_EXISTS_FAIL)
-        rc = mdm_error_set(err, MDM_ERR_EXISTS, "Table '%s' already exists.", table);
-    if (rc == MDM_OK && exists && mode == MDM_IF_EXISTS_REPLACE) {
-        rc = mdm_buf_printf(&sql, "DROP TABLE %s", mdm_buf_str(&qt));
-        if (rc == MDM_OK)
-            rc = pg_exec(p, mdm_buf_str(&sql), err);
-        exists = false;
-    }
-    if (rc == MDM_OK && !exists) {
-        mdm_buf_clear(&sql);
-        rc = mdm_buf_printf(&sql, "CREATE TABLE %s (", mdm_buf_str(&qt));
-        for (size_t i = 0; rc == MDM_OK && i < data->ncols; i++) {
-            if (i > 0)
-                rc = mdm_buf_puts(&sql, ", ");
-            if (rc == MDM_OK)
-                rc = mdm_sql_quote_ident(&sql, MDM_SQL_POSTGRESQL, data->cols[i].name, err);
-            if (rc == MDM_OK)
-                rc = mdm_buf_printf(&sql, " %s", pg_decl(data->cols[i].type));
-        }
-        if (rc == MDM_OK)
-            rc = mdm_buf_puts(&sql, ")");
-        if (rc == MDM_OK)
-            rc = pg_exec(p, mdm_buf_str(&sql), err);
-    } else if (rc == MDM_OK) {
-        rc = pg_columns(p, mdm_buf_str(&qt), &have, err);
-        for (size_t i = 0; rc == MDM_OK && i < data->ncols; i++) {
-            int j = 0, n = PQntuples(have);
-            while (j < n && strcmp(PQgetvalue(have, j, 0), data->cols[i].name) != 0)
-                j++;
-            if (j == n)
-                rc = mdm_error_set(err, MDM_ERR_SQL, "table %s has no column named %s", table,
-                                   data->cols[i].name);
-        }
-    }
-    if (rc == MDM_OK && data->nrows > 0) {
-        /* Binary when every column has the declared type of its data
-         * (always so for a table made here) and the values allow it. */
-        bool binary = binary_values_ok(data);
-        for (size_t i = 0; binary && have != NULL && i < data->ncols; i++) {
-            int j = 0, n = PQntuples(have);
-            while (j < n && strcmp(PQgetvalue(have, j, 0), data->cols[i].name) != 0)
-                j++;
-            binary = j < n && strtoul(PQgetvalue(have, j, 1), NULL, 10) ==
-                                  pg_type_oid(data->cols[i].type);
-        }
-        mdm_buf_clear(&sql);
-        rc = mdm_buf_printf(&sql, "COPY %s (%s) FROM STDIN%s", mdm_buf_str(&qt),
-                            mdm_buf_str(&cols), binary ? " WITH (FORMAT binary)" : "");
-        if (rc == MDM_OK)
-            rc = pg_copy_rows(p, mdm_buf_str(&sql), data, binary, err);
-    }
-    if (in_tx)
-        rc = tx_close(p, savepoint, rc, err);
-    if (rc != MDM_OK && err != NULL && strncmp(err->message, "Failed to", 9) != 0)
-        mdm_error_prefix(err, "Failed to create table %s", table);
+    mdm_status rc = mdm__write_table(c, &pg_write_steps, &have, table, data, mode, err);
     PQclear(have);
-    mdm_buf_reset(&cols);
-    mdm_buf_reset(&sql);
-    mdm_buf_reset(&qt);
     return rc;
 }
 

@@ -439,15 +439,17 @@ static mdm_status sq_cache_stats(mdm_conn *c, mdm_stmt_cache_stats *out, mdm_err
 
 /* ---- write transactions: own one, or a savepoint inside the caller's ---- */
 
-static mdm_status tx_open(sq_conn *s, bool *savepoint, mdm_error *err)
+static mdm_status tx_open(mdm_conn *c, bool *savepoint, mdm_error *err)
 {
+    sq_conn *s = SQ(c);
     *savepoint = !sqlite3_get_autocommit(s->db);
     return sq_exec(s, *savepoint ? "SAVEPOINT mdm_write" : "BEGIN IMMEDIATE", err);
 }
 
 /* Commits (ok) or rolls back; returns rc, or the commit's failure. */
-static mdm_status tx_close(sq_conn *s, bool savepoint, mdm_status rc, mdm_error *err)
+static mdm_status tx_close(mdm_conn *c, bool savepoint, mdm_status rc, mdm_error *err)
 {
+    sq_conn *s = SQ(c);
     if (rc == MDM_OK) {
         rc = sq_exec(s, savepoint ? "RELEASE mdm_write" : "COMMIT", err);
         if (rc == MDM_OK)
@@ -576,84 +578,63 @@ static mdm_status sq_insert_rows(sq_conn *s, const char *sql, const mdm_table *d
     return rc;
 }
 
+/* ---- create_table: the steps mdm__write_table drives -------------------- */
+
+static mdm_status sq_step_exec(mdm_conn *c, const char *sql, mdm_error *err)
+{
+    return sq_exec(SQ(c), sql, err);
+}
+
+static mdm_status sq_step_columns(mdm_conn *c, const char *table, const char *quoted,
+                                  void *cols, mdm_error *err)
+{
+    (void)quoted;
+    return sq_columns(SQ(c), table, cols, NULL, err);
+}
+
+/* SQLite compares column names without regard to case. */
+static bool sq_has_column(const void *cols, const char *name)
+{
+    const mdm_strlist *have = cols;
+    for (size_t j = 0; j < have->count; j++) {
+        if (strcasecmp(have->items[j], name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* One prepared INSERT, stepped for every row. */
+static mdm_status sq_step_insert(mdm_conn *c, mdm_buf *sql, const char *quoted,
+                                 const char *quoted_cols, const mdm_table *data, const void *cols,
+                                 mdm_error *err)
+{
+    (void)cols;
+    mdm_status rc = mdm_buf_printf(sql, "INSERT INTO %s (%s) VALUES (", quoted, quoted_cols);
+    for (size_t i = 0; rc == MDM_OK && i < data->ncols; i++)
+        rc = mdm_buf_puts(sql, i ? ", ?" : "?");
+    if (rc == MDM_OK)
+        rc = mdm_buf_puts(sql, ")");
+    return rc == MDM_OK ? sq_insert_rows(SQ(c), mdm_buf_str(sql), data, err) : rc;
+}
+
+static const mdm__write_steps sq_write_steps = {
+    .dialect = MDM_SQL_SQLITE,
+    .decl = sq_decl,
+    .tx_open = tx_open,
+    .tx_close = tx_close,
+    .exec = sq_step_exec,
+    .columns = sq_step_columns,
+    .has_column = sq_has_column,
+    .insert = sq_step_insert,
+};
+
 static mdm_status sq_create_table(mdm_conn *c, const char *table, const mdm_table *data,
                                   mdm_if_exists mode, mdm_error *err)
 {
-    sq_conn *s = SQ(c);
-    mdm_buf qt, sql, cols;
     mdm_strlist have;
-    bool exists = false, savepoint = false, in_tx = false;
-    mdm_status rc;
-
-    mdm_buf_init(&qt);
-    mdm_buf_init(&sql);
-    mdm_buf_init(&cols);
     mdm_strlist_init(&have);
-    rc = mdm_sql_quote_ident(&qt, MDM_SQL_SQLITE, table, err);
-    for (size_t i = 0; rc == MDM_OK && i < data->ncols; i++) {
-        if (i > 0)
-            rc = mdm_buf_puts(&cols, ", ");
-        if (rc == MDM_OK)
-            rc = mdm_sql_quote_ident(&cols, MDM_SQL_SQLITE, data->cols[i].name, err);
-    }
-    if (rc == MDM_OK && (rc = tx_open(s, &savepoint, err)) == MDM_OK)
-        in_tx = true;
-    if (rc == MDM_OK)
-        rc = sq_exists(s, table, &exists, err);
-    if (rc == MDM_OK && exists && mode == MDM_IF_EXISTS_FAIL)
-        rc = mdm_error_set(err, MDM_ERR_EXISTS, "Table '%s' already exists.", table);
-    if (rc == MDM_OK && exists && mode == MDM_IF_EXISTS_REPLACE) {
-        rc = mdm_buf_printf(&sql, "DROP TABLE %s", mdm_buf_str(&qt));
-        if (rc == MDM_OK)
-            rc = sq_exec(s, mdm_buf_str(&sql), err);
-        exists = false;
-    }
-    if (rc == MDM_OK && !exists) {
-        mdm_buf_clear(&sql);
-        rc = mdm_buf_printf(&sql, "CREATE TABLE %s (", mdm_buf_str(&qt));
-        for (size_t i = 0; rc == MDM_OK && i < data->ncols; i++) {
-            if (i > 0)
-                rc = mdm_buf_puts(&sql, ", ");
-            if (rc == MDM_OK)
-                rc = mdm_sql_quote_ident(&sql, MDM_SQL_SQLITE, data->cols[i].name, err);
-            if (rc == MDM_OK)
-                rc = mdm_buf_printf(&sql, " %s", sq_decl(data->cols[i].type));
-        }
-        if (rc == MDM_OK)
-            rc = mdm_buf_puts(&sql, ")");
-        if (rc == MDM_OK)
-            rc = sq_exec(s, mdm_buf_str(&sql), err);
-    } else if (rc == MDM_OK) {
-        /* append: every column of the data must exist in the table */
-        rc = sq_columns(s, table, &have, NULL, err);
-        for (size_t i = 0; rc == MDM_OK && i < data->ncols; i++) {
-            size_t j = 0;
-            while (j < have.count && strcasecmp(have.items[j], data->cols[i].name) != 0)
-                j++;
-            if (j == have.count)
-                rc = mdm_error_set(err, MDM_ERR_SQL, "table %s has no column named %s", table,
-                                   data->cols[i].name);
-        }
-    }
-    if (rc == MDM_OK && data->nrows > 0) {
-        mdm_buf_clear(&sql);
-        rc = mdm_buf_printf(&sql, "INSERT INTO %s (%s) VALUES (", mdm_buf_str(&qt),
-                            mdm_buf_str(&cols));
-        for (size_t i = 0; rc == MDM_OK && i < data->ncols; i++)
-            rc = mdm_buf_puts(&sql, i ? ", ?" : "?");
-        if (rc == MDM_OK)
-            rc = mdm_buf_puts(&sql, ")");
-        if (rc == MDM_OK)
-            rc = sq_insert_rows(s, mdm_buf_str(&sql), data, err);
-    }
-    if (in_tx)
-        rc = tx_close(s, savepoint, rc, err);
-    if (rc != MDM_OK && err != NULL && strncmp(err->message, "Failed to", 9) != 0)
-        mdm_error_prefix(err, "Failed to create table %s", table);
+    mdm_status rc = mdm__write_table(c, &sq_write_steps, &have, table, data, mode, err);
     mdm_strlist_reset(&have);
-    mdm_buf_reset(&cols);
-    mdm_buf_reset(&sql);
-    mdm_buf_reset(&qt);
     return rc;
 }
 
