@@ -267,7 +267,8 @@ static void stores__values_without_a_literal(void **state)
     mdm_error err;
     mdm_param nan = mdm_param_float64("x", NAN);
     mdm_param nul = mdm_param_textn("t", "a\0b", 3);
-    mdm_param bad = mdm_param_int64("no good", 1);
+    mdm_param bad = mdm_param_int64("9lives", 1);
+    mdm_param ts = mdm_param_timestamp("ts", 86400000000LL);
     mdm_param flag = mdm_param_bool("b", true);
     mdm_table_init(&got);
     if (f->impl == MDM_IMPL_LEGACY) {
@@ -278,9 +279,11 @@ static void stores__values_without_a_literal(void **state)
     assert_int_equal(s->ops->query(s, f->db, "SELECT :t AS t", &nul, 1, false, &got, &err),
                      MDM_ERR_INVALID_ARG);
     assert_int_equal(s->ops->query(s, f->db, "SELECT 1 AS one", &bad, 1, false, &got, &err),
-                     MDM_ERR_INVALID_ARG);
+                     MDM_ERR_INVALID_ARG);   /* a name no `:name` can spell */
     OK(s->ops->query(s, f->db, "SELECT :b AS b", &flag, 1, false, &got, E));
     assert_int_equal(got.nrows, 1);
+    OK(s->ops->query(s, f->db, "SELECT :ts AS ts", &ts, 1, false, &got, E));
+    assert_int_equal(got.nrows, 1);   /* bound, or written as '1970-01-02 00:00:00' */
     mdm_table_reset(&got);
 }
 
