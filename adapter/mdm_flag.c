@@ -256,13 +256,6 @@ mdm_status mdm_flag_set(mdm_flag_settings *s, const char *key, const char *value
                          where != NULL && where[0] ? ": " : "", key);
 }
 
-const char *mdm_env_get(const mdm_env *env, const char *name)
-{
-    if (env == NULL || env->get == NULL)
-        return NULL;
-    return env->get(env->ctx, name);
-}
-
 mdm_status mdm_flag_apply_env(mdm_flag_settings *s, const mdm_env *env, mdm_error *err)
 {
     static const struct {

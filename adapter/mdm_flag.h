@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mdm_env.h"
 #include "mdm_status.h"
 
 #ifndef MDM_WITH_LEGACY
@@ -100,17 +101,6 @@ void mdm_flag_settings_init(mdm_flag_settings *s);
 MDM_NODISCARD mdm_status mdm_flag_set(mdm_flag_settings *s, const char *key,
                                       const char *value, mdm_flag_source src,
                                       const char *where, mdm_error *err);
-
-/* A lookup of environment variables: returns the value or NULL. main
- * passes one that calls getenv; tests pass their own. */
-typedef const char *(*mdm_env_get_fn)(void *ctx, const char *name);
-typedef struct mdm_env {
-    mdm_env_get_fn get;
-    void *ctx;
-} mdm_env;
-
-/* Looks name up in env (NULL env or NULL get: not set). */
-const char *mdm_env_get(const mdm_env *env, const char *name);
 
 /*
  * mdm_flag_apply_env - the environment layer: MDM_STORAGE_IMPL,
