@@ -4,12 +4,15 @@
  * section 10: get_engine, create_table_from_dataframe, query, ...) over
  * modern/, so code written against legacy keeps working while it moves.
  *
- * An adapter is a caller-owned object; an "engine" is a connection manager
- * (a pool) for one database path, owned by the adapter. The implementation
- * behind the methods is chosen when the adapter is made: modern (the
- * adaptation), legacy (a pass-through to legacy/, the "legacy path") or
- * shadow (legacy answers, modern is compared; writes go to legacy). Builds
- * without legacy/ (MDM_WITH_LEGACY=0) have only modern.
+ * A thin layer over the router (mdm_router.h) and its stores: an adapter
+ * owns one router, made from its options, and an "engine" is just the
+ * database it names. Each call asks the router for the route of its
+ * operation (a read or a write, the engine's database being the dataset)
+ * and calls that store; reads run through mdm_router_run_read, so shadow
+ * runs are the router's. impl sets the router's flag: modern, legacy or
+ * shadow (legacy answers reads and modern is compared; writes go to
+ * legacy), each at 100 %. Builds without legacy/ (MDM_WITH_LEGACY=0) have
+ * only modern.
  */
 #ifndef MDM_ADAPTER_H
 #define MDM_ADAPTER_H
@@ -23,14 +26,13 @@
 #include "mdm_connconfig.h"
 #include "mdm_flag.h"
 #include "mdm_pool.h"
-#include "mdm_registry.h"
 #include "mdm_shadow.h"
 #include "mdm_status.h"
 #include "mdm_table.h"
 
 typedef struct mdm_adapter mdm_adapter;
-/* One database: a pool for the modern side, the legacy engine for the
- * legacy side. Owned by the adapter; valid until mdm_adapter_free(). */
+/* One database, by name: no connection of its own (the stores hold them).
+ * Owned by the adapter; valid until mdm_adapter_free(). */
 typedef struct mdm_adapter_engine mdm_adapter_engine;
 
 #define MDM_ADAPTER_OPTS_VERSION 1
@@ -39,17 +41,13 @@ typedef struct mdm_adapter_opts {
     unsigned version;              /* MDM_ADAPTER_OPTS_VERSION */
     const char *backend;           /* "sqlite" (default) or "postgresql" */
     mdm_impl impl;                 /* MDM_IMPL_MODERN by default */
-    const mdm_registry *registry;  /* borrowed; NULL: the built-ins */
     /* Template for every engine's connection config: SQLite options, and
      * for PostgreSQL the server's DSN (the engine's database replaces its
      * dbname). backend and path are ignored; path comes from get_engine. */
     mdm_conn_config conn;
     const char *default_path;      /* get_engine(NULL) uses this */
-    mdm_pool_opts pool;            /* per engine */
+    mdm_pool_opts pool;            /* the modern store's, per database */
     const char *shadow_log;        /* required for MDM_IMPL_SHADOW */
-    /* The old config mapping handed to legacy_backend_configure (legacy
-     * and shadow); NULL keeps legacy's defaults. Borrowed for the call. */
-    const mdm_conf_node *legacy_config;
     FILE *warn;                    /* deprecation and shadow-log warnings;
                                       NULL: stderr */
     bool deprecation_warning;      /* true (default): get_engine warns once;
@@ -58,38 +56,44 @@ typedef struct mdm_adapter_opts {
 } mdm_adapter_opts;
 
 #define MDM_ADAPTER_OPTS_INIT                                                    \
-    { MDM_ADAPTER_OPTS_VERSION, "sqlite", MDM_IMPL_MODERN, NULL,                 \
-      MDM_CONN_CONFIG_INIT, NULL, MDM_POOL_OPTS_INIT, NULL, NULL, NULL, true }
+    { MDM_ADAPTER_OPTS_VERSION, "sqlite", MDM_IMPL_MODERN, MDM_CONN_CONFIG_INIT, \
+      NULL, MDM_POOL_OPTS_INIT, NULL, NULL, true }
 
 /*
  * mdm_adapter_new - makes an adapter. opts: copied (strings duplicated);
- * NULL means MDM_ADAPTER_OPTS_INIT. Returns OK, INVALID_ARG, CONFIG (unknown
- * backend: the factory's message), UNSUPPORTED (legacy or shadow in a build
- * without legacy/), NOMEM. Free with mdm_adapter_free().
+ * NULL means MDM_ADAPTER_OPTS_INIT. The stores impl needs are made at once
+ * (legacy's old mapping is derived by the router from conn). Returns OK,
+ * INVALID_ARG (also shadow without a log), CONFIG (unknown backend),
+ * UNSUPPORTED (legacy or shadow in a build without legacy/; a backend
+ * legacy does not know), NOMEM. Free with mdm_adapter_free().
  */
 MDM_NODISCARD mdm_status mdm_adapter_new(mdm_adapter **out, const mdm_adapter_opts *opts,
                                          mdm_error *err);
-/* Closes every engine and frees the adapter. NULL is a no-op. */
+/* Frees the router (every store and connection) and the adapter. NULL is
+ * a no-op. */
 void mdm_adapter_free(mdm_adapter *a);
 
 mdm_impl mdm_adapter_impl(const mdm_adapter *a);
 /* How many deprecation warnings this adapter printed (0 or 1). */
 int mdm_adapter_deprecation_warnings(const mdm_adapter *a);
-/* The shadow runner's counters (all zero unless impl is shadow). */
+/* The router's shadow counters (all zero unless impl is shadow). */
 void mdm_adapter_shadow_stats(const mdm_adapter *a, mdm_shadow_stats *out);
 
 /* ---- The old interface ------------------------------------------------------
  * Messages follow legacy's: "Failed to create table X: ...", "Failed to read
- * table X: ...", "Failed to execute query: ...". Where modern differs from
- * legacy on purpose it is said below (each difference is tested).
+ * table X: ...", "Failed to execute query: ...". Both implementations are
+ * the stores' (mdm_store.h), so what the stores promise holds for both:
+ * writes are atomic, names are quoted, one statement per query.
  */
 
 /*
  * get_engine(path): the engine for path (SQLite file; PostgreSQL database
- * name or postgresql:// URL), made on first use and checked with one
- * connection. Prints "get_engine() is deprecated ..." once per adapter.
- * Difference: another path gives another engine (legacy silently returned
- * the first one). *out is borrowed.
+ * name or postgresql:// URL naming one on the configured server), checked
+ * with the write route's store: a missing SQLite file is made (as opening
+ * it did), a missing PostgreSQL database is NOT_FOUND. Prints
+ * "get_engine() is deprecated ..." once per adapter. Another path gives
+ * another engine (legacy's singleton silently returned the first one).
+ * *out is borrowed.
  */
 MDM_NODISCARD mdm_status mdm_adapter_get_engine(mdm_adapter *a, const char *path,
                                                 mdm_adapter_engine **out, mdm_error *err);
@@ -97,7 +101,7 @@ MDM_NODISCARD mdm_status mdm_adapter_get_engine(mdm_adapter *a, const char *path
 const char *mdm_adapter_engine_path(const mdm_adapter_engine *e);
 
 /* create_table_from_dataframe(df, table, engine, if_exists): if_exists NULL
- * is "fail". Difference: "replace" is atomic (legacy dropped first). */
+ * is "fail". "replace" is atomic (the legacy store stages and swaps). */
 MDM_NODISCARD mdm_status mdm_adapter_create_table_from_dataframe(
     mdm_adapter *a, const mdm_table *df, const char *table, mdm_adapter_engine *engine,
     const char *if_exists, mdm_error *err);
@@ -109,27 +113,25 @@ MDM_NODISCARD mdm_status mdm_adapter_query(mdm_adapter *a, const char *sql, mdm_
                                            mdm_error *err);
 
 /* read_table_to_dataframe(table, engine, limit): limit NULL or 0 means all
- * rows (the old contract). Differences: no read cache (a write is seen at
- * once), the name is quoted, a negative limit is INVALID_ARG. */
+ * rows (the old contract); a negative limit is INVALID_ARG. */
 MDM_NODISCARD mdm_status mdm_adapter_read_table_to_dataframe(mdm_adapter *a,
                                                              const char *table,
                                                              mdm_adapter_engine *engine,
                                                              const int64_t *limit,
                                                              mdm_table *out, mdm_error *err);
 
-/* close_connections(): closes every engine's connections; engines stay
- * valid and reconnect when used again. Forgets the current engine.
- * Idempotent. */
+/* close_connections(): frees the router's stores, closing every
+ * connection; engines stay valid and reconnect when used again. Forgets
+ * the current engine. Idempotent. */
 void mdm_adapter_close_connections(mdm_adapter *a);
 
-/* get_table_info(table, engine): errors unwrapped; missing is NOT_FOUND.
- * Difference: columns carry name and declared type only. */
+/* get_table_info(table, engine): errors unwrapped; missing is NOT_FOUND. */
 MDM_NODISCARD mdm_status mdm_adapter_get_table_info(mdm_adapter *a, const char *table,
                                                     mdm_adapter_engine *engine,
                                                     mdm_table_info *out, mdm_error *err);
 
 /* execute_query(sql, engine): all rows (zero columns when none); DML
- * commits. Never shadowed (it may write). */
+ * commits. Routed as a write, never shadowed (it may write). */
 MDM_NODISCARD mdm_status mdm_adapter_execute_query(mdm_adapter *a, const char *sql,
                                                    mdm_adapter_engine *engine,
                                                    mdm_table *out, mdm_error *err);
@@ -145,12 +147,11 @@ MDM_NODISCARD mdm_status mdm_adapter_get_table_names(mdm_adapter *a,
                                                      mdm_strlist *out, mdm_error *err);
 
 /* database_exists(path), create_database(path), drop_database(path).
- * drop closes that engine's connections first and a missing database is
- * OK. For PostgreSQL, path is a database name or a postgresql:// URL
- * naming one (the statement then runs on that server's "postgres"
- * database). Differences: SQLite's drop also removes -wal and -shm;
- * PostgreSQL names are quoted; create of an existing database is EXISTS;
- * a NULL path is INVALID_ARG (legacy fell back to its configured path). */
+ * Routed as writes. drop closes the store's connections to it first and
+ * a missing database is OK; SQLite's drop also removes -wal and -shm. For
+ * PostgreSQL, path is a database name or a postgresql:// URL naming one on
+ * the configured server. Create of an existing database is EXISTS; a NULL
+ * path is INVALID_ARG (legacy fell back to its configured path). */
 MDM_NODISCARD mdm_status mdm_adapter_database_exists(mdm_adapter *a, const char *path,
                                                      bool *out, mdm_error *err);
 MDM_NODISCARD mdm_status mdm_adapter_create_database(mdm_adapter *a, const char *path,

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mdm_adapter_internal.h - the adapter's legacy path as a const table of
- * functions (mdm_adapter_legacy.c), so that mdm_adapter.c never names a
- * legacy/ symbol: a build without legacy/ gets a NULL table (and the
- * adapter refuses the legacy path) instead of empty stand-in functions.
+ * mdm_adapter_internal.h - the legacy path as a const table of functions
+ * (mdm_adapter_legacy.c), called by the legacy store (mdm_store_legacy.c)
+ * only. A build without legacy/ gets a NULL table (and no legacy store)
+ * instead of empty stand-in functions.
  * Handles are legacy_backend and legacy_engine pointers, opaque here.
  */
 #ifndef MDM_ADAPTER_INTERNAL_H
@@ -25,7 +25,6 @@ typedef struct mdm__legacy_iface {
     mdm_status (*get_engine)(void *b, const char *path, void **out, mdm_error *err);
     mdm_status (*create_table)(void *b, const mdm_table *df, const char *table, void *e,
                                const char *if_exists, mdm_error *err);
-    mdm_status (*query)(void *b, const char *sql, mdm_table *out, mdm_error *err);
     mdm_status (*read_table)(void *b, const char *table, void *e, const int64_t *limit,
                              mdm_table *out, mdm_error *err);
     void (*close_connections)(void *b);

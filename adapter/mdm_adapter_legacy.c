@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mdm_adapter_legacy.c - the adapter's legacy path: each old-interface call
- * forwarded to legacy/ unchanged, with legacy's results converted to the
- * adapter's types (mdm_table_info, mdm_strlist). Compiled to a NULL table
+ * mdm_adapter_legacy.c - the legacy path: each old-interface call
+ * forwarded to legacy/ unchanged, with legacy's results converted to
+ * mdm's types (mdm_table_info, mdm_strlist); the legacy store's only way
+ * into legacy/. Compiled to a NULL table
  * when mdm is built without legacy/ (MDM_WITH_LEGACY=0).
  */
 #include "mdm_adapter_internal.h"
@@ -44,11 +45,6 @@ static mdm_status l_create_table(void *b, const mdm_table *df, const char *table
                                  const char *if_exists, mdm_error *err)
 {
     return legacy_create_table_from_dataframe(b, df, table, e, if_exists, err);
-}
-
-static mdm_status l_query(void *b, const char *sql, mdm_table *out, mdm_error *err)
-{
-    return legacy_query(b, sql, out, err);
 }
 
 static mdm_status l_read_table(void *b, const char *table, void *e, const int64_t *limit,
@@ -174,7 +170,6 @@ static const mdm__legacy_iface legacy_path = {
     .open = l_open,
     .get_engine = l_get_engine,
     .create_table = l_create_table,
-    .query = l_query,
     .read_table = l_read_table,
     .close_connections = l_close_connections,
     .table_info = l_table_info,

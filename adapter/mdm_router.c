@@ -205,14 +205,20 @@ mdm_status mdm_router_new(mdm_router **out, const mdm_router_opts *opts, mdm_err
     return MDM_OK;
 }
 
-void mdm_router_free(mdm_router *r)
+void mdm_router_close_stores(mdm_router *r)
 {
-    if (r == NULL)
-        return;
     if (r->modern != NULL)
         r->modern->ops->free(r->modern);
     if (r->legacy != NULL)
         r->legacy->ops->free(r->legacy);
+    r->modern = r->legacy = NULL;
+}
+
+void mdm_router_free(mdm_router *r)
+{
+    if (r == NULL)
+        return;
+    mdm_router_close_stores(r);
     mdm_conf_free(r->legacy_conf);
     free(r->server_dsn);
     for (size_t i = 0; i < r->nstrs; i++)

@@ -6,7 +6,7 @@
  * PostgreSQL server) and the effective feature flag. For each operation on
  * a dataset it asks the flag which implementation serves it and hands out
  * the store(s) for that: the modern store (connection managers), the
- * legacy store (the old backend through the adapter's legacy path) or,
+ * legacy store (the old backend through the legacy path) or,
  * for reads under shadow, both: legacy answers and modern is run dry,
  * compared and logged (mdm_shadow.h). Everything that derives one store's
  * configuration from the settings (the server DSN, legacy's old config
@@ -50,6 +50,10 @@ void mdm_router_free(mdm_router *r);   /* NULL is a no-op; frees every store */
  * without legacy/; INVALID_ARG for shadow, which is not a store. */
 MDM_NODISCARD mdm_status mdm_router_store(mdm_router *r, mdm_impl impl, mdm_store **out,
                                           mdm_error *err);
+
+/* Frees the stores made so far, closing every connection they hold; the
+ * next mdm_router_store() makes them again. Shadow counters are kept. */
+void mdm_router_close_stores(mdm_router *r);
 
 /* The stores of one operation on one dataset. */
 typedef struct mdm_route {

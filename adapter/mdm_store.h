@@ -5,9 +5,10 @@
  *
  * There are two stores, both here in adapter/: the modern store (one
  * connection manager, with its pool, per database; mdm_store_modern.c) and
- * the legacy store (the old backend through the adapter's legacy path, the
- * way the old DatasetManager called it; mdm_store_legacy.c, the only code
- * outside legacy/ that reaches legacy/). Callers get stores from a router
+ * the legacy store (the old backend through the legacy path, the table of
+ * legacy/'s functions in mdm_adapter_legacy.c, called the way the old
+ * DatasetManager called it; mdm_store_legacy.c, which with that table is
+ * the only code outside legacy/ that reaches legacy/). Callers get stores from a router
  * (mdm_router.h), never by name.
  *
  * `db` is a SQLite file path or a PostgreSQL database name; the store

@@ -2,7 +2,9 @@
 /*
  * mdm_store_legacy.c - the legacy store (mdm_store.h), written the way the
  * old DatasetManager used the old interface (get_engine, then the call),
- * through the adapter's legacy path. close_connections() follows every call:
+ * calling the legacy path (mdm_adapter_internal.h, mdm_adapter_legacy.c:
+ * legacy/'s functions in a table) directly. close_connections() follows
+ * every call:
  * it is the only way to switch legacy's singleton engine to another
  * dataset; legacy's read cache survives it, as it did in the original.
  * Two things legacy lacks are added around it, never inside: a new or
@@ -10,7 +12,7 @@
  * place in one transaction (legacy's own replace drops first, LEGACY.md 5),
  * and query parameters are written into the SQL as quoted literals.
  */
-#include "mdm_adapter.h"
+#include "mdm_adapter_internal.h"
 #include "mdm_flag.h"
 #include "mdm_sql.h"
 #include "mdm_sqlparams.h"
@@ -28,14 +30,18 @@
 
 typedef struct legacy_store {
     mdm_store base;
-    mdm_adapter *ad;
+    const mdm__legacy_iface *lp;
+    void *lb;   /* legacy_backend */
     mdm_sql_dialect dialect;
 } legacy_store;
 
-static mdm_adapter *AD(mdm_store *s)
+static legacy_store *LS(mdm_store *s)
 {
-    return ((legacy_store *)s)->ad;
+    return (legacy_store *)s;
 }
+
+#define LP(s) (LS(s)->lp)
+#define LB(s) (LS(s)->lb)
 
 static mdm_sql_dialect DIALECT(mdm_store *s)
 {
@@ -44,36 +50,38 @@ static mdm_sql_dialect DIALECT(mdm_store *s)
 
 static void ls_free(mdm_store *s)
 {
-    mdm_adapter_free(AD(s));
+    if (s == NULL)
+        return;
+    LP(s)->close_connections(LB(s));
     free(s);
 }
 
 static mdm_status ls_db_exists(mdm_store *s, const char *db, bool *out, mdm_error *err)
 {
-    return mdm_adapter_database_exists(AD(s), db, out, err);
+    return LP(s)->database_exists(LB(s), db, out, err);
 }
 
 static mdm_status ls_db_create(mdm_store *s, const char *db, mdm_error *err)
 {
-    return mdm_adapter_create_database(AD(s), db, err);
+    return LP(s)->create_database(LB(s), db, err);
 }
 
 static mdm_status ls_db_drop(mdm_store *s, const char *db, mdm_error *err)
 {
-    return mdm_adapter_drop_database(AD(s), db, err);
+    return LP(s)->drop_database(LB(s), db, err);
 }
 
-static mdm_status engine(mdm_store *s, const char *db, mdm_adapter_engine **e, mdm_error *err)
+static mdm_status engine(mdm_store *s, const char *db, void **e, mdm_error *err)
 {
-    return mdm_adapter_get_engine(AD(s), db, e, err);
+    return LP(s)->get_engine(LB(s), db, e, err);
 }
 
 /* Runs one statement through legacy's execute_query. */
-static mdm_status exec_sql(mdm_store *s, mdm_adapter_engine *e, const char *sql, mdm_error *err)
+static mdm_status exec_sql(mdm_store *s, void *e, const char *sql, mdm_error *err)
 {
     mdm_table out;
     mdm_table_init(&out);
-    mdm_status rc = mdm_adapter_execute_query(AD(s), sql, e, &out, err);
+    mdm_status rc = LP(s)->execute_query(LB(s), sql, e, &out, err);
     mdm_table_reset(&out);
     return rc;
 }
@@ -93,13 +101,13 @@ static mdm_status build_sql(mdm_buf *b, mdm_sql_dialect d, const char *verb, con
 }
 
 /* Drops scratch tables a killed or failed register left behind. */
-static mdm_status drop_stale_stages(mdm_store *s, mdm_adapter_engine *e, mdm_error *err)
+static mdm_status drop_stale_stages(mdm_store *s, void *e, mdm_error *err)
 {
     mdm_strlist names;
     mdm_buf sql;
     mdm_strlist_init(&names);
     mdm_buf_init(&sql);
-    mdm_status rc = mdm_adapter_get_table_names(AD(s), e, &names, err);
+    mdm_status rc = LP(s)->table_names(LB(s), e, &names, err);
     for (size_t i = 0; rc == MDM_OK && i < names.count; i++) {
         if (strncmp(names.items[i], STAGE_PREFIX, strlen(STAGE_PREFIX)) != 0)
             continue;
@@ -117,7 +125,7 @@ static mdm_status drop_stale_stages(mdm_store *s, mdm_adapter_engine *e, mdm_err
  * ALTER, COMMIT as four calls on the one engine (legacy runs one statement
  * per call, DDL without a transaction of its own); PostgreSQL: one call
  * with both statements (legacy wraps each call in a transaction). */
-static mdm_status swap_in(mdm_store *s, mdm_adapter_engine *e, const char *stage,
+static mdm_status swap_in(mdm_store *s, void *e, const char *stage,
                           const char *table, mdm_error *err)
 {
     mdm_sql_dialect d = DIALECT(s);
@@ -150,20 +158,19 @@ static mdm_status swap_in(mdm_store *s, mdm_adapter_engine *e, const char *stage
 /* Appending to an existing table is one transaction in legacy already,
  * and fail onto an existing table writes nothing: both go straight to
  * legacy. Everything else is staged and swapped in. */
-static mdm_status write_on(mdm_store *s, mdm_adapter_engine *e, const char *table,
+static mdm_status write_on(mdm_store *s, void *e, const char *table,
                            const mdm_table *t, mdm_if_exists mode, mdm_error *err)
 {
     char stage[64];
     bool exists = false;
-    mdm_status rc = mdm_adapter_table_exists(AD(s), e, table, &exists, err);
+    mdm_status rc = LP(s)->table_exists(LB(s), e, table, &exists, err);
     if (rc == MDM_OK && exists && mode != MDM_IF_EXISTS_REPLACE)
-        return mdm_adapter_create_table_from_dataframe(AD(s), t, table, e,
-                                                       mdm_if_exists_name(mode), err);
+        return LP(s)->create_table(LB(s), t, table, e, mdm_if_exists_name(mode), err);
     snprintf(stage, sizeof stage, STAGE_PREFIX "%ld", (long)getpid());
     if (rc == MDM_OK)
         rc = drop_stale_stages(s, e, err);
     if (rc == MDM_OK)
-        rc = mdm_adapter_create_table_from_dataframe(AD(s), t, stage, e, "replace", err);
+        rc = LP(s)->create_table(LB(s), t, stage, e, "replace", err);
     if (rc == MDM_OK)
         rc = swap_in(s, e, stage, table, err);
     if (rc != MDM_OK)
@@ -174,7 +181,7 @@ static mdm_status write_on(mdm_store *s, mdm_adapter_engine *e, const char *tabl
 static mdm_status ls_write(mdm_store *s, const char *db, const char *table, const mdm_table *t,
                            mdm_if_exists mode, mdm_store_progress fn, void *ctx, mdm_error *err)
 {
-    mdm_adapter_engine *e = NULL;
+    void *e = NULL;
     mdm_status rc = engine(s, db, &e, err);
     if (rc == MDM_OK && fn != NULL)
         fn(ctx, 0, t->nrows);
@@ -182,7 +189,7 @@ static mdm_status ls_write(mdm_store *s, const char *db, const char *table, cons
         rc = write_on(s, e, table, t, mode, err);
     if (rc == MDM_OK && fn != NULL)
         fn(ctx, t->nrows, t->nrows);
-    mdm_adapter_close_connections(AD(s));
+    LP(s)->close_connections(LB(s));
     return rc;
 }
 
@@ -190,19 +197,19 @@ static mdm_status ls_write(mdm_store *s, const char *db, const char *table, cons
 static mdm_status ls_read(mdm_store *s, const char *db, const char *table,
                           const mdm_read_opts *ro, mdm_table *out, mdm_error *err)
 {
-    mdm_adapter_engine *e = NULL;
+    void *e = NULL;
     mdm_table all;
     mdm_table_init(&all);
     mdm_status rc = engine(s, db, &e, err);
     if (rc == MDM_OK)
-        rc = mdm_adapter_read_table_to_dataframe(AD(s), table, e,
-                                                 ro->has_limit ? &ro->limit : NULL, &all, err);
+        rc = LP(s)->read_table(LB(s), table, e, ro->has_limit ? &ro->limit : NULL, &all,
+                                   err);
     if (rc == MDM_OK && ro->ncolumns > 0)
         rc = mdm_table_project(&all, table, ro->columns, ro->ncolumns, out, err);
     else if (rc == MDM_OK)
         mdm_table_move(out, &all);
     mdm_table_reset(&all);
-    mdm_adapter_close_connections(AD(s));
+    LP(s)->close_connections(LB(s));
     return rc;
 }
 
@@ -214,7 +221,7 @@ static mdm_status ls_read(mdm_store *s, const char *db, const char *table,
 static mdm_status ls_query(mdm_store *s, const char *db, const char *sql, const mdm_param *p,
                            size_t n, bool dry, mdm_table *out, mdm_error *err)
 {
-    mdm_adapter_engine *e = NULL;
+    void *e = NULL;
     mdm_buf text;
     if (dry)
         return mdm_error_set(err, MDM_ERR_UNSUPPORTED, "legacy cannot run a dry query");
@@ -225,41 +232,41 @@ static mdm_status ls_query(mdm_store *s, const char *db, const char *sql, const 
     if (rc == MDM_OK)
         rc = engine(s, db, &e, err);
     if (rc == MDM_OK)
-        rc = mdm_adapter_execute_query(AD(s), mdm_buf_str(&text), e, out, err);
-    mdm_adapter_close_connections(AD(s));
+        rc = LP(s)->execute_query(LB(s), mdm_buf_str(&text), e, out, err);
+    LP(s)->close_connections(LB(s));
     mdm_buf_reset(&text);
     return rc;
 }
 
 static mdm_status ls_tables(mdm_store *s, const char *db, mdm_strlist *out, mdm_error *err)
 {
-    mdm_adapter_engine *e = NULL;
+    void *e = NULL;
     mdm_status rc = engine(s, db, &e, err);
     if (rc == MDM_OK)
-        rc = mdm_adapter_get_table_names(AD(s), e, out, err);
-    mdm_adapter_close_connections(AD(s));
+        rc = LP(s)->table_names(LB(s), e, out, err);
+    LP(s)->close_connections(LB(s));
     return rc;
 }
 
 static mdm_status ls_table_info(mdm_store *s, const char *db, const char *table,
                                 mdm_table_info *out, mdm_error *err)
 {
-    mdm_adapter_engine *e = NULL;
+    void *e = NULL;
     mdm_status rc = engine(s, db, &e, err);
     if (rc == MDM_OK)
-        rc = mdm_adapter_get_table_info(AD(s), table, e, out, err);
-    mdm_adapter_close_connections(AD(s));
+        rc = LP(s)->table_info(LB(s), table, e, out, err);
+    LP(s)->close_connections(LB(s));
     return rc;
 }
 
 static mdm_status ls_table_exists(mdm_store *s, const char *db, const char *table, bool *out,
                                   mdm_error *err)
 {
-    mdm_adapter_engine *e = NULL;
+    void *e = NULL;
     mdm_status rc = engine(s, db, &e, err);
     if (rc == MDM_OK)
-        rc = mdm_adapter_table_exists(AD(s), e, table, out, err);
-    mdm_adapter_close_connections(AD(s));
+        rc = LP(s)->table_exists(LB(s), e, table, out, err);
+    LP(s)->close_connections(LB(s));
     return rc;
 }
 
@@ -267,7 +274,7 @@ static mdm_status ls_table_exists(mdm_store *s, const char *db, const char *tabl
  * quoted (the store never pastes a name). */
 static mdm_status ls_table_drop(mdm_store *s, const char *db, const char *table, mdm_error *err)
 {
-    mdm_adapter_engine *e = NULL;
+    void *e = NULL;
     mdm_buf sql;
     mdm_buf_init(&sql);
     mdm_status rc = build_sql(&sql, DIALECT(s), "DROP TABLE ", table, NULL, NULL, err);
@@ -275,7 +282,7 @@ static mdm_status ls_table_drop(mdm_store *s, const char *db, const char *table,
         rc = engine(s, db, &e, err);
     if (rc == MDM_OK)
         rc = exec_sql(s, e, mdm_buf_str(&sql), err);
-    mdm_adapter_close_connections(AD(s));
+    LP(s)->close_connections(LB(s));
     mdm_buf_reset(&sql);
     return rc;
 }
@@ -298,20 +305,13 @@ static const mdm_store_ops legacy_ops = {
 
 mdm_status mdm_store_legacy_new(const mdm_store_cfg *cfg, mdm_store **out, mdm_error *err)
 {
-    mdm_adapter_opts o = MDM_ADAPTER_OPTS_INIT;
     legacy_store *s = calloc(1, sizeof *s);
     if (s == NULL)
         return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
     s->base.ops = &legacy_ops;
     s->dialect = strcmp(cfg->backend, "postgresql") == 0 ? MDM_SQL_POSTGRESQL : MDM_SQL_SQLITE;
-    o.backend = cfg->backend;
-    o.impl = MDM_IMPL_LEGACY;
-    o.conn = cfg->conn;
-    o.pool = cfg->pool;
-    o.legacy_config = cfg->legacy_config;
-    o.warn = cfg->warn;
-    o.deprecation_warning = false;   /* the old DatasetManager's calls, on purpose */
-    mdm_status rc = mdm_adapter_new(&s->ad, &o, err);
+    s->lp = mdm__adapter_legacy();
+    mdm_status rc = s->lp->open(cfg->backend, cfg->legacy_config, &s->lb, err);
     if (rc != MDM_OK) {
         free(s);
         return rc;

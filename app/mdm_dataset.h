@@ -7,7 +7,7 @@
  * (table `train` by default) or PostgreSQL database `mdm_<name>`; names
  * follow LEGACY.md section 9. For each operation the feature flag picks the
  * implementation for that dataset: modern (connection managers), legacy
- * (through the adapter's legacy path) or, for reads, shadow (legacy
+ * (through the legacy path) or, for reads, shadow (legacy
  * answers, modern is compared and mismatches are logged). The manager is a
  * caller-owned object; it keeps pools open until it is freed.
  */

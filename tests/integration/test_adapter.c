@@ -204,8 +204,9 @@ static void adapter__get_engine_without_a_path_fails(void **state)
 }
 
 /* INTENDED DIFFERENCE (LEGACY.md 1): legacy caches one engine and hands it
- * out for any later path, so writes meant for B land in A. The adapter
- * keeps one connection manager per path: B is B. */
+ * out for any later path, so writes meant for B land in A. An engine is the
+ * database it names, on both implementations (the legacy store closes
+ * legacy's engine after every call): B is B. */
 static void adapter__a_second_path_gets_its_own_engine(void **state)
 {
     fx *f = *state;
@@ -213,16 +214,11 @@ static void adapter__a_second_path_gets_its_own_engine(void **state)
     bool exists = false;
     mdm_error err;
     create(f, eb, "train", 2, 10, NULL);
-    if (is_legacy(f)) {
-        assert_ptr_equal(ea, eb);
-        assert_string_equal(mdm_adapter_engine_path(eb), f->a);
-        assert_false(mdm_test_file_exists(f->b));   /* never opened */
-    } else {
-        assert_ptr_not_equal(ea, eb);
-        assert_string_equal(mdm_adapter_engine_path(eb), f->b);
-        assert_int_equal(mdm_adapter_table_exists(f->ad, ea, "train", &exists, &err), MDM_OK);
-        assert_false(exists);   /* A untouched */
-    }
+    assert_ptr_not_equal(ea, eb);
+    assert_string_equal(mdm_adapter_engine_path(eb), f->b);
+    assert_ptr_equal(engine(f, f->b), eb);   /* the same path, the same engine */
+    assert_int_equal(mdm_adapter_table_exists(f->ad, ea, "train", &exists, &err), MDM_OK);
+    assert_false(exists);   /* A untouched */
     assert_int_equal(mdm_adapter_table_exists(f->ad, eb, "train", &exists, &err), MDM_OK);
     assert_true(exists);
 }
@@ -325,8 +321,8 @@ static void adapter__limit_none_and_zero_mean_every_row(void **state)
 }
 
 /* INTENDED DIFFERENCE (LEGACY.md 6): legacy pasted " LIMIT -1", all rows
- * on SQLite by accident and an error on PostgreSQL; modern refuses a
- * negative limit on every backend. */
+ * on SQLite by accident and an error on PostgreSQL; the adapter refuses a
+ * negative limit on every backend and implementation. */
 static void adapter__negative_limit(void **state)
 {
     fx *f = *state;
@@ -335,10 +331,6 @@ static void adapter__negative_limit(void **state)
     mdm_table t;
     mdm_error err;
     create(f, e, "train", 3, 1, NULL);
-    if (is_legacy(f)) {
-        expect_rows(f, e, "train", &neg, 3, 1);
-        return;
-    }
     mdm_table_init(&t);
     assert_int_equal(mdm_adapter_read_table_to_dataframe(f->ad, "train", e, &neg, &t, &err),
                      MDM_ERR_INVALID_ARG);
@@ -487,7 +479,8 @@ static void adapter__execute_query_commits_dml(void **state)
 
 /* INTENDED DIFFERENCE (LEGACY.md 9): legacy's drop deletes the main file
  * only, leaving -wal and -shm behind (and its engine open); the adapter
- * closes that engine's connections and removes all three. */
+ * has the store close its connections and removes all three. (The legacy
+ * store closes after every call, so it leaves no -wal open to begin with.) */
 static void adapter__database_lifecycle(void **state)
 {
     fx *f = *state;
@@ -502,15 +495,12 @@ static void adapter__database_lifecycle(void **state)
     assert_true(exists);
     mdm_adapter_engine *e = engine(f, f->a);
     create(f, e, "train", 3, 1, NULL);
-    assert_true(mdm_test_file_exists(wal));   /* WAL mode, connection open */
+    assert_true(is_legacy(f) || mdm_test_file_exists(wal));   /* WAL mode, pool open */
     assert_int_equal(mdm_adapter_drop_database(f->ad, f->a, &err), MDM_OK);
     assert_int_equal(mdm_adapter_database_exists(f->ad, f->a, &exists, &err), MDM_OK);
     assert_false(exists);
     assert_false(mdm_test_file_exists(f->a));
-    if (is_legacy(f))
-        assert_true(mdm_test_file_exists(wal));
-    else
-        assert_false(mdm_test_file_exists(wal));
+    assert_false(mdm_test_file_exists(wal));
     /* dropping what is not there is fine */
     assert_int_equal(mdm_adapter_drop_database(f->ad, f->b, &err), MDM_OK);
 }
@@ -559,7 +549,8 @@ static void adapter__database_errors_name_the_database(void **state)
 /* No path: create and drop refuse it alike, naming the database "None" as
  * legacy did. DIFFERENCE (not in the README's list): legacy's
  * database_exists(None) looked at its configured path (none here, so
- * false); the adapter has no such fallback and refuses the NULL path. */
+ * false); the adapter has no such fallback and refuses the NULL path,
+ * whichever store serves. */
 static void adapter__database_calls_without_a_path(void **state)
 {
     fx *f = *state;
@@ -572,13 +563,8 @@ static void adapter__database_calls_without_a_path(void **state)
     assert_memory_equal(err.message, "Failed to drop database None: ",
                         strlen("Failed to drop database None: "));
     mdm_status rc = mdm_adapter_database_exists(f->ad, NULL, &exists, &err);
-    if (is_legacy(f)) {
-        assert_int_equal(rc, MDM_OK);
-        assert_false(exists);
-    } else {
-        assert_int_equal(rc, MDM_ERR_INVALID_ARG);
-        assert_string_equal(err.message, "Failed to check database None: database path is NULL");
-    }
+    assert_int_equal(rc, MDM_ERR_INVALID_ARG);
+    assert_string_equal(err.message, "Failed to check database None: database path is NULL");
 }
 
 /* The database disappears under an engine whose connections were closed:
@@ -784,24 +770,7 @@ static void adapter__legacy_path_is_compiled_out(void **state)
 typedef struct pgfx {
     fx base;
     char db[128];
-    mdm_conf *legacy_conf;
 } pgfx;
-
-/* legacy's `postgresql` mapping from the test server's DSN. */
-static mdm_conf *legacy_pg_conf(const char *dsn)
-{
-    static const char *const keys[] = {"host", "port", "user", "password"};
-    mdm_conf *c = NULL;
-    mdm_conf_node *sec = NULL, *n = NULL;
-    mdm_error err;
-    char v[256];
-    assert_int_equal(mdm_conf_new("test", &c, &err), MDM_OK);
-    assert_int_equal(mdm_conf_add(&c->root, "postgresql", MDM_CONF_MAP, NULL, &sec, &err), MDM_OK);
-    for (size_t i = 0; i < 4; i++)
-        if (mdm_dsn_get(dsn, keys[i], v, sizeof v) != NULL)
-            assert_int_equal(mdm_conf_add(sec, keys[i], MDM_CONF_SCALAR, v, &n, &err), MDM_OK);
-    return c;
-}
 
 static int pg_setup_impl(void **state, mdm_impl impl)
 {
@@ -820,12 +789,10 @@ static int pg_setup_impl(void **state, mdm_impl impl)
 #if MDM_WITH_LEGACY
     legacy_reset_all();
 #endif
-    p->legacy_conf = legacy_pg_conf(mdm_test_pg_dsn());
     o.backend = "postgresql";
     o.impl = impl;
     o.warn = p->base.warn;
-    o.conn.dsn = mdm_test_pg_dsn();
-    o.legacy_config = &p->legacy_conf->root;
+    o.conn.dsn = mdm_test_pg_dsn();   /* legacy's mapping is derived from it */
     if (mdm_adapter_new(&p->base.ad, &o, &err) != MDM_OK) {
         print_error("mdm_adapter_new: %s\n", err.message);
         return -1;
@@ -849,7 +816,6 @@ static int pg_teardown(void **state)
 #endif
     if (p->db[0] != '\0')
         mdm_test_pg_drop_db(p->db);
-    mdm_conf_free(p->legacy_conf);
     fclose(p->base.warn);
     free(p);
     return 0;
@@ -863,8 +829,13 @@ static void adapter__pg_round_trip(void **state)
     bool exists = true;
     mdm_strlist names;
     mdm_error err;
+    mdm_adapter_engine *none = NULL;
     assert_int_equal(mdm_adapter_database_exists(f->ad, p->db, &exists, &err), MDM_OK);
     assert_false(exists);
+    /* a missing PostgreSQL database is not made by get_engine */
+    assert_int_equal(mdm_adapter_get_engine(f->ad, p->db, &none, &err), MDM_ERR_NOT_FOUND);
+    assert_null(none);
+    assert_non_null(strstr(err.message, "does not exist"));
     assert_int_equal(mdm_adapter_create_database(f->ad, p->db, &err), MDM_OK);
     assert_int_equal(mdm_adapter_database_exists(f->ad, p->db, &exists, &err), MDM_OK);
     assert_true(exists);
@@ -946,18 +917,14 @@ static void adapter__pg_url_paths(void **state)
     assert_int_equal(mdm_adapter_database_exists(f->ad, p->db, &exists, &err), MDM_OK);
     assert_false(exists);
     /* A URL that names no database: the adapter refuses it rather than
-     * guess. (Legacy took the empty name: not found, nothing created.) */
+     * guess, whichever store serves (it hands stores database names; the
+     * old legacy path took the empty name: not found, nothing created). */
     pg_url("", nodb, sizeof nodb);
     mdm_status rc = mdm_adapter_database_exists(f->ad, nodb, &exists, &err);
-    if (is_legacy(f)) {
-        assert_int_equal(rc, MDM_OK);
-        assert_false(exists);
-    } else {
-        assert_int_equal(rc, MDM_ERR_INVALID_ARG);
-        assert_non_null(strstr(err.message, "URL names no database"));
-        assert_memory_equal(err.message, "Failed to check database ",
-                            strlen("Failed to check database "));
-    }
+    assert_int_equal(rc, MDM_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.message, "URL names no database"));
+    assert_memory_equal(err.message, "Failed to check database ",
+                        strlen("Failed to check database "));
 }
 
 int main(void)

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_adapter_legacy.c - the adapter's legacy path (adapter/
- * mdm_adapter_legacy.c) where it can fail on its own: a backend modern's
- * registry knows but legacy's factory does not, a legacy configuration that
- * does not load, a PostgreSQL engine legacy cannot build, and a database
- * that cannot be opened. Everything runs against the real legacy/; needs
- * it, hence the name (dropped from LEGACY=0 builds).
+ * test_adapter_legacy.c - the legacy path (adapter/mdm_adapter_legacy.c,
+ * called by the legacy store) where it can fail on its own: a backend
+ * legacy's factory does not know, a legacy configuration that does not
+ * load (both at the legacy store, which opens legacy), a PostgreSQL engine
+ * legacy cannot build, and a database that cannot be opened (through the
+ * adapter, which routes to the legacy store). Everything runs against the
+ * real legacy/; needs it, hence the name (dropped from LEGACY=0 builds).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,10 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "example_backend.h"
 #include "legacy_db.h"
 #include "mdm_adapter.h"
+#include "mdm_store.h"
 #include "test_support.h"
 
 typedef struct fx {
@@ -60,59 +64,69 @@ static mdm_adapter_opts opts(fx *f, mdm_impl impl)
     return o;
 }
 
-/* A registry with a third backend: modern can serve it, legacy's factory
- * (two hard-wired types) refuses it with its own message (LEGACY.md 8),
- * for the legacy path and for shadow, which opens legacy too. */
+/* A store config for legacy. */
+static mdm_store_cfg store_cfg(fx *f, const char *backend)
+{
+    mdm_store_cfg c = {0};
+    mdm_conn_config conn = MDM_CONN_CONFIG_INIT;
+    mdm_pool_opts pool = MDM_POOL_OPTS_INIT;
+    c.backend = backend;
+    c.conn = conn;
+    c.pool = pool;
+    c.warn = f->warn;
+    return c;
+}
+
+/* A backend modern's registry can be taught (the example backend) is
+ * still unknown to legacy's factory (two hard-wired types), which refuses
+ * it with its own message (LEGACY.md 8) when the legacy store opens it.
+ * The adapter no longer takes a registry: it knows the router's two
+ * backends and refuses any other, whatever the implementation. */
 static void legacy_path__a_backend_only_modern_knows(void **state)
 {
     fx *f = *state;
-    mdm_registry *reg = NULL;
+    mdm_store *s = NULL;
     mdm_adapter *a = NULL;
     mdm_error err;
     char log[400];
     snprintf(log, sizeof log, "%s/shadow.jsonl", f->dir);
-    assert_int_equal(mdm_registry_new(&reg, &err), MDM_OK);
-    assert_int_equal(mdm_registry_add_builtins(reg, &err), MDM_OK);
-    assert_int_equal(mdm_registry_add(reg, "example", mdm_example_backend(), &err), MDM_OK);
+    (void)mdm_example_backend();
+    mdm_store_cfg c = store_cfg(f, "example");
+    assert_int_equal(mdm_store_legacy_new(&c, &s, &err), MDM_ERR_UNSUPPORTED);
+    assert_null(s);
+    assert_non_null(strstr(err.message, "Unsupported backend type: example."));
+    /* without an error struct, the status alone still says it */
+    assert_int_equal(mdm_store_legacy_new(&c, &s, NULL), MDM_ERR_UNSUPPORTED);
+    assert_null(s);
 
+    const mdm_impl all[] = {MDM_IMPL_MODERN, MDM_IMPL_LEGACY, MDM_IMPL_SHADOW};
     mdm_adapter_opts o = opts(f, MDM_IMPL_MODERN);
     o.backend = "example";
-    o.registry = reg;
-    assert_int_equal(mdm_adapter_new(&a, &o, &err), MDM_OK);
-    assert_int_equal(mdm_adapter_impl(a), MDM_IMPL_MODERN);
-    mdm_adapter_free(a);
-    a = NULL;
-
-    const mdm_impl refused[] = {MDM_IMPL_LEGACY, MDM_IMPL_SHADOW};
-    for (size_t i = 0; i < 2; i++) {
-        o.impl = refused[i];
-        o.shadow_log = log;
-        mdm_error_clear(&err);
-        assert_int_equal(mdm_adapter_new(&a, &o, &err), MDM_ERR_UNSUPPORTED);
+    o.shadow_log = log;
+    for (size_t i = 0; i < 3; i++) {
+        o.impl = all[i];
+        assert_int_equal(mdm_adapter_new(&a, &o, &err), MDM_ERR_CONFIG);
         assert_null(a);
-        assert_non_null(strstr(err.message, "Unsupported backend type: example."));
+        assert_string_equal(err.message, "unknown backend type 'example'; known: postgresql, sqlite");
     }
-    /* without an error struct, the status alone still says it */
-    o.impl = MDM_IMPL_LEGACY;
-    assert_int_equal(mdm_adapter_new(&a, &o, NULL), MDM_ERR_UNSUPPORTED);
-    assert_null(a);
-    mdm_registry_free(reg);
 }
 
 /* The old configuration mapping is handed to legacy as it is; a value
- * legacy cannot read fails the adapter, with legacy's message. */
+ * legacy cannot read fails the legacy store, with legacy's message. (The
+ * adapter no longer takes a mapping of its own: the router derives it
+ * from the settings, as for the program.) */
 static void legacy_path__a_bad_legacy_config_is_refused(void **state)
 {
     fx *f = *state;
     static const char yaml[] = "sqlite:\n  pool_size: many\n";
     mdm_conf *conf = NULL;
-    mdm_adapter *a = NULL;
+    mdm_store *s = NULL;
     mdm_error err;
     assert_int_equal(mdm_conf_load_string(yaml, strlen(yaml), "bad.yaml", &conf, &err), MDM_OK);
-    mdm_adapter_opts o = opts(f, MDM_IMPL_LEGACY);
-    o.legacy_config = &conf->root;
-    assert_int_equal(mdm_adapter_new(&a, &o, &err), MDM_ERR_CONFIG);
-    assert_null(a);
+    mdm_store_cfg c = store_cfg(f, "sqlite");
+    c.legacy_config = &conf->root;
+    assert_int_equal(mdm_store_legacy_new(&c, &s, &err), MDM_ERR_CONFIG);
+    assert_null(s);
     assert_string_equal(err.message, "pool_size: expected a number, got 'many'");
     mdm_conf_free(conf);
 }
@@ -140,28 +154,33 @@ static void legacy_path__postgresql_engine_without_a_user(void **state)
     mdm_adapter_free(a);
 }
 
-/* A database that cannot be opened: legacy's engine is made lazily, so
- * get_engine succeeds and the first inspection fails; the caller's list
- * keeps what it held (it is replaced on success only). */
+/* A database that cannot be opened. get_engine now asks the write route's
+ * store whether the database exists and has it made when not (legacy's
+ * create makes missing folders too), so the old case (an engine for a
+ * path under a missing folder, made lazily, failing at the first
+ * inspection) cannot arise any more. The inspection failure is kept: an
+ * engine whose file became a folder fails in legacy's get_table_names, and
+ * the caller's list keeps what it held (it is replaced on success only). */
 static void legacy_path__table_names_of_a_database_that_cannot_open(void **state)
 {
     fx *f = *state;
-    char path[400];
+    char db[400];
     mdm_adapter *a = NULL;
     mdm_adapter_engine *e = NULL;
     mdm_strlist names;
     mdm_error err;
-    snprintf(path, sizeof path, "%s/no/such/folder/db.sqlite", f->dir);
+    snprintf(db, sizeof db, "%s/db.sqlite", f->dir);
     mdm_adapter_opts o = opts(f, MDM_IMPL_LEGACY);
     assert_int_equal(mdm_adapter_new(&a, &o, &err), MDM_OK);
-    assert_int_equal(mdm_adapter_get_engine(a, path, &e, &err), MDM_OK);
+    assert_int_equal(mdm_adapter_get_engine(a, db, &e, &err), MDM_OK);
+    assert_int_equal(unlink(db), 0);
+    assert_int_equal(mkdir(db, 0700), 0);
     mdm_strlist_init(&names);
     assert_int_equal(mdm_strlist_push(&names, "kept", &err), MDM_OK);
     assert_int_not_equal(mdm_adapter_get_table_names(a, e, &names, &err), MDM_OK);
     assert_true(err.message[0] != '\0');
     assert_int_equal(names.count, 1);
     assert_string_equal(names.items[0], "kept");
-    assert_false(mdm_test_file_exists(path));
     mdm_strlist_reset(&names);
     mdm_adapter_free(a);
 }

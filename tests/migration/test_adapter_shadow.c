@@ -172,66 +172,60 @@ static void adapter_shadow__equal_reads_log_nothing(void **state)
     mdm_table_reset(&t);
 }
 
-/* A holds train (ids 1..3) and only_a; B holds train (ids 10, 20). After
- * get_engine(B) legacy still answers from A: every read differs, every
- * difference is logged, and the caller always gets A's (legacy's) answer. */
-static void adapter_shadow__the_singleton_shows_in_every_read(void **state)
+/* Both stores read the one database an engine names (legacy's singleton
+ * no longer reaches the adapter: the legacy store closes after every
+ * call). What still differs is legacy's read cache (LEGACY.md 6), which
+ * survives close_connections as it did in the original: after a write it
+ * did not see, legacy answers a read from the cache, modern reads the
+ * table. The difference is logged, the caller gets legacy's (stale)
+ * answer; names and info, not cached, agree. */
+static void adapter_shadow__a_stale_legacy_cache_shows_in_the_log(void **state)
 {
     fx *f = *state;
-    static const char sql[] = "SELECT id FROM train ORDER BY id";
     char want[600];
     size_t n = 0;
-    mdm_table t;
+    mdm_table t, df;
     mdm_strlist names;
     mdm_table_info ti;
     mdm_shadow_stats st;
     mdm_error err;
     mdm_adapter_engine *ea = engine(f->shadow, f->a);
     create(f->shadow, ea, "train", 1, 3);
-    create(f->shadow, ea, "only_a", 1, 1);
-    create(f->modern, engine(f->modern, f->b), "train", 10, 2);
-    mdm_adapter_close_connections(f->modern);
-    mdm_adapter_engine *eb = engine(f->shadow, f->b);
-
     mdm_table_init(&t);
-    assert_int_equal(mdm_adapter_query(f->shadow, sql, &t, &err), MDM_OK);
-    assert_int_equal(t.nrows, 3);                         /* A's rows */
+    assert_int_equal(mdm_adapter_read_table_to_dataframe(f->shadow, "train", ea, NULL, &t, &err),
+                     MDM_OK);   /* legacy caches it */
+    frame(&df, 10, 2);
+    assert_int_equal(mdm_adapter_create_table_from_dataframe(f->modern, &df, "train",
+                                                             engine(f->modern, f->a), "replace",
+                                                             &err), MDM_OK);
+    mdm_table_reset(&df);
+    mdm_adapter_close_connections(f->modern);
+    assert_int_equal(mdm_adapter_read_table_to_dataframe(f->shadow, "train", ea, NULL, &t, &err),
+                     MDM_OK);
+    assert_int_equal(t.nrows, 3);                         /* legacy's cached rows */
     assert_int_equal(mdm_table_int64(&t, 0, 0), 1);
     mdm_strlist_init(&names);
-    assert_int_equal(mdm_adapter_get_table_names(f->shadow, eb, &names, &err), MDM_OK);
-    assert_int_equal(names.count, 2);                     /* A's tables */
-    assert_string_equal(names.items[0], "only_a");
+    assert_int_equal(mdm_adapter_get_table_names(f->shadow, ea, &names, &err), MDM_OK);
+    assert_int_equal(names.count, 1);
     mdm_table_info_init(&ti);
-    assert_int_equal(mdm_adapter_get_table_info(f->shadow, "train", eb, &ti, &err), MDM_OK);
-    assert_int_equal(ti.row_count, 3);                    /* A's count */
+    assert_int_equal(mdm_adapter_get_table_info(f->shadow, "train", ea, &ti, &err), MDM_OK);
+    assert_int_equal(ti.row_count, 2);                    /* not cached: the new count */
 
     mdm_adapter_shadow_stats(f->shadow, &st);
-    assert_int_equal(st.runs, 3);
-    assert_int_equal(st.mismatches, 3);
+    assert_int_equal(st.runs, 4);
+    assert_int_equal(st.matches, 3);
+    assert_int_equal(st.mismatches, 1);
     assert_int_equal(st.candidate_errors, 0);
     char **lines = read_lines(f->log, &n);
-    assert_int_equal(n, 3);
-    snprintf(want, sizeof want, "\"dataset\":\"%s\"", f->b);   /* the engine asked for */
-    for (size_t i = 0; i < n; i++) {
-        assert_has(lines[i], want);
-        assert_has(lines[i], "\"outcome\":\"mismatch\"");
-    }
-    assert_has(lines[0], "\"operation\":\"query\"");
-    snprintf(want, sizeof want, "\"detail\":\"%s\"", sql);
+    assert_int_equal(n, 1);
+    snprintf(want, sizeof want, "\"dataset\":\"%s\"", f->a);   /* the engine asked for */
     assert_has(lines[0], want);
-    assert_has(lines[0], "\"control\":{\"status\":\"ok\",\"rows\":3,\"columns\":1}");
-    assert_has(lines[0], "\"candidate\":{\"status\":\"ok\",\"rows\":2,\"columns\":1}");
+    assert_has(lines[0], "\"outcome\":\"mismatch\"");
+    assert_has(lines[0], "\"operation\":\"read_table\"");
+    assert_has(lines[0], "\"detail\":\"train\"");
+    assert_has(lines[0], "\"control\":{\"status\":\"ok\",\"rows\":3,\"columns\":2}");
+    assert_has(lines[0], "\"candidate\":{\"status\":\"ok\",\"rows\":2,\"columns\":2}");
     assert_has(lines[0], "\"first_difference\":{\"kind\":\"row_count\"");
-    /* names compare as a one-column table of names; no detail */
-    assert_has(lines[1], "\"operation\":\"table_names\"");
-    assert_null(strstr(lines[1], "\"detail\""));
-    assert_has(lines[1], "\"control\":{\"status\":\"ok\",\"rows\":2,\"columns\":1}");
-    assert_has(lines[1], "\"candidate\":{\"status\":\"ok\",\"rows\":1,\"columns\":1}");
-    /* info compares as rows of (column, type, rows): the row count differs */
-    assert_has(lines[2], "\"operation\":\"table_info\"");
-    assert_has(lines[2], "\"detail\":\"train\"");
-    assert_has(lines[2], "\"control\":{\"status\":\"ok\",\"rows\":2,\"columns\":3}");
-    assert_has(lines[2], "\"first_difference\":{\"kind\":\"value\",\"row\":0,\"column\":\"rows\"");
     free_lines(lines, n);
     mdm_table_info_reset(&ti);
     mdm_strlist_reset(&names);
@@ -239,67 +233,51 @@ static void adapter_shadow__the_singleton_shows_in_every_read(void **state)
 }
 
 /* Errors: when only legacy fails, the caller gets legacy's error (and the
- * log says control_error); when only modern fails, the caller gets
- * legacy's answer (candidate_error). */
+ * log says control_error): legacy pastes a name that needs quotes
+ * (LEGACY.md 4); when only modern fails, the caller gets legacy's answer
+ * (candidate_error): a table dropped behind legacy's read cache. */
 static void adapter_shadow__errors_go_to_the_caller_only_from_legacy(void **state)
 {
     fx *f = *state;
-    char missing[400];
     size_t n = 0;
-    mdm_table_info ti;
-    mdm_strlist names;
     mdm_table t;
     mdm_shadow_stats st;
     mdm_error err;
     mdm_adapter_engine *ea = engine(f->shadow, f->a);
+    mdm_adapter_engine *em = engine(f->modern, f->a);
     create(f->shadow, ea, "train", 1, 3);
-    create(f->modern, engine(f->modern, f->b), "only_b", 1, 1);
-    mdm_adapter_close_connections(f->modern);
-    mdm_adapter_engine *eb = engine(f->shadow, f->b);
-    mdm_table_info_init(&ti);
-    /* only_b is in B (modern's) and not in A (legacy's) */
-    assert_int_equal(mdm_adapter_get_table_info(f->shadow, "only_b", eb, &ti, &err),
-                     MDM_ERR_NOT_FOUND);
-    assert_int_equal(ti.ncolumns, 0);
-    /* modern cannot open C at all; legacy reads A */
-    snprintf(missing, sizeof missing, "%s/missing/c.sqlite", f->dir);
-    mdm_adapter_engine *ec = engine(f->shadow, missing);
-    mdm_strlist_init(&names);
-    assert_int_equal(mdm_adapter_get_table_names(f->shadow, ec, &names, &err), MDM_OK);
-    assert_int_equal(names.count, 1);
-    assert_string_equal(names.items[0], "train");
+    create(f->modern, em, "My Table", 1, 1);
     mdm_table_init(&t);
+    assert_int_equal(mdm_adapter_read_table_to_dataframe(f->shadow, "My Table", ea, NULL, &t,
+                                                         &err), MDM_ERR_SQL);
+    assert_int_equal(t.ncols, 0);
+    assert_int_equal(mdm_adapter_read_table_to_dataframe(f->shadow, "train", ea, NULL, &t, &err),
+                     MDM_OK);   /* legacy caches it */
+    assert_int_equal(mdm_adapter_execute_query(f->modern, "DROP TABLE train", em, &t, &err),
+                     MDM_OK);
+    mdm_adapter_close_connections(f->modern);
     mdm_error_clear(&err);
-    assert_int_equal(mdm_adapter_query(f->shadow, "SELECT COUNT(*) AS n FROM train", &t, &err),
+    assert_int_equal(mdm_adapter_read_table_to_dataframe(f->shadow, "train", ea, NULL, &t, &err),
                      MDM_OK);
     assert_int_equal(err.code, MDM_OK);   /* nothing of the candidate's */
-    assert_int_equal(mdm_table_int64(&t, 0, 0), 3);
-    assert_int_equal(mdm_adapter_get_table_info(f->shadow, "train", ec, &ti, &err), MDM_OK);
-    assert_int_equal(ti.row_count, 3);
+    assert_int_equal(t.nrows, 3);
     mdm_adapter_shadow_stats(f->shadow, &st);
-    assert_int_equal(st.runs, 4);
-    assert_int_equal(st.candidate_errors, 3);
+    assert_int_equal(st.runs, 3);
+    assert_int_equal(st.candidate_errors, 1);
     char **lines = read_lines(f->log, &n);
-    assert_int_equal(n, 4);
-    assert_has(lines[0], "\"operation\":\"table_info\"");
+    assert_int_equal(n, 2);
+    assert_has(lines[0], "\"operation\":\"read_table\"");
     assert_has(lines[0], "\"outcome\":\"control_error\"");
-    assert_has(lines[0], "\"control\":{\"status\":\"not_found\"");
-    const char *ops[] = {"table_names", "query", "table_info"};
-    for (size_t i = 1; i < 4; i++) {
-        char want[64];
-        snprintf(want, sizeof want, "\"operation\":\"%s\"", ops[i - 1]);
-        assert_has(lines[i], want);
-        assert_has(lines[i], "\"outcome\":\"candidate_error\"");
-        assert_has(lines[i], "\"candidate\":{\"status\":\"connection\"");
-    }
+    assert_has(lines[0], "\"control\":{\"status\":\"sql\"");
+    assert_has(lines[1], "\"operation\":\"read_table\"");
+    assert_has(lines[1], "\"outcome\":\"candidate_error\"");
+    assert_has(lines[1], "\"candidate\":{\"status\":\"not_found\"");
     free_lines(lines, n);
     mdm_table_reset(&t);
-    mdm_strlist_reset(&names);
-    mdm_table_info_reset(&ti);
 }
 
-/* Shadow needs somewhere to log: no log path, no adapter (and legacy,
- * opened first, is left as it was). */
+/* Shadow needs somewhere to log: no log path, no adapter (refused before
+ * anything is made). */
 static void adapter_shadow__needs_a_log(void **state)
 {
     (void)state;
@@ -320,7 +298,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(adapter_shadow__equal_reads_log_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(adapter_shadow__the_singleton_shows_in_every_read, setup,
+        cmocka_unit_test_setup_teardown(adapter_shadow__a_stale_legacy_cache_shows_in_the_log, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(adapter_shadow__errors_go_to_the_caller_only_from_legacy,
                                         setup, teardown),

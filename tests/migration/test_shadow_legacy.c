@@ -312,30 +312,41 @@ static void shadow__adapter_logs_the_stale_read(void **state)
     mdm_adapter_free(ad);
 }
 
-/* The singleton (LEGACY.md 1): legacy answers B's read from A's engine;
- * modern cannot open B at all (its folder does not exist). The candidate's
- * failure is logged and the caller still gets legacy's rows. */
+/* A candidate that fails: legacy answers a read from its cache (LEGACY.md
+ * 6) after the table was dropped behind it (by a modern adapter), modern
+ * finds no table. (This used legacy's singleton, answering B from A while
+ * modern could not open B; the legacy store now closes legacy's engine
+ * after every call, so an engine is the database it names.) The
+ * candidate's failure is logged and the caller still gets legacy's rows. */
 static void shadow__a_failing_candidate_never_reaches_the_caller(void **state)
 {
     fx *f = *state;
-    char a[400], b[400];
+    char a[400];
     size_t n = 0;
     mdm_table t, out;
-    mdm_adapter_engine *ea = NULL, *eb = NULL;
+    mdm_adapter_engine *ea = NULL, *em = NULL;
+    mdm_adapter_opts o = MDM_ADAPTER_OPTS_INIT;
+    mdm_adapter *modern = NULL;
     mdm_shadow_stats st;
     mdm_error err;
     snprintf(a, sizeof a, "%s/a.sqlite", f->dir);
-    snprintf(b, sizeof b, "%s/missing/b.sqlite", f->dir);
     snprintf(f->log, sizeof f->log, "%s/adapter.jsonl", f->dir);
     mdm_adapter *ad = shadow_adapter(f);
     assert_int_equal(mdm_adapter_get_engine(ad, a, &ea, &err), MDM_OK);
     frame(&t, 7, 2);
     assert_int_equal(mdm_adapter_create_table_from_dataframe(ad, &t, "train", ea, NULL, &err), MDM_OK);
     mdm_table_reset(&t);
-    assert_int_equal(mdm_adapter_get_engine(ad, b, &eb, &err), MDM_OK);
     mdm_table_init(&out);
+    assert_int_equal(mdm_adapter_read_table_to_dataframe(ad, "train", ea, NULL, &out, &err), MDM_OK);
+    o.deprecation_warning = false;
+    assert_int_equal(mdm_adapter_new(&modern, &o, &err), MDM_OK);
+    assert_int_equal(mdm_adapter_get_engine(modern, a, &em, &err), MDM_OK);
+    mdm_table_init(&t);
+    assert_int_equal(mdm_adapter_execute_query(modern, "DROP TABLE train", em, &t, &err), MDM_OK);
+    mdm_table_reset(&t);
+    mdm_adapter_free(modern);
     mdm_error_clear(&err);
-    assert_int_equal(mdm_adapter_read_table_to_dataframe(ad, "train", eb, NULL, &out, &err), MDM_OK);
+    assert_int_equal(mdm_adapter_read_table_to_dataframe(ad, "train", ea, NULL, &out, &err), MDM_OK);
     assert_int_equal(err.code, MDM_OK);                 /* nothing of the candidate's */
     assert_int_equal(out.nrows, 2);
     assert_int_equal(mdm_table_int64(&out, 0, 0), 7);
@@ -344,7 +355,7 @@ static void shadow__a_failing_candidate_never_reaches_the_caller(void **state)
     char **lines = read_lines(f->log, &n);
     assert_int_equal(n, 1);
     assert_record(lines[0], "read_table", "candidate_error");
-    assert_non_null(strstr(lines[0], "\"candidate\":{\"status\":\"connection\""));
+    assert_non_null(strstr(lines[0], "\"candidate\":{\"status\":\"not_found\""));
     free_lines(lines, n);
     mdm_table_reset(&out);
     mdm_adapter_free(ad);
