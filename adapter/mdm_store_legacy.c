@@ -50,8 +50,6 @@ static mdm_sql_dialect DIALECT(mdm_store *s)
 
 static void ls_free(mdm_store *s)
 {
-    if (s == NULL)
-        return;
     LP(s)->close_connections(LB(s));
     free(s);
 }
