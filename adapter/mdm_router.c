@@ -5,6 +5,7 @@
  */
 #include "mdm_router.h"
 #include "mdm_dsn.h"
+#include "mdm_store_impl.h"
 
 #include <stdlib.h>
 #include <string.h>

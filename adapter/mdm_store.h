@@ -16,6 +16,10 @@
  * call. Every slot returns MDM_OK or fills err (status and message) and
  * changes nothing it did not say it changed; an output table is
  * initialised by the caller and replaced only on success.
+ *
+ * This header names no legacy/ or modern/ type, so app/ and harness/
+ * compile without those folders on their include path; what the stores
+ * are made from lives in mdm_store_impl.h, for the router.
  */
 #ifndef MDM_STORE_H
 #define MDM_STORE_H
@@ -24,10 +28,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "mdm_conf.h"
-#include "mdm_conn.h"
-#include "mdm_connconfig.h"
-#include "mdm_pool.h"
 #include "mdm_status.h"
 #include "mdm_table.h"
 #include "mdm_values.h"
@@ -119,22 +119,5 @@ typedef struct mdm_store_settings {
 /* Faults a self-test switches on in the modern store's own code, so that a
  * harness proves it runs that code (mdm-compare's hidden --mutate). */
 #define MDM_STORE_FAULT_NULLS_AS_EMPTY 0x1u   /* write: TEXT NULLs become '' */
-
-/* What both stores are made from, derived by the router from the settings
- * (the server DSN, legacy's old mapping). Borrowed for the call. */
-typedef struct mdm_store_cfg {
-    const char *backend;               /* "sqlite" or "postgresql" */
-    mdm_conn_config conn;              /* SQLite options; PostgreSQL server DSN */
-    mdm_pool_opts pool;
-    const mdm_conf_node *legacy_config;   /* legacy store: the old mapping */
-    FILE *warn;
-    unsigned faults;                   /* modern store: MDM_STORE_FAULT_* */
-} mdm_store_cfg;
-
-MDM_NODISCARD mdm_status mdm_store_modern_new(const mdm_store_cfg *cfg, mdm_store **out,
-                                              mdm_error *err);
-/* UNSUPPORTED in a build without legacy/. */
-MDM_NODISCARD mdm_status mdm_store_legacy_new(const mdm_store_cfg *cfg, mdm_store **out,
-                                              mdm_error *err);
 
 #endif

@@ -16,7 +16,7 @@
 #include "mdm_flag.h"
 #include "mdm_sql.h"
 #include "mdm_sqlparams.h"
-#include "mdm_store.h"
+#include "mdm_store_impl.h"
 #include "mdm_table_ops.h"
 
 #include <stdlib.h>

@@ -8,7 +8,7 @@
 #include "mdm_connmgr.h"
 #include "mdm_dsn.h"
 #include "mdm_registry.h"
-#include "mdm_store.h"
+#include "mdm_store_impl.h"
 #include "mdm_table_ops.h"
 
 #include <stdlib.h>

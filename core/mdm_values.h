@@ -111,4 +111,25 @@ typedef struct mdm_table_info {
 void mdm_table_info_init(mdm_table_info *ti);
 void mdm_table_info_reset(mdm_table_info *ti);       /* NULL is a no-op */
 
+/* ---- Connection pool settings (modern/mdm_pool.h makes pools of them) ---- */
+
+#define MDM_POOL_OPTS_VERSION 1
+
+typedef struct mdm_pool_opts {
+    unsigned version;     /* MDM_POOL_OPTS_VERSION */
+    int pool_size;        /* connections kept open when idle (>= 0) */
+    int max_overflow;     /* more connections allowed under load (>= 0);
+                             pool_size + max_overflow must be >= 1 */
+    double timeout_s;     /* wait this long for a free connection, then
+                             POOL_EXHAUSTED (0: fail at once) */
+    bool pre_ping;        /* ping at checkout; a dead one is replaced */
+    double recycle_s;     /* replace connections older than this at
+                             checkout; < 0 never */
+    bool reset_on_return; /* roll back an open transaction on release */
+} mdm_pool_opts;
+
+/* Defaults: the seed's pool_config (5, 10, pre_ping, recycle 3600) and the
+ * 30 s timeout legacy used. */
+#define MDM_POOL_OPTS_INIT { MDM_POOL_OPTS_VERSION, 5, 10, 30.0, true, 3600.0, true }
+
 #endif

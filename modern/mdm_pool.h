@@ -20,25 +20,10 @@
 #include "mdm_conn.h"
 #include "mdm_connconfig.h"
 #include "mdm_status.h"
+#include "mdm_values.h"
 
-#define MDM_POOL_OPTS_VERSION 1
-
-typedef struct mdm_pool_opts {
-    unsigned version;     /* MDM_POOL_OPTS_VERSION */
-    int pool_size;        /* connections kept open when idle (>= 0) */
-    int max_overflow;     /* more connections allowed under load (>= 0);
-                             pool_size + max_overflow must be >= 1 */
-    double timeout_s;     /* wait this long for a free connection, then
-                             POOL_EXHAUSTED (0: fail at once) */
-    bool pre_ping;        /* ping at checkout; a dead one is replaced */
-    double recycle_s;     /* replace connections older than this at
-                             checkout; < 0 never */
-    bool reset_on_return; /* roll back an open transaction on release */
-} mdm_pool_opts;
-
-/* Defaults: the seed's pool_config (5, 10, pre_ping, recycle 3600) and the
- * 30 s timeout legacy used. */
-#define MDM_POOL_OPTS_INIT { MDM_POOL_OPTS_VERSION, 5, 10, 30.0, true, 3600.0, true }
+/* mdm_pool_opts (the pool's settings) is a value type in core/mdm_values.h:
+ * the config file, the stores' settings and the pools share it. */
 
 /* A snapshot of the pool's counters. */
 typedef struct mdm_pool_status {

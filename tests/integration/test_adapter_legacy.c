@@ -23,7 +23,7 @@
 #include "example_backend.h"
 #include "legacy_db.h"
 #include "mdm_adapter.h"
-#include "mdm_store.h"
+#include "mdm_store_impl.h"
 #include "test_support.h"
 
 typedef struct fx {
