@@ -23,7 +23,8 @@
 # modern registered (same data, same types), legacy and modern on their own.
 # Peak memory of each register: one more run under /usr/bin/time -f %M.
 # Microbenchmarks: build/bench/bench_pool (acquire/release at 1, 4, 16
-# threads), bench_csv (CSV parsing MB/s), bench_compare (rows/s) when built.
+# threads), bench_csv (CSV parsing MB/s), bench_compare (rows/s),
+# bench_format (full-precision doubles/s, text from double and back) when built.
 #
 # Legacy and modern run interleaved in rounds (bench_pair below); the tools
 # run once per case, so their ratios to modern are noisier.
@@ -386,6 +387,7 @@ micro() {
 micro bench_pool --threads 1,4,16 --ops "$pool_ops" --runs "$runs"
 micro bench_csv --runs "$runs" "$largest"
 micro bench_compare    # fixed: 2 x 1M rows, best of 5
+micro bench_format --runs "$runs"   # doubles/s both ways, full precision
 
 # ---- reports and the gate ---------------------------------------------------
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)

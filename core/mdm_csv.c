@@ -12,6 +12,7 @@
 #include "mdm_csv.h"
 
 #include "mdm_buf.h"
+#include "mdm_dtoa.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -528,9 +529,12 @@ static mdm_type decide_type(const col_scan *s, size_t nrows, bool infer)
 
 /* ---- Float conversion -------------------------------------------------- */
 
-/* Exact conversion when the decimal mantissa fits 53 bits and the power of
- * ten is at most 22: one IEEE multiply or divide of two exact values is
- * correctly rounded (Clinger 1990). Returns false to ask for strtod. */
+/* Exact conversion without strtod for up to 19 significant digits: when
+ * the decimal mantissa fits 53 bits and the power of ten is at most 22,
+ * one IEEE multiply or divide of two exact values is correctly rounded
+ * (Clinger 1990); otherwise (full-precision features have 17 digits)
+ * Eisel-Lemire (core/mdm_dtoa.h) decides almost always. Returns false to
+ * ask for strtod. */
 static bool fast_double(const char *p, size_t n, double *out)
 {
     const char *s = p, *e = p + n;
@@ -540,13 +544,13 @@ static bool fast_double(const char *p, size_t n, double *out)
     uint64_t m = 0;
     int sig = 0, scale = 0;
     for (; s < e && is_digit(*s); s++, sig += m != 0) {
-        if (sig >= 18)
+        if (sig >= 19)
             return false;
         m = m * 10 + (uint64_t)(*s - '0');
     }
     if (s < e && *s == '.') {
         for (s++; s < e && is_digit(*s); s++, scale--, sig += m != 0) {
-            if (sig >= 18)
+            if (sig >= 19)
                 return false;
             m = m * 10 + (uint64_t)(*s - '0');
         }
@@ -561,8 +565,10 @@ static bool fast_double(const char *p, size_t n, double *out)
                 ex = ex * 10 + (*s - '0');
         scale += eneg ? -ex : ex;
     }
-    if (s != e || m > (UINT64_C(1) << 53) || scale < -22 || scale > 22)
+    if (s != e)
         return false;
+    if (m > (UINT64_C(1) << 53) || scale < -22 || scale > 22)
+        return mdm_dtoa_from_decimal(m, scale, neg, out);
     double d = (double)m;
     d = scale < 0 ? d / POW10[-scale] : d * POW10[scale];
     *out = neg ? -d : d;

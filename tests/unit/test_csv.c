@@ -866,6 +866,66 @@ static void csv__large_input_reports_the_first_error(void **state)
 
 /* ---- generated data ---------------------------------------------------- */
 
+/* Every float text the reader converts must give strtod's bits: the
+ * printf-free path (Clinger's exact case, then Eisel-Lemire, up to 19
+ * significant digits) and the strtod fallback alike. 60,000 values: full
+ * precision ("%.17g") and shortest ("%.16g") texts of random doubles with
+ * exponents near 0, random digit strings of 1 to 19 digits with any
+ * exponent, and the hard cases (ties, the ends of the range, 20 digits). */
+static void csv__floats_read_as_strtod_reads_them(void **state)
+{
+    (void)state;
+    static const char *const hard[] = {
+        "9007199254740993", "9007199254740995", "2.2250738585072011e-308",
+        "2.2250738585072014e-308", "4.9406564584124654e-324", "2.4703282292062328e-324",
+        "1.7976931348623157e308", "1.7976931348623159e308", "0.1", "7.0e-10",
+        "1.00000000000000011102230246251565404236316680908203125", "1e23", "8.98846567431158e307",
+        "-0.0", "12345678901234567890.5", "1e-400", "1e400",
+    };
+    enum { N = 60000 };
+    mdm_buf csv;
+    mdm_buf_init(&csv);
+    assert_int_equal(mdm_buf_puts(&csv, "x\n"), MDM_OK);
+    char **texts = calloc(N, sizeof *texts);
+    assert_non_null(texts);
+    uint64_t x = UINT64_C(0x9e3779b97f4a7c15);
+    for (size_t i = 0; i < N; i++) {
+        char t[64];
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        if (i < sizeof hard / sizeof hard[0]) {
+            snprintf(t, sizeof t, "%s", hard[i]);
+        } else if (i % 3 == 2) {
+            char d[20];
+            int nd = 1 + (int)(x % 19);
+            for (int k = 0; k < nd; k++)
+                d[k] = (char)('1' + (x >> (k * 3)) % 9);
+            snprintf(t, sizeof t, "%.*se%d", nd, d, (int)((x >> 40) % 660) - 340);
+        } else {
+            uint64_t bits = (x & UINT64_C(0x800fffffffffffff)) |
+                            (uint64_t)(1023 + (int)((x >> 20) % 120) - 60) << 52;
+            double v;
+            memcpy(&v, &bits, sizeof v);
+            snprintf(t, sizeof t, i % 3 ? "%.16g" : "%.17g", v);
+        }
+        texts[i] = strdup(t);
+        assert_non_null(texts[i]);
+        assert_int_equal(mdm_buf_printf(&csv, "%s\n", t), MDM_OK);
+    }
+    mdm_table t;
+    read_ok(csv.data, &t);
+    assert_int_equal(t.nrows, N);
+    assert_int_equal(t.cols[0].type, MDM_FLOAT64);
+    for (size_t i = 0; i < N; i++) {
+        double want = strtod(texts[i], NULL), got = t.cols[0].v.f64[i];
+        if (memcmp(&want, &got, sizeof got) != 0)
+            fail_msg("'%s' read as %a, strtod gives %a", texts[i], got, want);
+        free(texts[i]);
+    }
+    free(texts);
+    mdm_table_reset(&t);
+    mdm_buf_reset(&csv);
+}
+
 static void csv__generated_file_infers_expected_types(void **state)
 {
     (void)state;
@@ -948,6 +1008,7 @@ int main(void)
         cmocka_unit_test(csv__io_errors_name_the_file),
         cmocka_unit_test(csv__reads_a_file_and_a_pipe),
         cmocka_unit_test(csv__generated_file_infers_expected_types),
+        cmocka_unit_test(csv__floats_read_as_strtod_reads_them),
         cmocka_unit_test(csv__large_input_equals_its_halves_read_apart),
         cmocka_unit_test(csv__large_input_reports_the_first_error),
     };

@@ -490,6 +490,72 @@ static void table__format_float64_is_shortest_round_trip(void **state)
     }
 }
 
+/* xorshift64: a fixed sequence of bit patterns, the same on every run. */
+static uint64_t next_bits(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+static double from_bits(uint64_t bits)
+{
+    double v;
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
+static void expect_fast_equals_slow(double v)
+{
+    char slow[64], fast[64];
+    size_t ns = mdm_format_float64(v, slow, sizeof slow);
+    size_t nf = mdm_format_float64_fast(v, fast, sizeof fast);
+    if (strcmp(slow, fast) != 0 || ns != nf)
+        fail_msg("%.17g (%a): printf loop '%s', fast '%s'", v, v, slow, fast);
+}
+
+/* The fast formatter must give the printf loop's bytes for every double:
+ * the hard cases (powers of ten and of two, subnormals, the ends of the
+ * range, integers around 2^53, exact ties) and 300,000 bit patterns:
+ * uniform (any exponent), normal with exponents near 0 (features), and
+ * short decimals (what the old fast path covered). */
+static void table__format_float64_fast_matches_printf_loop(void **state)
+{
+    (void)state;
+    static const double hard[] = {
+        0.1, 0.3, 2.0 / 3, 1e15, 1e16, 1e21, 1e22, 1e23, 9.999999999999999e22,
+        123456789012345678.0, 9007199254740992.0, 9007199254740993.0, 1234567890123456.0,
+        5e-324, 1e-323, 2.2250738585072009e-308, 2.2250738585072014e-308,
+        1.7976931348623157e308, 1e-5, 1e-4, 0.0001234, 4.35, 9.5, 0.5, 100.0, 1e300,
+        0.0, -0.0, INFINITY, -INFINITY, NAN,
+    };
+    for (size_t i = 0; i < sizeof hard / sizeof hard[0]; i++) {
+        expect_fast_equals_slow(hard[i]);
+        expect_fast_equals_slow(-hard[i]);
+    }
+    for (int e = -323; e <= 308; e++) {   /* every power of ten, read exactly */
+        char ten[16];
+        snprintf(ten, sizeof ten, "1e%d", e);
+        expect_fast_equals_slow(strtod(ten, NULL));
+    }
+    for (int e = 0; e < 2047; e++) {   /* every power of two, and its neighbours */
+        uint64_t b = (uint64_t)e << 52;
+        expect_fast_equals_slow(from_bits(b));
+        expect_fast_equals_slow(from_bits(b + 1));
+        expect_fast_equals_slow(from_bits(b == 0 ? 0 : b - 1));
+    }
+    uint64_t x = UINT64_C(88172645463325252);
+    for (int i = 0; i < 100000; i++) {
+        uint64_t bits = next_bits(&x);
+        expect_fast_equals_slow(from_bits(bits));
+        uint64_t exp = (uint64_t)(1023 + (int)(next_bits(&x) % 120) - 60);
+        expect_fast_equals_slow(from_bits((bits & UINT64_C(0x800fffffffffffff)) | exp << 52));
+        expect_fast_equals_slow((double)(int64_t)(next_bits(&x) % 2000000000) /
+                                pow(10, (double)(next_bits(&x) % 20)));
+    }
+}
+
 static void table__format_and_parse_timestamps(void **state)
 {
     (void)state;
@@ -784,6 +850,7 @@ int main(void)
         cmocka_unit_test(table__schema_differences_come_first),
         cmocka_unit_test(table__render_cell),
         cmocka_unit_test(table__format_float64_is_shortest_round_trip),
+        cmocka_unit_test(table__format_float64_fast_matches_printf_loop),
         cmocka_unit_test(table__format_and_parse_timestamps),
         cmocka_unit_test(table__write_csv_gives_exact_text),
         cmocka_unit_test(table__write_csv_of_a_large_table_equals_its_pieces),
