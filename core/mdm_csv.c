@@ -51,9 +51,6 @@ typedef enum num_kind { NUM_NONE = 0, NUM_INT, NUM_BIG, NUM_FLOAT } num_kind;
 static const unsigned char STOP[256] = {[','] = 1, ['\n'] = 1, ['\r'] = 1};
 
 /* Powers of ten that a double holds exactly (Clinger's fast path). */
-static const double POW10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                               1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                               1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 typedef struct csv_input {
     const char *data;    /* the whole input, BOM included */
@@ -529,57 +526,11 @@ static mdm_type decide_type(const col_scan *s, size_t nrows, bool infer)
 
 /* ---- Float conversion -------------------------------------------------- */
 
-/* Exact conversion without strtod for up to 19 significant digits: when
- * the decimal mantissa fits 53 bits and the power of ten is at most 22,
- * one IEEE multiply or divide of two exact values is correctly rounded
- * (Clinger 1990); otherwise (full-precision features have 17 digits)
- * Eisel-Lemire (core/mdm_dtoa.h) decides almost always. Returns false to
- * ask for strtod. */
-static bool fast_double(const char *p, size_t n, double *out)
-{
-    const char *s = p, *e = p + n;
-    bool neg = false;
-    if (s < e && (*s == '+' || *s == '-'))
-        neg = *s++ == '-';
-    uint64_t m = 0;
-    int sig = 0, scale = 0;
-    for (; s < e && is_digit(*s); s++, sig += m != 0) {
-        if (sig >= 19)
-            return false;
-        m = m * 10 + (uint64_t)(*s - '0');
-    }
-    if (s < e && *s == '.') {
-        for (s++; s < e && is_digit(*s); s++, scale--, sig += m != 0) {
-            if (sig >= 19)
-                return false;
-            m = m * 10 + (uint64_t)(*s - '0');
-        }
-    }
-    if (s < e && (*s == 'e' || *s == 'E')) {
-        bool eneg = false;
-        int ex = 0;
-        if (++s < e && (*s == '+' || *s == '-'))
-            eneg = *s++ == '-';
-        for (; s < e && is_digit(*s); s++)
-            if (ex < 100000)
-                ex = ex * 10 + (*s - '0');
-        scale += eneg ? -ex : ex;
-    }
-    if (s != e)
-        return false;
-    if (m > (UINT64_C(1) << 53) || scale < -22 || scale > 22)
-        return mdm_dtoa_from_decimal(m, scale, neg, out);
-    double d = (double)m;
-    d = scale < 0 ? d / POW10[-scale] : d * POW10[scale];
-    *out = neg ? -d : d;
-    return true;
-}
-
 /* Converts text that pass 1 accepted as a number. strtod needs a
  * terminated string, and the mapped input has none, hence the copy. */
 static mdm_status to_double(const char *p, size_t n, mdm_buf *scratch, double *out)
 {
-    if (fast_double(p, n, out))
+    if (mdm_dtoa_parse(p, n, out))
         return MDM_OK;
     mdm_buf_clear(scratch);
     if (mdm_buf_append(scratch, p, n) != MDM_OK)

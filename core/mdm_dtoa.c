@@ -236,3 +236,62 @@ bool mdm_dtoa_from_decimal(uint64_t man, int exp10, bool neg, double *out)
     memcpy(out, &bits, sizeof *out);
     return true;
 }
+
+/* The powers of ten that are exact doubles. */
+static const double POW10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                               1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                               1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* ---- Decimal text to double -------------------------------------------- */
+
+#define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
+
+/* Up to 19 significant digits without strtod: when the decimal mantissa
+ * fits 53 bits and the power of ten is at most 22, one IEEE multiply or
+ * divide of two exact values is correctly rounded (Clinger 1990);
+ * otherwise (full-precision features have 17 digits) Eisel-Lemire decides
+ * almost always. */
+bool mdm_dtoa_parse(const char *p, size_t n, double *out)
+{
+    const char *s = p, *e = p + n;
+    bool neg = false;
+    if (s < e && (*s == '+' || *s == '-'))
+        neg = *s++ == '-';
+    uint64_t m = 0;
+    int sig = 0, scale = 0;
+    const char *digits = s;
+    for (; s < e && IS_DIGIT(*s); s++, sig += m != 0) {
+        if (sig >= 19)
+            return false;
+        m = m * 10 + (uint64_t)(*s - '0');
+    }
+    size_t ndigits = (size_t)(s - digits);
+    if (s < e && *s == '.') {
+        for (s++; s < e && IS_DIGIT(*s); s++, scale--, sig += m != 0, ndigits++) {
+            if (sig >= 19)
+                return false;
+            m = m * 10 + (uint64_t)(*s - '0');
+        }
+    }
+    if (s < e && (*s == 'e' || *s == 'E')) {
+        bool eneg = false;
+        int ex = 0;
+        if (++s < e && (*s == '+' || *s == '-'))
+            eneg = *s++ == '-';
+        if (s == e || !IS_DIGIT(*s))
+            return false;   /* "1e": strtod's business */
+        for (; s < e && IS_DIGIT(*s); s++)
+            if (ex < 100000)
+                ex = ex * 10 + (*s - '0');
+        scale += eneg ? -ex : ex;
+    }
+    if (s != e || ndigits == 0)
+        return false;
+    if (m > (UINT64_C(1) << 53) || scale < -22 || scale > 22)
+        return mdm_dtoa_from_decimal(m, scale, neg, out);
+    double d = (double)m;
+    d = scale < 0 ? d / POW10[-scale] : d * POW10[scale];
+    *out = neg ? -d : d;
+    return true;
+}
+

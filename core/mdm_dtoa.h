@@ -7,6 +7,7 @@
 #define MDM_DTOA_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* For a finite nonzero v: the fewest decimal digits that read back as |v|,
@@ -20,5 +21,11 @@ bool mdm_dtoa_shortest(double v, uint64_t *digits, int *exp10);
  * to half way) or the result is subnormal, infinite or out of range: the
  * caller then asks strtod. */
 bool mdm_dtoa_from_decimal(uint64_t man, int exp10, bool neg, double *out);
+
+/* The double nearest the plain decimal text p[0..n) ([+-]digits[.digits]
+ * [e[+-]digits], the whole of it), for up to 19 significant digits. false
+ * when the text is anything else (more digits, "nan", "inf", spaces) or
+ * this fast path cannot decide: then strtod's answer is the one to take. */
+bool mdm_dtoa_parse(const char *p, size_t n, double *out);
 
 #endif

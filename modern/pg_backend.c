@@ -10,6 +10,7 @@
  */
 #include "mdm_backend.h"
 #include "mdm_buf.h"
+#include "mdm_dtoa.h"
 #include "mdm_modern_internal.h"
 #include "mdm_sql.h"
 
@@ -231,6 +232,23 @@ static const char *pg_decl_name(Oid oid)
 
 /* Parses PostgreSQL's ISO timestamp/date text; timestamptz (TimeZone is
  * UTC) ends in "+00", which is dropped. */
+/* A float8's text (shortest round-trip digits; NaN, Infinity, -Infinity)
+ * as a double: printf-free for digits, strtod for the words. */
+static double pg_float(const char *v, size_t len)
+{
+    double f;
+    return mdm_dtoa_parse(v, len, &f) ? f : strtod(v, NULL);
+}
+
+/* The same for a COPY field, which must be a number as a whole. */
+static bool copy_float(const char *v, size_t len, double *out)
+{
+    char *end = NULL;
+    if (!mdm_dtoa_parse(v, len, out))
+        *out = strtod(v, &end);
+    return end == NULL || (len > 0 && end == v + len);
+}
+
 static bool pg_parse_ts(const char *v, size_t len, int64_t *out)
 {
     if (len > 19 && (v[len - 3] == '+' || v[len - 3] == '-') && isdigit((unsigned char)v[len - 1]))
@@ -266,7 +284,7 @@ static mdm_status pg_result_table(const PGresult *res, mdm_table *out, mdm_error
                 rc = mdm_table_push_int64(out, (size_t)c, strtoll(v, NULL, 10), err);
                 break;
             case MDM_FLOAT64:
-                rc = mdm_table_push_float64(out, (size_t)c, strtod(v, NULL), err);
+                rc = mdm_table_push_float64(out, (size_t)c, pg_float(v, len), err);
                 break;
             case MDM_BOOL:
                 rc = mdm_table_push_bool(out, (size_t)c, v[0] == 't', err);
@@ -379,7 +397,6 @@ static mdm_status copy_row(mdm_table *out, char *row, size_t n, bool *mismatch, 
         }
         len = copy_unescape(v, len);
         int64_t i64;
-        char *end;
         double f;
         switch (out->cols[c].type) {
         case MDM_INT64:
@@ -390,8 +407,7 @@ static mdm_status copy_row(mdm_table *out, char *row, size_t n, bool *mismatch, 
             rc = mdm_table_push_int64(out, c, i64, err);
             break;
         case MDM_FLOAT64:
-            f = strtod(v, &end);
-            if (len == 0 || end != v + len) {
+            if (!copy_float(v, len, &f)) {
                 *mismatch = true;
                 return MDM_OK;
             }
