@@ -2,7 +2,7 @@
 /*
  * main_mdm_gencsv.c - mdm-gencsv, the command-line face of mdm_gencsv.c:
  *
- *   mdm-gencsv ROWS [--seed N] [-o FILE]
+ *   mdm-gencsv ROWS [--seed N] [--profile basic|features|wide|text] [-o FILE]
  */
 #include "mdm_gencsv.h"
 
@@ -14,7 +14,7 @@
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: mdm-gencsv ROWS [--seed N] [-o FILE]\n");
+    fprintf(stderr, "usage: mdm-gencsv ROWS [--seed N] [--profile basic|features|wide|text] [-o FILE]\n");
     return 2;
 }
 
@@ -32,12 +32,18 @@ static int parse_u64(const char *s, uint64_t *out)
 int main(int argc, char **argv)
 {
     uint64_t rows = 0, seed = 1;
+    mdm_gencsv_profile profile = MDM_GENCSV_BASIC;
     const char *path = NULL;
     int have_rows = 0, rc = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
             if (parse_u64(argv[++i], &seed) != 0)
                 return usage();
+        } else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc) {
+            if (!mdm_gencsv_profile_parse(argv[++i], &profile)) {
+                fprintf(stderr, "mdm-gencsv: unknown profile '%s'\n", argv[i]);
+                return usage();
+            }
         } else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
             path = argv[++i];
         } else if (!have_rows && parse_u64(argv[i], &rows) == 0) {
@@ -53,7 +59,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "mdm-gencsv: cannot open '%s': %s\n", path, strerror(errno));
         return 1;
     }
-    if (mdm_gencsv_write(out, rows, seed) != 0) {
+    if (mdm_gencsv_write_profile(out, rows, seed, profile) != 0) {
         fprintf(stderr, "mdm-gencsv: cannot write '%s': %s\n", path ? path : "<stdout>", strerror(errno));
         rc = 1;
     }

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "mdm_buf.h"
+#include "mdm_table.h"
 
 /* splitmix64: tiny, fast, and good enough for test data. */
 typedef struct gen_rng {
@@ -216,6 +217,132 @@ int mdm_gencsv_write(FILE *out, uint64_t rows, uint64_t seed)
     out_end_row(&o);
     for (uint64_t r = 0; r < rows && !o.failed; r++)
         gen_row(&o, &g, r);
+    mdm_buf_reset(&o.row);
+    if (o.failed)
+        return -1;
+    return fflush(out) == 0 ? 0 : -1;
+}
+
+/* ---- profiles: data shaped like real datasets ------------------------------ */
+
+/* A computed feature: a double with all 53 bits of mantissa in use and a
+ * magnitude between 2^-20 and 2^20, so its shortest text has 16 or 17
+ * significant digits (what pandas writes for model outputs). */
+static void gen_feature(gen_out *o, gen_rng *g)
+{
+    uint64_t bits = (rng_next(g) & UINT64_C(0x800fffffffffffff)) |
+                    (uint64_t)(1023 - 20 + (int)rng_below(g, 41)) << 52;
+    double v;
+    char buf[40];
+    memcpy(&v, &bits, sizeof v);
+    out_put(o, buf, mdm_format_float64_fast(v, buf, sizeof buf));
+}
+
+/* "features": the eight columns of mdm-gencsv with full-precision doubles
+ * (y blank about 5 %), lower-case booleans and timestamps with
+ * microseconds, as the issue's 124 MB benchmark file has them. */
+static void gen_features_row(gen_out *o, gen_rng *g, uint64_t row)
+{
+    out_printf(o, "%" PRIu64 ",%" PRId64 ",", row + 1, gen_big(g, row));
+    gen_feature(o, g);
+    out_put(o, ",", 1);
+    if (rng_below(g, 20) != 0)
+        gen_feature(o, g);
+    out_put(o, ",", 1);
+    out_puts(o, GENCSV_CATEGORIES[rng_below(g, 20)]);
+    out_put(o, ",", 1);
+    gen_text(o, g);
+    out_put(o, ",", 1);
+    out_puts(o, rng_next(g) & 1 ? "true" : "false");
+    out_put(o, ",", 1);
+    put_ts(o, INT64_C(946684800) + (int64_t)rng_below(g, UINT64_C(946080000)),
+           (unsigned)rng_below(g, 1000000));
+    out_end_row(o);
+}
+
+/* "wide": 200 columns: an id, then int64, full-precision and short
+ * doubles in turn (a one-hot-encoded or embedding table). */
+#define GEN_WIDE_COLUMNS 200
+static void gen_wide_row(gen_out *o, gen_rng *g, uint64_t row)
+{
+    out_printf(o, "%" PRIu64, row + 1);
+    for (int c = 1; c < GEN_WIDE_COLUMNS; c++) {
+        out_put(o, ",", 1);
+        if (c % 3 == 0)
+            out_printf(o, "%" PRId64, (int64_t)rng_below(g, 2000001) - 1000000);
+        else if (c % 3 == 1)
+            gen_feature(o, g);
+        else
+            gen_y(o, g);
+    }
+    out_end_row(o);
+}
+
+/* "text": an id, a category and two long text fields (200 to 2,000
+ * characters, quoted, UTF-8): documents, reviews. */
+static void gen_long_text(gen_out *o, gen_rng *g)
+{
+    mdm_buf raw;
+    mdm_buf_init(&raw);
+    size_t nchars = 200 + (size_t)rng_below(g, 1801);
+    size_t npieces = sizeof GENCSV_PIECES / sizeof GENCSV_PIECES[0];
+    for (size_t i = 0; i < nchars; i++) {
+        const char *piece = GENCSV_PIECES[rng_below(g, i == 0 || i + 1 == nchars ? 20 : npieces)];
+        if (mdm_buf_puts(&raw, piece) != MDM_OK)
+            o->failed = true;
+    }
+    if (!o->failed)
+        put_text(o, raw.data);
+    mdm_buf_reset(&raw);
+}
+
+static void gen_text_row(gen_out *o, gen_rng *g, uint64_t row)
+{
+    out_printf(o, "%" PRIu64 ",", row + 1);
+    out_puts(o, GENCSV_CATEGORIES[rng_below(g, 20)]);
+    out_put(o, ",", 1);
+    gen_long_text(o, g);
+    out_put(o, ",", 1);
+    gen_long_text(o, g);
+    out_end_row(o);
+}
+
+static const char *const GEN_PROFILE_NAMES[] = {"basic", "features", "wide", "text"};
+
+bool mdm_gencsv_profile_parse(const char *name, mdm_gencsv_profile *out)
+{
+    for (size_t i = 0; i < sizeof GEN_PROFILE_NAMES / sizeof GEN_PROFILE_NAMES[0]; i++) {
+        if (strcmp(name, GEN_PROFILE_NAMES[i]) == 0) {
+            *out = (mdm_gencsv_profile)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+int mdm_gencsv_write_profile(FILE *out, uint64_t rows, uint64_t seed, mdm_gencsv_profile p)
+{
+    if (p == MDM_GENCSV_BASIC)
+        return mdm_gencsv_write(out, rows, seed);
+    gen_rng g = {seed};
+    gen_out o = {out, {0}, false};
+    mdm_buf_init(&o.row);
+    if (p == MDM_GENCSV_WIDE) {
+        out_puts(&o, "id");
+        for (int c = 1; c < GEN_WIDE_COLUMNS; c++)
+            out_printf(&o, ",c%03d", c);
+    } else {
+        out_puts(&o, p == MDM_GENCSV_TEXT ? "id,category,title,body" : "id,big,x,y,category,text,flag,ts");
+    }
+    out_end_row(&o);
+    for (uint64_t r = 0; r < rows && !o.failed; r++) {
+        if (p == MDM_GENCSV_FEATURES)
+            gen_features_row(&o, &g, r);
+        else if (p == MDM_GENCSV_WIDE)
+            gen_wide_row(&o, &g, r);
+        else
+            gen_text_row(&o, &g, r);
+    }
     mdm_buf_reset(&o.row);
     if (o.failed)
         return -1;

@@ -21,6 +21,25 @@
  * set) on a write error. */
 int mdm_gencsv_write(FILE *out, uint64_t rows, uint64_t seed);
 
+/* Data shaped like real datasets (mdm-gencsv --profile NAME):
+ * basic     mdm_gencsv_write's eight columns (short decimals);
+ * features  the same columns with full-precision doubles (16-17 digits),
+ *           true/false and timestamps with microseconds;
+ * wide      200 columns of int64 and doubles;
+ * text      an id, a category and two long (200-2,000 character) texts. */
+typedef enum mdm_gencsv_profile {
+    MDM_GENCSV_BASIC,
+    MDM_GENCSV_FEATURES,
+    MDM_GENCSV_WIDE,
+    MDM_GENCSV_TEXT,
+} mdm_gencsv_profile;
+
+/* *out for a profile's name; false for an unknown name. */
+bool mdm_gencsv_profile_parse(const char *name, mdm_gencsv_profile *out);
+
+/* mdm_gencsv_write for a profile: the same seed gives the same bytes. */
+int mdm_gencsv_write_profile(FILE *out, uint64_t rows, uint64_t seed, mdm_gencsv_profile p);
+
 /* True when NAME (without "gen:") is a named fixture: `rows100k` (100,000
  * rows of mixed types), `wide200` (200 columns) or `toowide2001` (2,001
  * columns, more than SQLite and PostgreSQL allow in one table). */
