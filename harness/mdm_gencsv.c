@@ -208,21 +208,6 @@ static void gen_row(gen_out *o, gen_rng *g, uint64_t row)
     out_end_row(o);
 }
 
-int mdm_gencsv_write(FILE *out, uint64_t rows, uint64_t seed)
-{
-    gen_rng g = {seed};
-    gen_out o = {out, {0}, false};
-    mdm_buf_init(&o.row);
-    out_puts(&o, "id,big,x,y,category,text,flag,ts");
-    out_end_row(&o);
-    for (uint64_t r = 0; r < rows && !o.failed; r++)
-        gen_row(&o, &g, r);
-    mdm_buf_reset(&o.row);
-    if (o.failed)
-        return -1;
-    return fflush(out) == 0 ? 0 : -1;
-}
-
 /* ---- profiles: data shaped like real datasets ------------------------------ */
 
 /* A computed feature: a double with all 53 bits of mantissa in use and a
@@ -320,33 +305,42 @@ bool mdm_gencsv_profile_parse(const char *name, mdm_gencsv_profile *out)
     return false;
 }
 
+/* The header of a profile's CSV. */
+static void profile_header(gen_out *o, mdm_gencsv_profile p)
+{
+    if (p == MDM_GENCSV_WIDE) {
+        out_puts(o, "id");
+        for (int c = 1; c < GEN_WIDE_COLUMNS; c++)
+            out_printf(o, ",c%03d", c);
+    } else {
+        out_puts(o, p == MDM_GENCSV_TEXT ? "id,category,title,body" : "id,big,x,y,category,text,flag,ts");
+    }
+    out_end_row(o);
+}
+
+typedef void (*gen_row_fn)(gen_out *o, gen_rng *g, uint64_t row);
+
 int mdm_gencsv_write_profile(FILE *out, uint64_t rows, uint64_t seed, mdm_gencsv_profile p)
 {
-    if (p == MDM_GENCSV_BASIC)
-        return mdm_gencsv_write(out, rows, seed);
     gen_rng g = {seed};
     gen_out o = {out, {0}, false};
+    gen_row_fn row = p == MDM_GENCSV_FEATURES ? gen_features_row
+                   : p == MDM_GENCSV_WIDE     ? gen_wide_row
+                   : p == MDM_GENCSV_TEXT     ? gen_text_row
+                                              : gen_row;
     mdm_buf_init(&o.row);
-    if (p == MDM_GENCSV_WIDE) {
-        out_puts(&o, "id");
-        for (int c = 1; c < GEN_WIDE_COLUMNS; c++)
-            out_printf(&o, ",c%03d", c);
-    } else {
-        out_puts(&o, p == MDM_GENCSV_TEXT ? "id,category,title,body" : "id,big,x,y,category,text,flag,ts");
-    }
-    out_end_row(&o);
-    for (uint64_t r = 0; r < rows && !o.failed; r++) {
-        if (p == MDM_GENCSV_FEATURES)
-            gen_features_row(&o, &g, r);
-        else if (p == MDM_GENCSV_WIDE)
-            gen_wide_row(&o, &g, r);
-        else
-            gen_text_row(&o, &g, r);
-    }
+    profile_header(&o, p);
+    for (uint64_t r = 0; r < rows && !o.failed; r++)
+        row(&o, &g, r);
     mdm_buf_reset(&o.row);
     if (o.failed)
         return -1;
     return fflush(out) == 0 ? 0 : -1;
+}
+
+int mdm_gencsv_write(FILE *out, uint64_t rows, uint64_t seed)
+{
+    return mdm_gencsv_write_profile(out, rows, seed, MDM_GENCSV_BASIC);
 }
 
 /* ---- the named fixtures of mdm-compare ------------------------------------ */
