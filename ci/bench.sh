@@ -6,8 +6,12 @@
 #
 #   bash ci/bench.sh [BUILD]          (make bench; BUILD defaults to build)
 #
-# Cases, at each size (100k and 1M rows; BENCH_SET=ci: 100k only), on SQLite
-# and on PostgreSQL (a throwaway server from ci/pg.sh):
+# Cases, at each size (100k and 1M rows; BENCH_SET=ci: 100k only), for each
+# data profile of mdm-gencsv (BENCH_PROFILES, "basic features": short
+# decimals, and features with full-precision doubles, microsecond
+# timestamps and true/false; case names of the features profile read
+# sqlite-100k.features-register), on SQLite and on PostgreSQL (a throwaway
+# server from ci/pg.sh):
 #   register  mdm register (legacy, modern) | sqlite3 .import into a typed
 #             table / psql \copy FROM into a typed table | pandas read_csv +
 #             to_sql
@@ -34,7 +38,7 @@
 # median over the rounds of the per-round ratio of median times;
 # BENCH_GATE=0: report only); a case whose mdm command fails fails too.
 #
-# Environment: BENCH_SET (full | ci), BENCH_RUNS, BENCH_ROUNDS, BENCH_WARMUP,
+# Environment: BENCH_SET (full | ci), BENCH_SIZES (rows, overrides the set's), BENCH_PROFILES, BENCH_RUNS, BENCH_ROUNDS, BENCH_WARMUP,
 # BENCH_LIMIT, BENCH_SEED (42), BENCH_RECHECK (2: re-measurements of a case
 # over the gate), BENCH_BACKENDS ("sqlite postgresql"), BENCH_TOOLS=0 (mdm
 # only), BENCH_POOL_OPS, REPORTS (reports), PYTHON (/usr/bin/python3: Debian's
@@ -53,6 +57,7 @@ limit=${BENCH_LIMIT:-1000}
 seed=${BENCH_SEED:-42}
 backends=${BENCH_BACKENDS:-sqlite postgresql}
 with_tools=${BENCH_TOOLS:-1}
+read -r -a profiles <<<"${BENCH_PROFILES:-basic features}"
 if [ -z "${PYTHON:-}" ]; then
     if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
 fi
@@ -63,6 +68,7 @@ case "$set_name" in
     full) sizes=(100000 1000000); pool_ops=${BENCH_POOL_OPS:-400000} ;;
     *) echo "bench: BENCH_SET must be 'full' or 'ci', not '$set_name'" >&2; exit 2 ;;
 esac
+if [ -n "${BENCH_SIZES:-}" ]; then read -r -a sizes <<<"$BENCH_SIZES"; fi   # a quick check of the script
 [ "$runs" -ge 5 ] || echo "bench: warning: BENCH_RUNS=$runs (the issue asks for at least 5)" >&2
 
 mdm="$root/$build/mdm"
@@ -113,14 +119,19 @@ fi
 
 # ---- data -------------------------------------------------------------------
 label() { case "$1" in 100000) echo 100k ;; 1000000) echo 1M ;; *) echo "$1" ;; esac; }
+# psuffix PROFILE: what the profile adds to a case's rows label and file name
+psuffix() { [ "$1" = basic ] || printf '.%s' "$1"; }
+csv_of() { printf '%s/train_%s%s.csv' "$data" "$1" "$(psuffix "$2")"; }
 for n in "${sizes[@]}"; do
-    f="$data/train_$n.csv"
-    stamp="$data/train_$n.seed"
-    if [ ! -s "$f" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$seed" ]; then
-        echo "bench: generating $f ($n rows, seed $seed)"
-        "$gencsv" "$n" --seed "$seed" -o "$f"
-        echo "$seed" >"$stamp"
-    fi
+    for p in "${profiles[@]}"; do
+        f=$(csv_of "$n" "$p")
+        stamp="${f%.csv}.seed"
+        if [ ! -s "$f" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$seed" ]; then
+            echo "bench: generating $f ($n rows, profile $p, seed $seed)"
+            "$gencsv" "$n" --seed "$seed" --profile "$p" -o "$f"
+            echo "$seed" >"$stamp"
+        fi
+    done
 done
 
 # ---- helpers ----------------------------------------------------------------
@@ -260,8 +271,9 @@ pg_dataset_db() {
 
 # ---- the cases --------------------------------------------------------------
 run_size_backend() {
-    local n=$1 backend=$2 csv="$data/train_$1.csv" tag
-    tag="$backend-$(label "$n")"
+    local n=$1 backend=$2 profile=$3 csv tag
+    csv=$(csv_of "$n" "$profile")
+    tag="$backend-$(label "$n")$(psuffix "$profile")"
     if [ "$backend" = postgresql ] && ! pg_alive; then
         return 0
     fi
@@ -361,13 +373,15 @@ run_size_backend() {
 }
 
 for n in "${sizes[@]}"; do
-    for backend in $backends; do
-        run_size_backend "$n" "$backend"
+    for p in "${profiles[@]}"; do
+        for backend in $backends; do
+            run_size_backend "$n" "$backend" "$p"
+        done
     done
 done
 
 # ---- microbenchmarks --------------------------------------------------------
-largest="$data/train_${sizes[-1]}.csv"
+largest=$(csv_of "${sizes[-1]}" "${profiles[0]}")
 micro() {
     local name=$1; shift
     local bin="$root/$build/bench/$name"
@@ -392,10 +406,14 @@ micro bench_format --runs "$runs"   # doubles/s both ways, full precision
 # ---- reports and the gate ---------------------------------------------------
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 csv_sizes=""
-for n in "${sizes[@]}"; do csv_sizes+="$n=$(stat -c %s "$data/train_$n.csv") "; done
+for n in "${sizes[@]}"; do
+    for p in "${profiles[@]}"; do
+        csv_sizes+="$(label "$n")$(psuffix "$p")=$(stat -c %s "$(csv_of "$n" "$p")") "
+    done
+done
 "$PYTHON" "$root/ci/bench/report.py" \
     --raw "$out" --reports "$reports" --set "$set_name" \
-    --sizes "${sizes[*]}" --csv-sizes "$csv_sizes" --limit "$limit" --seed "$seed" \
+    --sizes "${sizes[*]}" --profiles "${profiles[*]}" --csv-sizes "$csv_sizes" --limit "$limit" --seed "$seed" \
     --runs "$runs" --rounds "$rounds" --warmup "$warmup" --query "$QUERY" \
     --started "$started" --load-before "$load_before" --load-after "$load_after" \
     --backends "$backends" --gate "${BENCH_GATE:-1}"

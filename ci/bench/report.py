@@ -4,7 +4,8 @@ reports/bench.json and reports/bench.png, and applies the gate.
 
 Input (written by ci/bench.sh under --raw):
   <case>/<command>.json   hyperfine --export-json of one command; <case> is
-                          <backend>-<rows>-<op> (sqlite-100k-register)
+                          <backend>-<rows>[.<profile>]-<op> (sqlite-100k-register,
+                          sqlite-100k.features-register: mdm-gencsv's profiles)
   memory.tsv              case, command, peak RSS in KiB (/usr/bin/time %M)
   bench_pool.log, bench_csv.log, bench_compare.log   microbenchmark output
   failures.txt            case, command, what failed
@@ -111,8 +112,13 @@ def split_case(case):
     return backend, rows, op
 
 
+def profile_of(label):
+    """The data profile of a rows label: "100k.features" is features."""
+    return label.split(".", 1)[1] if "." in label else "basic"
+
+
 def rows_value(label):
-    m = re.fullmatch(r"(\d+)([kM]?)", label)
+    m = re.fullmatch(r"(\d+)([kM]?)", label.split(".", 1)[0])
     if not m:
         return 0
     return int(m.group(1)) * {"": 1, "k": 1000, "M": 1000000}[m.group(2)]
@@ -261,6 +267,7 @@ def main():
     ap.add_argument("--load-after", default="")
     ap.add_argument("--gate", default="1")
     ap.add_argument("--backends", default="sqlite postgresql")
+    ap.add_argument("--profiles", default="basic")
     args = ap.parse_args()
 
     cases = load_cases(args.raw)
@@ -270,12 +277,13 @@ def main():
     csv_bytes = {}
     for item in args.csv_sizes.split():
         n, b = item.split("=")
-        csv_bytes[int(n)] = int(b)
+        csv_bytes[n] = int(b)   # by rows label: "100k", "100k.features"
     mach = machine(args)
 
     def order(case):
         b, r, o = split_case(case)
-        return (rows_value(r), 0 if b == "sqlite" else 1, OPS.index(o) if o in OPS else 9)
+        return (rows_value(r), profile_of(r) != "basic", profile_of(r), 0 if b == "sqlite" else 1,
+                OPS.index(o) if o in OPS else 9)
 
     # ---- legacy vs modern, and the gate ---------------------------------
     rows_out, gate_fail = [], []
@@ -293,6 +301,7 @@ def main():
         pandas = c.get("pandas")
         entry = {
             "case": case, "backend": backend, "rows": rows_value(rows), "op": op,
+            "rows_label": rows, "profile": profile_of(rows),
             "commands": c, "modern_over_legacy": ratio,
             "modern_over_legacy_rounds": round_ratios,
             "modern_over_legacy_pooled": pooled,
@@ -318,11 +327,13 @@ def main():
     # leaves no JSON at all).
     for n in args.sizes.split():
         label = {"100000": "100k", "1000000": "1M"}.get(n, n)
-        for backend in args.backends.split():
-            for op in OPS:
-                case = f"{backend}-{label}-{op}"
-                if case not in cases:
-                    gate_fail.append(f"{case}: no result")
+        for profile in args.profiles.split():
+            suffix = "" if profile == "basic" else "." + profile
+            for backend in args.backends.split():
+                for op in OPS:
+                    case = f"{backend}-{label}{suffix}-{op}"
+                    if case not in cases:
+                        gate_fail.append(f"{case}: no result")
 
     # ---- targets -----------------------------------------------------------
     def med(case, cmd):
@@ -371,14 +382,40 @@ def main():
     m, t = med(c, "modern"), med(c, "psql \\copy")
     target("Full read at least as fast as psql \\copy ... TO", c, t / m if t and m else None,
            1.0, "\\copy time / modern time ≥ 1", note)
+    # The features profile (full-precision doubles): the issue's targets
+    # for data shaped like real data, at every size of the run.
+    if "features" in args.profiles.split():
+        for n in sizes:
+            label = {100000: "100k", 1000000: "1M"}.get(n, str(n)) + ".features"
+            c = f"sqlite-{label}-register"
+            m, t = med(c, "modern"), med(c, "sqlite3 .import")
+            target("SQLite register at least 1.3 × sqlite3 .import (features)", c,
+                   t / m if t and m else None, 1.3, ".import time / modern time ≥ 1.3")
+            c = f"postgresql-{label}-register"
+            m, t = med(c, "modern"), med(c, "psql createdb+\\copy")
+            target("PostgreSQL register at least 1.3 × psql doing the same job (features)", c,
+                   t / m if t and m else None, 1.3, "createdb+\\copy time / modern time ≥ 1.3")
+            c = f"sqlite-{label}-read"
+            m, t = med(c, "modern"), med(c, "sqlite3 -csv")
+            target("Full read at least 1.2 × sqlite3 -csv (features)", c,
+                   t / m if t and m else None, 1.2, "sqlite3 time / modern time ≥ 1.2")
+            c = f"postgresql-{label}-read"
+            m, t = med(c, "modern"), med(c, "psql \\copy")
+            target("Full read at least as fast as psql \\copy ... TO (features)", c,
+                   t / m if t and m else None, 1.0, "\\copy time / modern time ≥ 1")
     mem_rows = []
     for case in sorted(memory, key=order):
         backend, rows, op = split_case(case)
         n = rows_value(rows)
-        size = csv_bytes.get(n)
+        size = csv_bytes.get(rows)
         entry = {"case": case, "csv_bytes": size, "peak_kib": memory[case]}
         mem_rows.append(entry)
-        if n == big and size:
+        if profile_of(rows) == "features":
+            kib = memory[case].get("modern")
+            target(f"{'SQLite' if backend == 'sqlite' else 'PostgreSQL'} register peak memory "
+                   "at most 64 MiB (modern, features)", case,
+                   kib / 1024 if kib else None, 64.0, "peak RSS ≤ 64 MiB", at_most=True)
+        elif n == big and size:
             kib = memory[case].get("modern")
             target(f"{'SQLite' if backend == 'sqlite' else 'PostgreSQL'} register peak memory "
                    "at most 2 × the CSV (modern)", case,
@@ -417,9 +454,9 @@ def main():
               "warm-up run(s), whole processes (start-up included); legacy and modern run "
               f"interleaved in {args.rounds} rounds (order alternating). "
               "Data: `mdm-gencsv` seed "
-              f"{args.seed}, 8 columns; CSV sizes: "
-              + ", ".join(f"{ {100000: '100k', 1000000: '1M'}.get(n, n)} rows {b / 1e6:.1f} MB"
-                          for n, b in sorted(csv_bytes.items())) + ".")
+              f"{args.seed}, 8 columns, profiles {args.profiles} (`.features` cases: full-precision "
+              "doubles, microsecond timestamps); CSV sizes: "
+              + ", ".join(f"{n} rows {b / 1e6:.1f} MB" for n, b in sorted(csv_bytes.items())) + ".")
     md.append("")
     md.append(f"## Legacy against modern (the gate: modern/legacy ≤ {GATE})")
     md.append("")
@@ -431,7 +468,7 @@ def main():
     for e in rows_out:
         c = e["commands"]
         md.append(f"| {e['backend']} {OP_TEXT.get(e['op'], e['op'])} | "
-                  f"{ {100000: '100k', 1000000: '1M'}.get(e['rows'], e['rows'])} | "
+                  f"{e['rows_label']} | "
                   f"{fmt_s(c.get('legacy', {}).get('median_s'))} | "
                   f"{fmt_s(c.get('modern', {}).get('median_s'))} | "
                   f"**{fmt_ratio(e['modern_over_legacy'])}** | "
@@ -455,7 +492,7 @@ def main():
         c = e["commands"]
         tool = c.get(e["tool"]) if e["tool"] else None
         md.append(f"| {e['backend']} {OP_TEXT.get(e['op'], e['op'])} | "
-                  f"{ {100000: '100k', 1000000: '1M'}.get(e['rows'], e['rows'])} | "
+                  f"{e['rows_label']} | "
                   f"{fmt_s(c.get('modern', {}).get('median_s'))} | "
                   f"{(e['tool'] + ' ' + fmt_s(tool['median_s'])) if tool else '–'} | "
                   f"{fmt_x(e['tool_over_modern'])} | "
@@ -466,7 +503,7 @@ def main():
     for e in rows_out:
         c = e["commands"]
         if key in c and "modern" in c:
-            label = {100000: "100k", 1000000: "1M"}.get(e["rows"], e["rows"])
+            label = e["rows_label"]
             t = c[key]["median_s"]
             same_job.append(f"{label}: {fmt_s(t)}, speed-up {fmt_x(t / c['modern']['median_s'])}")
     if same_job:
@@ -583,8 +620,7 @@ def chart(reports, rows_out):
     with open(dat, "w", encoding="utf-8") as f:
         f.write("# label modern/legacy tool/modern pandas/modern\n")
         for e in rows_out:
-            label = f"{e['backend'].replace('postgresql', 'pg')} {e['op']} " \
-                    f"{ {100000: '100k', 1000000: '1M'}.get(e['rows'], e['rows'])}"
+            label = f"{e['backend'].replace('postgresql', 'pg')} {e['op']} {e['rows_label']}"
             vals = [e["modern_over_legacy"], e["tool_over_modern"], e["pandas_over_modern"]]
             f.write(f"\"{label}\" " + " ".join("NaN" if v is None else f"{v:.4f}" for v in vals) + "\n")
     gp = os.path.join(reports, "bench", "chart.gp")
