@@ -184,7 +184,7 @@ def kv_line(line):
 
 
 def read_micro(raw):
-    micro = {"pool": [], "csv": None, "compare": None, "status": {}}
+    micro = {"pool": [], "csv": None, "compare": None, "format": [], "status": {}}
     status = os.path.join(raw, "micro.txt")
     if os.path.exists(status):
         with open(status, encoding="utf-8") as f:
@@ -213,6 +213,13 @@ def read_micro(raw):
                 micro["csv"] = {"mb": float(m.group(1)), "rows": int(m.group(2)),
                                 "runs": int(m.group(3)), "median_s": float(m.group(4)),
                                 "mb_per_s": float(m.group(5)), "rows_per_s": float(m.group(6))}
+    path = os.path.join(raw, "bench_format.log")
+    if os.path.exists(path):
+        for line in open(path, encoding="utf-8"):
+            m = re.match(r"(format|parse) \((.*?)\)\s+([\d.]+) M doubles/s", line)
+            if m:
+                micro["format"].append({"direction": m.group(1), "how": m.group(2),
+                                        "m_per_s": float(m.group(3))})
     path = os.path.join(raw, "bench_compare.log")
     if os.path.exists(path):
         lines = [l.strip() for l in open(path, encoding="utf-8") if "rows/s" in l]
@@ -559,6 +566,11 @@ def main():
     else:
         md.append(f"CSV parsing: {micro['status'].get('bench_csv', 'no result')}.")
     md.append("")
+    if micro["format"]:
+        md.append("Full-precision doubles (`bench_format`, millions a second, one core): "
+                  + "; ".join(f"{f['direction']} by {f['how']} **{f['m_per_s']:.1f}**"
+                              for f in micro["format"]) + ".")
+        md.append("")
     if micro["compare"]:
         rps = micro["compare"]["rows_per_s"]
         md.append("Comparison (`bench_compare`, the harness's table comparison)"
