@@ -232,14 +232,20 @@ static void old_config(const fx *f, const char *path, const char *host, const ch
     write_text(path, yaml);
 }
 
-/* Every command through one --impl, all of them successful. */
-static void session(fx *f, const char *cfg, const char *impl)
+/* Every command through one --impl (all: the whole session; else
+ * register, load and remove), all of them successful. */
+static void session(fx *f, const char *cfg, const char *impl, bool all)
 {
     run(f, "--config", cfg, "--impl", impl, "register", "pw", f->csv, NULL);
     ok(f, impl);
     run(f, "--config", cfg, "--impl", impl, "load", "pw", "--format", "csv", NULL);
     ok(f, impl);
     assert_string_equal(f->out, "id,name,score\n1,a,0.1\n2,b,2.5\n3,c,0.30000000000000004\n");
+    if (!all) {
+        run(f, "--config", cfg, "--impl", impl, "remove", "pw", NULL);
+        ok(f, impl);
+        return;
+    }
     run(f, "--config", cfg, "--impl", impl, "query", "pw", "SELECT count(*) AS n FROM train",
         "--format", "csv", NULL);
     ok(f, impl);
@@ -271,7 +277,7 @@ static void secrets__old_format_password_with_url_delimiters_connects(void **sta
     snprintf(cfg, sizeof cfg, "%s/old.yaml", f->dir);
     old_config(f, cfg, host, port);
     for (size_t i = 0; i < NIMPLS; i++) {
-        session(f, cfg, impls[i]);
+        session(f, cfg, impls[i], true);
         no_secret(f->err, impls[i]);
     }
     snprintf(log, sizeof log, "%s/shadow.jsonl", f->home);
@@ -296,7 +302,7 @@ static void secrets__new_format_option_and_url_connect(void **state)
              (long)getpid(), host, port, PASSWORD);
     write_text(cfg, yaml);
     for (size_t i = 0; i < NIMPLS; i++)
-        session(f, cfg, impls[i]);
+        session(f, cfg, impls[i], false);
     snprintf(yaml, sizeof yaml,
              "storage:\n  default_backend: postgresql\n  backends:\n    postgresql:\n"
              "      path_template: \"mdmpw%ld_{name}\"\n      options:\n"
@@ -305,7 +311,7 @@ static void secrets__new_format_option_and_url_connect(void **state)
              (long)getpid(), host, port);
     write_text(cfg, yaml);
     for (size_t i = 0; i < NIMPLS; i++)
-        session(f, cfg, impls[i]);
+        session(f, cfg, impls[i], false);
 }
 
 /* Connection failures of several kinds, on every implementation: a clean
