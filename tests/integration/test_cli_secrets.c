@@ -199,11 +199,25 @@ static int make_role(void **state)
     return mdm_test_pg_exec(NULL, "CREATE ROLE " ROLE " LOGIN CREATEDB PASSWORD '" PASSWORD "'");
 }
 
+/* Drops what a failed test may have left (the role's databases first: a
+ * role that owns one cannot be dropped), then the role. */
 static int drop_role(void **state)
 {
+    char sql[256];
     (void)state;
-    if (mdm_test_pg_dsn() != NULL)
-        (void)mdm_test_pg_exec(NULL, "DROP ROLE IF EXISTS " ROLE);
+    PGconn *c = mdm_test_pg_dsn() != NULL ? PQconnectdb(mdm_test_pg_dsn()) : NULL;
+    if (c == NULL || PQstatus(c) != CONNECTION_OK) {
+        PQfinish(c);
+        return 0;
+    }
+    snprintf(sql, sizeof sql, "SELECT datname FROM pg_database WHERE datname LIKE 'mdmpw%ld\\_%%'",
+             (long)getpid());
+    PGresult *r = PQexec(c, sql);
+    for (int i = 0; PQresultStatus(r) == PGRES_TUPLES_OK && i < PQntuples(r); i++)
+        mdm_test_pg_drop_db(PQgetvalue(r, i, 0));
+    PQclear(r);
+    PQfinish(c);
+    (void)mdm_test_pg_exec(NULL, "DROP ROLE IF EXISTS " ROLE);
     return 0;
 }
 
