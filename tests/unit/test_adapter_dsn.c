@@ -7,7 +7,8 @@
  * a DSN that does not parse is refused with libpq's reason (quoted pieces
  * hidden); a URL with a raw '@' or '/' in its password is refused; the
  * percent-encoding legacy's URL gets, and the scrub of passwords from
- * messages. No server is needed: nothing connects.
+ * messages, and the router's check of a configured DSN. No server is
+ * needed: nothing connects.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include <string.h>
 
 #include "mdm_dsn.h"
+#include "mdm_router.h"
 
 /* The value libpq reads for keyword in dsn (malloc'd), or NULL when the
  * DSN does not set it; fails the test when it does not parse. */
@@ -239,6 +241,33 @@ static void dsn__get_and_is_uri(void **state)
     assert_false(mdm_dsn_is_uri(NULL));
 }
 
+/* A router refuses a configured URL libpq would split inside the password
+ * (CONFIG, nothing of the password in the message), and hands legacy the
+ * password of one that is percent-encoded. No connection is made. */
+static void dsn__router_checks_the_configured_dsn(void **state)
+{
+    (void)state;
+    mdm_store_settings set;
+    mdm_flag_settings flags;
+    mdm_router *r = NULL;
+    mdm_error err;
+    memset(&set, 0, sizeof set);
+    set.backend = "postgresql";
+    set.pg_dsn = "postgresql://u:SeCrEt@Pa55@h/d";
+    mdm_flag_settings_init(&flags);
+    mdm_router_opts ro = {&set, &flags, NULL, NULL};
+    assert_int_equal(mdm_router_new(&r, &ro, &err), MDM_ERR_CONFIG);
+    assert_null(r);
+    assert_null(strstr(err.message, "Pa55"));
+    assert_null(strstr(err.message, "SeCrEt"));
+    set.pg_dsn = "postgresql://u:SeCrEt%40Pa55@h/d";
+    assert_int_equal(mdm_router_new(&r, &ro, &err), MDM_OK);
+    mdm_error_set(&err, MDM_ERR_CONNECTION, "host \"Pa55\" of SeCrEt@Pa55");
+    mdm_router_scrub(r, &err);
+    assert_string_equal(err.message, "host \"***\" of ***");
+    mdm_router_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +278,7 @@ int main(void)
         cmocka_unit_test(dsn__check_refuses_raw_delimiters_in_a_url),
         cmocka_unit_test(dsn__url_escape_reads_back_through_libpq),
         cmocka_unit_test(dsn__scrub_hides_every_form_of_the_password),
+        cmocka_unit_test(dsn__router_checks_the_configured_dsn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
