@@ -35,4 +35,27 @@ const char *mdm_dsn_get(const char *dsn, const char *keyword, char *buf, size_t 
 /* True when s is a postgresql:// or postgres:// URI. */
 int mdm_dsn_is_uri(const char *s);
 
+/*
+ * mdm_dsn_check - CONFIG unless libpq parses dsn, and unless a URI's user
+ * name and password are unambiguous: a second '@', or a '/' before the
+ * last '@', means a raw '@' or '/' in them that libpq would split at,
+ * taking the rest of the password for the host or port (and print it).
+ * The message never quotes the DSN (it holds the password).
+ */
+MDM_NODISCARD mdm_status mdm_dsn_check(const char *dsn, mdm_error *err);
+
+/* Appends s percent-encoded (all but RFC 3986's unreserved characters),
+ * fit for the user or password of a postgresql:// URL. NOMEM. */
+MDM_NODISCARD mdm_status mdm_dsn_url_escape(mdm_buf *out, const char *s);
+
+/*
+ * mdm_dsn_scrub - a message's last line of defence: replaces in err's
+ * message every occurrence of the password, given as is and/or inside a
+ * DSN (either may be NULL), as it is and percent-encoded, and of each of its
+ * pieces between URL delimiters (@ : / ? # %) of 4 or more characters, by
+ * "***". Passwords shorter than 3 characters are left alone (scrubbing them
+ * would blank out ordinary words).
+ */
+void mdm_dsn_scrub(mdm_error *err, const char *password, const char *dsn);
+
 #endif

@@ -53,14 +53,18 @@ static mdm_status copy_settings(mdm_router *r, const mdm_store_settings *in)
     return rc;
 }
 
-/* The server DSN: the configured one, or one made of host, port, ... */
-static mdm_status server_dsn(mdm_router *r)
+/* The server DSN: the configured one (checked: it must parse, and a URL's
+ * user and password must be percent-encoded, or libpq would read part of
+ * the password as the host and print it), or one made of host, port, ... */
+static mdm_status server_dsn(mdm_router *r, mdm_error *err)
 {
     const mdm_store_settings *c = &r->set;
     const char *keys[] = {"host", "port", "user", "password", "sslmode"};
     const char *vals[] = {c->pg_host, c->pg_port, c->pg_user, c->pg_password, c->pg_sslmode};
     mdm_buf b;
     mdm_status rc = MDM_OK;
+    if (c->pg_dsn != NULL && (rc = mdm_dsn_check(c->pg_dsn, err)) != MDM_OK)
+        return rc;
     mdm_buf_init(&b);
     if (c->pg_dsn != NULL)
         rc = mdm_buf_puts(&b, c->pg_dsn);
@@ -72,7 +76,7 @@ static mdm_status server_dsn(mdm_router *r)
     if (rc == MDM_OK && (r->server_dsn = strdup(mdm_buf_str(&b))) == NULL)
         rc = MDM_ERR_NOMEM;
     mdm_buf_reset(&b);
-    return rc;
+    return rc == MDM_OK ? MDM_OK : mdm_error_set(err, rc, "out of memory");
 }
 
 #if MDM_WITH_LEGACY
@@ -108,6 +112,26 @@ static mdm_status legacy_sqlite(const mdm_store_settings *c, mdm_conf_node *sec,
     return rc;
 }
 
+/* One value of legacy's `postgresql` section. Legacy pastes the user and
+ * password into a URL unescaped (LEGACY.md 2), so they are handed to it
+ * percent-encoded: libpq decodes them, and a '@', ':' or '/' in a password
+ * no longer ends it (the rest used to become the host, shown in errors). */
+static mdm_status legacy_pg_value(mdm_conf_node *sec, const char *key, const char *v,
+                                  mdm_error *err)
+{
+    mdm_buf enc;
+    mdm_status rc = MDM_OK;
+    if (v == NULL || (strcmp(key, "user") != 0 && strcmp(key, "password") != 0))
+        return conf_put(sec, key, v, err);
+    mdm_buf_init(&enc);
+    if ((rc = mdm_dsn_url_escape(&enc, v)) != MDM_OK)
+        rc = mdm_error_set(err, rc, "out of memory");
+    else
+        rc = conf_put(sec, key, mdm_buf_str(&enc), err);
+    mdm_buf_reset(&enc);
+    return rc;
+}
+
 /* legacy's `postgresql` section: the server's settings, from the options
  * or out of the DSN (legacy pasted them into a URL of its own). */
 static mdm_status legacy_pg(const mdm_router *r, mdm_conf_node *sec, mdm_error *err)
@@ -120,7 +144,7 @@ static mdm_status legacy_pg(const mdm_router *r, mdm_conf_node *sec, mdm_error *
     for (size_t i = 0; rc == MDM_OK && i < 5; i++) {
         const char *v = set[i] != NULL ? set[i]
                                        : mdm_dsn_get(r->server_dsn, keys[i], part, sizeof part);
-        rc = conf_put(sec, keys[i], v, err);
+        rc = legacy_pg_value(sec, keys[i], v, err);
     }
     return rc;
 }
@@ -163,6 +187,14 @@ static void store_cfg(const mdm_router *r, mdm_store_cfg *sc)
     conn.sqlite.busy_timeout_ms = c->busy_timeout_ms;
     conn.dsn = r->server_dsn;
     conn.connect_timeout_s = c->pg_connect_timeout;
+    /* No named prepared statements on PostgreSQL: behind a pooler in
+     * transaction mode (pgbouncer) a statement prepared by one transaction
+     * may be missing in the next, or be another client's of the same name
+     * ("mdm_s1" already exists). Unnamed ones (PQexecParams) carry their
+     * text each time, in the same one round trip; a command of the program
+     * runs few statements twice, so the cache saved little there. */
+    if (r->pg)
+        conn.stmt_cache_size = 0;
     sc->backend = conn.backend;
     sc->conn = conn;
     sc->pool = c->pool;
@@ -192,13 +224,14 @@ mdm_status mdm_router_new(mdm_router **out, const mdm_router_opts *opts, mdm_err
     r->pg = strcmp(opts->store->backend, "postgresql") == 0;
     snprintf(r->shadow_log, sizeof r->shadow_log, "%s", opts->shadow_log ? opts->shadow_log : "");
     mdm_status rc = copy_settings(r, opts->store);
-    if (rc == MDM_OK && r->pg)
-        rc = server_dsn(r);
     if (rc != MDM_OK)
         rc = mdm_error_set(err, rc, "out of memory");
-    else
+    if (rc == MDM_OK && r->pg)
+        rc = server_dsn(r, err);
+    if (rc == MDM_OK)
         rc = legacy_mapping(r, err);
     if (rc != MDM_OK) {
+        mdm_router_scrub(r, err);
         mdm_router_free(r);
         return rc;
     }
@@ -232,6 +265,19 @@ const char *mdm_router_backend(const mdm_router *r)
     return r->pg ? "postgresql" : "sqlite";
 }
 
+void mdm_router_scrub(const mdm_router *r, mdm_error *err)
+{
+    mdm_dsn_scrub(err, r->set.pg_password, r->server_dsn != NULL ? r->server_dsn : r->set.pg_dsn);
+}
+
+/* rc, with err's message scrubbed when it failed. */
+static mdm_status scrubbed(const mdm_router *r, mdm_status rc, mdm_error *err)
+{
+    if (rc != MDM_OK)
+        mdm_router_scrub(r, err);
+    return rc;
+}
+
 void mdm_router_shadow_stats(const mdm_router *r, mdm_shadow_stats *out)
 {
     memset(out, 0, sizeof *out);
@@ -254,7 +300,7 @@ mdm_status mdm_router_store(mdm_router *r, mdm_impl impl, mdm_store **out, mdm_e
                                      : mdm_store_legacy_new(&sc, slot, err);
     }
     *out = *slot;
-    return rc;
+    return scrubbed(r, rc, err);
 }
 
 mdm_status mdm_router_route(mdm_router *r, mdm_flag_op op, const char *dataset, mdm_route *out,
@@ -275,20 +321,22 @@ mdm_status mdm_router_list_databases(mdm_router *r, mdm_strlist *out, mdm_error 
 {
     mdm_store *s = NULL;
     mdm_status rc = mdm_router_store(r, MDM_IMPL_MODERN, &s, err);
-    return rc == MDM_OK ? s->ops->db_list(s, out, err) : rc;
+    return rc == MDM_OK ? scrubbed(r, s->ops->db_list(s, out, err), err) : rc;
 }
 
 /* ---- Reads, with shadow runs ------------------------------------------------------------------- */
 
 typedef struct side {
+    const mdm_router *r;
     const mdm_route *route;
     const mdm_router_read *rd;
 } side;
 
+/* Both sides' errors are scrubbed before the shadow log records them. */
 static mdm_status control_side(void *arg, mdm_table *out, mdm_error *err)
 {
     side *s = arg;
-    return s->rd->fn(s->rd->ctx, s->route->serve, false, out, err);
+    return scrubbed(s->r, s->rd->fn(s->rd->ctx, s->route->serve, false, out, err), err);
 }
 
 static mdm_status candidate_side(void *arg, mdm_table *out, mdm_error *err)
@@ -298,7 +346,7 @@ static mdm_status candidate_side(void *arg, mdm_table *out, mdm_error *err)
         *err = s->route->cand_err;
         return err->code != MDM_OK ? err->code : MDM_ERR_INTERNAL;
     }
-    return s->rd->fn(s->rd->ctx, s->route->cand, true, out, err);
+    return scrubbed(s->r, s->rd->fn(s->rd->ctx, s->route->cand, true, out, err), err);
 }
 
 static mdm_status shadow_ready(mdm_router *r, mdm_error *err)
@@ -314,11 +362,11 @@ mdm_status mdm_router_run_read(mdm_router *r, const mdm_route *route, const mdm_
                                mdm_table *out, mdm_error *err)
 {
     if (route->d.impl != MDM_IMPL_SHADOW)
-        return rd->fn(rd->ctx, route->serve, false, out, err);
+        return scrubbed(r, rd->fn(rd->ctx, route->serve, false, out, err), err);
     mdm_status rc = shadow_ready(r, err);
     if (rc != MDM_OK)
         return rc;
-    side s = {route, rd};
+    side s = {r, route, rd};
     mdm_shadow_call call = {rd->operation, rd->dataset, rd->detail, rd->ordered,
                             control_side, &s, candidate_side, &s};
     return mdm_shadow_run(&r->shadow, &call, out, err);

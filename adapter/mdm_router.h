@@ -99,6 +99,12 @@ MDM_NODISCARD mdm_status mdm_router_run_read(mdm_router *r, const mdm_route *rou
 MDM_NODISCARD mdm_status mdm_router_list_databases(mdm_router *r, mdm_strlist *out,
                                                    mdm_error *err);
 
+/* Removes every form of the configured password (mdm_dsn_scrub) from err's
+ * message. The router does it to every error it returns and to what the
+ * shadow log records; callers that call a store's slots directly do it
+ * before a message leaves them. */
+void mdm_router_scrub(const mdm_router *r, mdm_error *err);
+
 /* "sqlite" or "postgresql". */
 const char *mdm_router_backend(const mdm_router *r);
 /* Counts of this router's shadow runs (zeros before the first). */

@@ -64,14 +64,48 @@ static mdm_status ls_db_create(mdm_store *s, const char *db, mdm_error *err)
     return LP(s)->create_database(LB(s), db, err);
 }
 
-static mdm_status ls_db_drop(mdm_store *s, const char *db, mdm_error *err)
-{
-    return LP(s)->drop_database(LB(s), db, err);
-}
-
 static mdm_status engine(mdm_store *s, const char *db, void **e, mdm_error *err)
 {
     return LP(s)->get_engine(LB(s), db, e, err);
+}
+
+/* Ends the idle sessions on PostgreSQL database db (legacy folds its
+ * unquoted name to lower case), from the server's `postgres` database. */
+static mdm_status end_idle_sessions(mdm_store *s, const char *db, mdm_error *err)
+{
+    void *e = NULL;
+    mdm_table out;
+    mdm_buf sql;
+    mdm_param p = mdm_param_text("db", db);
+    mdm_table_init(&out);
+    mdm_buf_init(&sql);
+    mdm_status rc = mdm_sqlparams_inline(
+        "SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity "
+        "WHERE datname = lower(:db) AND state = 'idle' AND pid <> pg_catalog.pg_backend_pid()",
+        &p, 1, MDM_SQL_POSTGRESQL, &sql, err);
+    if (rc == MDM_OK)
+        rc = engine(s, "postgres", &e, err);
+    if (rc == MDM_OK)
+        rc = LP(s)->execute_query(LB(s), mdm_buf_str(&sql), e, &out, err);
+    LP(s)->close_connections(LB(s));
+    mdm_table_reset(&out);
+    mdm_buf_reset(&sql);
+    return rc;
+}
+
+/* Legacy's DROP DATABASE has no FORCE. Behind a pooler (pgbouncer) the
+ * server keeps idle connections to the database after its clients have
+ * gone, and the drop waits 5 s for them, then fails: "being accessed by
+ * other users". So on PostgreSQL the idle sessions on it are ended first
+ * (if that fails, the drop reports what is wrong); a session in the middle
+ * of work still makes the drop fail. (The modern store drops WITH (FORCE),
+ * which ends every session.) */
+static mdm_status ls_db_drop(mdm_store *s, const char *db, mdm_error *err)
+{
+    mdm_error ignored;
+    if (DIALECT(s) == MDM_SQL_POSTGRESQL)
+        (void)end_idle_sessions(s, db, &ignored);
+    return LP(s)->drop_database(LB(s), db, err);
 }
 
 /* Runs one statement through legacy's execute_query. */

@@ -3,11 +3,13 @@
  * mdm_cli_admin.c - the commands about mdm itself: `flags` (each effective
  * setting of the storage flag, its value and its source, and a dataset's
  * buckets) and `config migrate` (old config format to new, written
- * atomically).
+ * atomically, with the input's permissions or 0600 when it holds a secret).
  */
 #include "mdm_cli_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -117,14 +119,36 @@ int mdm_cmd_flags(mdm_cli *cli, const cli_args *a)
 
 /* ---- config migrate ------------------------------------------------------------------------ */
 
-/* Writes the tree to path through a temporary file and a rename. */
-static mdm_status write_atomically(const mdm_conf *conf, const char *path, mdm_error *err)
+/* Does the tree hold a secret: a password, or a DSN (which may carry one)? */
+static bool holds_secret(const mdm_conf_node *n)
+{
+    if (n->key != NULL && (strcmp(n->key, "password") == 0 || strcmp(n->key, "dsn") == 0))
+        return true;
+    for (size_t i = 0; i < n->nitems; i++)
+        if (holds_secret(&n->items[i]))
+            return true;
+    return false;
+}
+
+/* Writes the tree to path through a temporary file and a rename. The
+ * temporary file is created with its final mode (O_EXCL: never someone
+ * else's file), so a password is never readable by others, not even for a
+ * moment; fchmod gives back what the umask took. */
+static mdm_status write_atomically(const mdm_conf *conf, const char *path, mode_t mode,
+                                   mdm_error *err)
 {
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL)
-        return mdm_error_set(err, MDM_ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    FILE *f = fd >= 0 && fchmod(fd, mode) == 0 ? fdopen(fd, "w") : NULL;
+    if (f == NULL) {
+        mdm_error_set(err, MDM_ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            (void)unlink(tmp);
+        }
+        return MDM_ERR_IO;
+    }
     mdm_status rc = mdm_conf_write(&conf->root, f, err);
     if (fclose(f) != 0 && rc == MDM_OK)
         rc = mdm_error_set(err, MDM_ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
@@ -155,7 +179,9 @@ int mdm_cmd_config_migrate(mdm_cli *cli, const cli_args *a)
         goto done;
     if (out == NULL)
         rc = mdm_conf_write(&migrated->root, cli->io->out, &err);
-    else if ((rc = write_atomically(migrated, out, &err)) == MDM_OK)
+    else if ((rc = write_atomically(migrated, out,
+                                    holds_secret(&migrated->root) ? 0600 : st.st_mode & 0777,
+                                    &err)) == MDM_OK)
         fprintf(cli->io->err, "mdm: config migrate: wrote %s\n", out);
 done:
     mdm_conf_free(old);

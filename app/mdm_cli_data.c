@@ -6,6 +6,7 @@
  * results go to stdout, messages to stderr.
  */
 #include "mdm_cli_internal.h"
+#include "mdm_dsn.h"
 #include "mdm_progress.h"
 
 #include <errno.h>
@@ -24,11 +25,15 @@ static void shadow_note(mdm_cli *cli, const cli_session *s)
                 st.mismatches, st.mismatches == 1 ? "" : "es", mdm_dsm_shadow_log(s->dsm));
 }
 
-/* Ends a command: closes the session, reports a failure. */
-static int finish(mdm_cli *cli, cli_session *s, mdm_status rc, const mdm_error *err)
+/* Ends a command: closes the session, reports a failure. A store's message
+ * can quote what libpq or the server was given; no part of the configured
+ * password leaves (the router scrubs its own; this covers the rest). */
+static int finish(mdm_cli *cli, cli_session *s, mdm_status rc, mdm_error *err)
 {
     if (s->dsm != NULL && rc == MDM_OK)
         shadow_note(cli, s);
+    if (rc != MDM_OK)
+        mdm_dsn_scrub(err, s->cfg.pg_password, s->cfg.pg_dsn);
     cli_session_close(s);
     return rc == MDM_OK ? MDM_EXIT_OK : cli_fail(cli, err);
 }

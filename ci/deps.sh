@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # deps.sh - installs the Debian packages mdm needs to build, test, compare,
-# measure coverage and benchmark. As root it runs apt-get; otherwise it
+# measure coverage and benchmark (pgbouncer: the tests run mdm through it). As root it runs apt-get; otherwise it
 # prints the exact apt-get line and fails.
 set -euo pipefail
 
 PKGS=(build-essential pkg-config libsqlite3-dev sqlite3 libpq-dev postgresql
       libyaml-dev libcmocka-dev lcov hyperfine gnuplot-nox binutils
       python3-pandas python3-sqlalchemy python3-psycopg2 time
-      clang libclang-rt-14-dev valgrind)
+      clang libclang-rt-14-dev valgrind pgbouncer)
 
 missing=()
 for p in "${PKGS[@]}"; do

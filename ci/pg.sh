@@ -5,7 +5,9 @@
 #                                   and `export MDM_PG_DIR=...`
 #   bash ci/pg.sh stop DIR          stops it and removes DIR
 #
-# Runs initdb (trust authentication, no TCP listener), then pg_ctl start;
+# Runs initdb (trust authentication, no TCP listener; except for the role
+# mdm_pw_test, which must give its password: the tests of secrets need a
+# server that checks one), then pg_ctl start;
 # when run as root, the server runs as the postgres user. Nothing is left
 # behind after stop.
 set -euo pipefail
@@ -34,6 +36,10 @@ start() {
     as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 \
         --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || {
         cat "$dir/initdb.log" >&2; rm -rf "$dir"; return 1; }
+    # First match wins in pg_hba.conf: this line goes before initdb's.
+    { echo "local all mdm_pw_test scram-sha-256"; cat "$dir/data/pg_hba.conf"; } >"$dir/pg_hba.new"
+    as_owner cp "$dir/pg_hba.new" "$dir/data/pg_hba.conf"
+    rm -f "$dir/pg_hba.new"
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
         -o "-k $dir -c listen_addresses='' -p $port -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
         start >/dev/null 2>&1 || {

@@ -2,7 +2,9 @@
 # run-tests.sh - runs cmocka test binaries with a throwaway PostgreSQL.
 #
 # Starts a server (ci/pg.sh) unless MDM_PG_DSN is already set, exports
-# MDM_PG_DSN for the tests, runs every binary given, stops the server, and
+# MDM_PG_DSN for the tests, and pgbouncer in front of it (ci/pgbouncer.sh,
+# MDM_PGBOUNCER_DSN; when the server's folder MDM_PG_DIR is known and
+# MDM_PGBOUNCER_DSN is not set already), runs every binary given, stops them, and
 # prints one closing line "tests: N passed, N failed" (skips are counted
 # apart and never as passes). Without PostgreSQL it warns loudly; under
 # CI=true that is a failure. JUnit XML goes to reports/tests/.
@@ -23,7 +25,11 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 pg_dir=""
-cleanup() { [ -n "$pg_dir" ] && bash "$here/pg.sh" stop "$pg_dir"; }
+pgb_dir=""
+cleanup() {
+    [ -n "$pgb_dir" ] && bash "$here/pgbouncer.sh" stop "$pgb_dir"
+    [ -n "$pg_dir" ] && bash "$here/pg.sh" stop "$pg_dir"
+}
 trap cleanup EXIT INT TERM
 
 pg_missing=0
@@ -46,6 +52,20 @@ if [ -z "${MDM_PG_DSN:-}" ]; then
 fi
 export MDM_PG_DSN="${MDM_PG_DSN:-}"
 export MDM_PG_DIR="${pg_dir:-${MDM_PG_DIR:-}}"
+
+if [ -z "${MDM_PGBOUNCER_DSN:-}" ] && [ -n "$MDM_PG_DIR" ]; then
+    if env_lines=$(bash "$here/pgbouncer.sh" start "$MDM_PG_DIR"); then
+        eval "$env_lines"
+        pgb_dir=$MDM_PGBOUNCER_DIR
+    else
+        echo "# WARNING: pgbouncer could not be started: its tests are SKIPPED (apt-get install pgbouncer)" >&2
+        if [ "${CI:-}" = "true" ]; then
+            echo "run-tests: CI=true and no pgbouncer: failing" >&2
+            exit 1
+        fi
+    fi
+fi
+export MDM_PGBOUNCER_DSN="${MDM_PGBOUNCER_DSN:-}"
 
 mkdir -p reports/tests
 junit=${MDM_JUNIT:-1}
