@@ -34,6 +34,9 @@
 
 typedef struct mdm_store mdm_store;
 
+/* A held dataset write lock (see db_lock); release with mdm_store_unlock. */
+typedef struct mdm_store_lock mdm_store_lock;
+
 /* Progress of a long write: done of total rows. */
 typedef void (*mdm_store_progress)(void *ctx, uint64_t done, uint64_t total);
 
@@ -57,6 +60,20 @@ typedef struct mdm_store_ops {
      * databases are files, listed by whoever knows their layout:
      * UNSUPPORTED. */
     mdm_status (*db_list)(mdm_store *s, mdm_strlist *out, mdm_error *err);
+    /* Optional (NULL in the legacy store): takes db's write lock, waiting
+     * while another process holds it, into *out. One lock per database
+     * whichever implementation writes (the router takes it through the
+     * modern store for both): SQLite, flock() on "<db>.lock" beside the
+     * file (made, with its folder, if missing; unlinked on release);
+     * PostgreSQL, pg_advisory_lock on a key made from db's name, held by a
+     * session to the server's maintenance database. The kernel or the
+     * server drops it when its process dies, so a lock never outlives its
+     * writer. Every writer of the program holds it for its whole write
+     * (existence checks, create, write, the clean-up of a failure), which
+     * is what lets a write clean up after a dead one: whatever staging it
+     * finds while holding the lock has no live owner. Errors: IO, BUSY
+     * (the lock file kept being replaced), CONNECTION, NOMEM. */
+    mdm_status (*db_lock)(mdm_store *s, const char *db, mdm_store_lock **out, mdm_error *err);
 
     /* ---- tables ---- */
 
@@ -80,7 +97,8 @@ typedef struct mdm_store_ops {
      * UNSUPPORTED). */
     mdm_status (*query)(mdm_store *s, const char *db, const char *sql, const mdm_param *p,
                         size_t n, bool dry, mdm_table *out, mdm_error *err);
-    /* The names of db's tables, appended to out. */
+    /* The names of db's tables, appended to out; the legacy store's
+     * staging tables (mdm_store_is_staging) are never among them. */
     mdm_status (*tables)(mdm_store *s, const char *db, mdm_strlist *out, mdm_error *err);
     /* Columns, declared types and row count of a table. NOT_FOUND. */
     mdm_status (*table_info)(mdm_store *s, const char *db, const char *table,
@@ -130,6 +148,23 @@ typedef struct mdm_store_cfg {
     FILE *warn;
     unsigned faults;                   /* modern store: MDM_STORE_FAULT_* */
 } mdm_store_cfg;
+
+/* The write locks behind db_lock (mdm_store_lock.c): a lock file beside a
+ * SQLite database; an advisory lock on the server of `server` (a DSN to
+ * its maintenance database). */
+MDM_NODISCARD mdm_status mdm_store_lock_file(const char *db, mdm_store_lock **out,
+                                             mdm_error *err);
+MDM_NODISCARD mdm_status mdm_store_lock_pg(const mdm_backend_ops *ops,
+                                           const mdm_conn_config *server, const char *db,
+                                           mdm_store_lock **out, mdm_error *err);
+/* Releases the lock (NULL is a no-op). */
+void mdm_store_unlock(mdm_store_lock *l);
+
+/* Is `table` a staging table of the legacy store ("mdm__stage_...")? Such
+ * tables are scratch space of a write in progress (or of a dead one), never
+ * a dataset's table: the stores' `tables` leave them out. */
+bool mdm_store_is_staging(const char *table);
+#define MDM_STORE_STAGE_PREFIX "mdm__stage_"
 
 MDM_NODISCARD mdm_status mdm_store_modern_new(const mdm_store_cfg *cfg, mdm_store **out,
                                               mdm_error *err);
