@@ -435,6 +435,51 @@ static void writers__long_postgresql_names_never_share_a_database(void **state)
     assert_int_equal(run(f, "modern", "remove", short_name, NULL), 0);
 }
 
+static mdm_router *pg_router(void)
+{
+    mdm_store_settings set;
+    mdm_flag_settings flags;
+    mdm_pool_opts pool = MDM_POOL_OPTS_INIT;
+    mdm_router *r = NULL;
+    mdm_error err;
+    memset(&set, 0, sizeof set);
+    set.backend = "postgresql";
+    set.pg_dsn = mdm_test_pg_dsn();
+    set.pool = pool;
+    mdm_flag_settings_init(&flags);
+    mdm_router_opts ro = {&set, &flags, NULL, NULL};
+    if (mdm_router_new(&r, &ro, &err) != MDM_OK)
+        fail_msg("router: %s", err.message);
+    return r;
+}
+
+/* Below the program (what mdm-compare and the BackendAdapter drive): both
+ * stores refuse a database name the server would cut, and neither creates
+ * the cut database. */
+static void writers__both_stores_refuse_database_names_over_63_bytes(void **state)
+{
+    (void)state;
+    char db[80], cut[64];
+    bool there = true;
+    mdm_error err;
+    MDM_TEST_REQUIRE_PG();
+    snprintf(db, sizeof db, "mdmw%ld_", (long)getpid());
+    memset(db + strlen(db), 'z', sizeof db - 1 - strlen(db));
+    db[sizeof db - 1] = '\0';
+    snprintf(cut, sizeof cut, "%s", db);
+    mdm_router *r = pg_router();
+    for (int i = 0; i < 2; i++) {
+        mdm_store *s = NULL;
+        assert_int_equal(mdm_router_store(r, i == 0 ? MDM_IMPL_LEGACY : MDM_IMPL_MODERN, &s,
+                                          &err), MDM_OK);
+        assert_int_not_equal(s->ops->db_create(s, db, &err), MDM_OK);
+        assert_int_equal(err.code, MDM_ERR_INVALID_ARG);
+        assert_int_equal(s->ops->db_exists(s, cut, &there, &err), MDM_OK);
+        assert_false(there);
+    }
+    mdm_router_free(r);
+}
+
 /* SQLite has no such limit: a 100-character name works on both. */
 static void writers__long_names_work_on_sqlite(void **state)
 {
@@ -580,6 +625,7 @@ int main(void)
         T(writers__empty_database_is_no_dataset_sqlite),
         T(writers__empty_database_is_no_dataset_postgresql),
         T(writers__long_postgresql_names_never_share_a_database),
+        T(writers__both_stores_refuse_database_names_over_63_bytes),
         T(writers__long_names_work_on_sqlite),
         T(writers__symlinked_dataset_folder_is_refused),
 #endif
