@@ -65,10 +65,11 @@ typedef struct mdm_store_ops {
      * whichever implementation writes (the router takes it through the
      * modern store for both): SQLite, flock() on "<db>.lock" beside the
      * file (made, with its folder, if missing; unlinked on release);
-     * PostgreSQL, pg_advisory_lock on a key made from db's name, held by a
-     * session to the server's maintenance database. The kernel or the
-     * server drops it when its process dies, so a lock never outlives its
-     * writer. Every writer of the program holds it for its whole write
+     * PostgreSQL, pg_advisory_xact_lock on a key made from db's name, in a
+     * transaction kept open on a session to the server's maintenance
+     * database (so a transaction pooler cannot hand it to another
+     * client). The kernel or the server drops it when its process dies,
+     * so a lock never outlives its writer. Every writer of the program holds it for its whole write
      * (existence checks, create, write, the clean-up of a failure), which
      * is what lets a write clean up after a dead one: whatever staging it
      * finds while holding the lock has no live owner. Errors: IO, BUSY

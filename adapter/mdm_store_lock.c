@@ -10,10 +10,11 @@
  * open file is checked to still be the one the path names, else it tries
  * again. The kernel drops the lock of a process that dies.
  *
- * PostgreSQL: pg_advisory_lock on a key made from the database's name,
- * held by a session of its own to the server's maintenance database (the
- * dataset's database may not exist yet, or be about to be dropped). The
- * server drops it when that session ends, however the process ended.
+ * PostgreSQL: pg_advisory_xact_lock on a key made from the database's name,
+ * in a transaction held open on a session of its own to the server's
+ * maintenance database (the dataset's database may not exist yet, or be
+ * about to be dropped). The server drops it when that transaction or
+ * session ends, however the process ended.
  */
 #include "mdm_store.h"
 
@@ -137,8 +138,15 @@ mdm_status mdm_store_lock_pg(const mdm_backend_ops *ops, const mdm_conn_config *
     l->fd = -1;
     mdm_query_result_init(&qr);
     mdm_status rc = mdm_conn_open(ops, server, &l->conn, err);
+    /* a transaction-level lock in a transaction kept open until release:
+     * it pins one server connection even behind a transaction pooler
+     * (pgbouncer), where a session-level lock could stay with another
+     * client's session */
     if (rc == MDM_OK)
-        rc = mdm_conn_execute_query(l->conn, "SELECT pg_advisory_lock(:key)", &key, 1, &qr, err);
+        rc = mdm_conn_begin(l->conn, err);
+    if (rc == MDM_OK)
+        rc = mdm_conn_execute_query(l->conn, "SELECT pg_advisory_xact_lock(:key)", &key, 1, &qr,
+                                    err);
     mdm_query_result_reset(&qr);
     if (rc != MDM_OK) {
         mdm_error_prefix(err, "cannot take the write lock of database '%s'", db);
@@ -161,7 +169,7 @@ void mdm_store_unlock(mdm_store_lock *l)
         (void)unlink(l->path);
     if (l->fd >= 0)
         close(l->fd);
-    mdm_conn_close(l->conn);   /* ends the session: the advisory lock goes with it */
+    mdm_conn_close(l->conn);   /* rolls back and ends the session: the lock goes with it */
     free(l->path);
     free(l);
 }

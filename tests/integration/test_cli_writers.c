@@ -567,6 +567,60 @@ static void writers__postgresql_create_database_race_is_exists(void **state)
     }
 }
 
+/* ---- the lock itself ------------------------------------------------------------------------ */
+
+/* A lock file that cannot be made says where and why; a held lock is
+ * released and its file removed. */
+static void writers__lock_file_errors_name_the_place(void **state)
+{
+    fx *f = *state;
+    char db[400], dir[420];
+    mdm_store_lock *l = NULL;
+    mdm_error err;
+    /* the folder cannot be made: a file stands where it would be */
+    snprintf(db, sizeof db, "%s/in0.csv/sub/dataset.sqlite", f->dir);
+    assert_int_equal(mdm_store_lock_file(db, &l, &err), MDM_ERR_IO);
+    assert_non_null(strstr(err.message, "cannot create folder"));
+    /* the lock file cannot be opened: a folder has its name */
+    snprintf(db, sizeof db, "%s/x.sqlite", f->dir);
+    snprintf(dir, sizeof dir, "%s.lock", db);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    assert_int_equal(mdm_store_lock_file(db, &l, &err), MDM_ERR_IO);
+    assert_non_null(strstr(err.message, "cannot open lock file"));
+    assert_int_equal(rmdir(dir), 0);
+    /* taken, then released: no file stays */
+    assert_int_equal(mdm_store_lock_file(db, &l, &err), MDM_OK);
+    assert_true(mdm_test_file_exists(dir));
+    mdm_store_unlock(l);
+    assert_false(mdm_test_file_exists(dir));
+    mdm_store_unlock(NULL);
+}
+
+/* The advisory lock on a server that does not answer: CONNECTION, naming
+ * the database whose lock it is. */
+static void writers__pg_lock_without_a_server_is_a_connection_error(void **state)
+{
+    fx *f = *state;
+    char dsn[400];
+    mdm_store_settings set;
+    mdm_flag_settings flags;
+    mdm_pool_opts pool = MDM_POOL_OPTS_INIT;
+    mdm_router *r = NULL;
+    mdm_store_lock *l = NULL;
+    mdm_error err;
+    snprintf(dsn, sizeof dsn, "host=%s port=1 dbname=postgres connect_timeout=2", f->dir);
+    memset(&set, 0, sizeof set);
+    set.backend = "postgresql";
+    set.pg_dsn = dsn;
+    set.pool = pool;
+    mdm_flag_settings_init(&flags);
+    mdm_router_opts ro = {&set, &flags, NULL, NULL};
+    assert_int_equal(mdm_router_new(&r, &ro, &err), MDM_OK);
+    assert_int_equal(mdm_router_lock(r, "mdm_nowhere", &l, &err), MDM_ERR_CONNECTION);
+    assert_non_null(strstr(err.message, "write lock of database 'mdm_nowhere'"));
+    mdm_router_free(r);
+}
+
 #if MDM_WITH_LEGACY
 
 /* datasets/<name> is a symbolic link to a folder outside the home that
@@ -630,6 +684,8 @@ int main(void)
         T(writers__symlinked_dataset_folder_is_refused),
 #endif
         T(writers__postgresql_create_database_race_is_exists),
+        T(writers__lock_file_errors_name_the_place),
+        T(writers__pg_lock_without_a_server_is_a_connection_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
