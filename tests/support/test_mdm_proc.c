@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,10 +68,20 @@ pid_t mdm_test_spawn(const char *bin, const char *const *args, const char *home,
 int mdm_test_wait(pid_t pid)
 {
     int st = 0;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
+    /* a hang guard, not a timing assertion: far beyond any run's time */
+    for (long i = 0; i < MDM_TEST_WAIT_LIMIT_S * 100L; i++) {
+        pid_t w = waitpid(pid, &st, WNOHANG);
+        if (w == pid)
+            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        if (w < 0 && errno != EINTR)
             return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        usleep(10000);
+    }
+    kill(pid, SIGKILL);
+    (void)waitpid(pid, &st, 0);
+    fprintf(stderr, "mdm_test_wait: mdm (pid %ld) still running after %d s: killed\n",
+            (long)pid, MDM_TEST_WAIT_LIMIT_S);
+    return -2;
 }
 
 char *mdm_test_slurp(const char *path)

@@ -20,7 +20,10 @@ void mdm_test_mdm_bin(char *out, size_t n);
 pid_t mdm_test_spawn(const char *bin, const char *const *args, const char *home,
                      const char *out_path, const char *err_path);
 
-/* Waits for the child; returns its exit code, or 128 + signal. */
+/* Waits for the child; returns its exit code, or 128 + signal; -2 (after
+ * killing it) when it runs for more than MDM_TEST_WAIT_LIMIT_S seconds,
+ * the time box of one mdm run in these tests (a hang, never a slow run). */
+#define MDM_TEST_WAIT_LIMIT_S 120
 int mdm_test_wait(pid_t pid);
 
 /* Reads a whole file into a new string ("" when it cannot be read). */
