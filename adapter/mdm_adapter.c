@@ -205,9 +205,12 @@ static mdm_status db_run(mdm_adapter *a, db_call call, const char *path, bool *e
                                        "Failed to drop database"};
     char name[1024], side[1100];
     mdm_store *s = NULL;
+    mdm_store_lock *lock = NULL;
     mdm_status rc = db_name(a, path, name, sizeof name, err);
     if (rc == MDM_OK)
         rc = db_store(a, name, &s, err);
+    if (rc == MDM_OK && call == DB_DROP)   /* never under a writer's feet (mdm_router_lock) */
+        rc = mdm_router_lock(a->router, name, &lock, err);
     if (rc == MDM_OK && call == DB_EXISTS)
         rc = s->ops->db_exists(s, name, exists, err);
     else if (rc == MDM_OK && call == DB_CREATE)
@@ -218,6 +221,7 @@ static mdm_status db_run(mdm_adapter *a, db_call call, const char *path, bool *e
         snprintf(side, sizeof side, "%s-%s", name, i == 0 ? "wal" : "shm");
         (void)unlink(side);   /* the store leaves them to its caller */
     }
+    mdm_store_unlock(lock);
     if (rc != MDM_OK)
         wrap(err, what[call], name);
     return rc;
@@ -329,9 +333,15 @@ mdm_status mdm_adapter_create_table_from_dataframe(mdm_adapter *a, const mdm_tab
         return mdm_error_set(err, MDM_ERR_INVALID_ARG,
                              "Failed to create table %s: '%s' is not valid for if_exists", table,
                              if_exists);
+    mdm_store_lock *lock = NULL;
     mdm_status rc = route(a, MDM_FLAG_OP_WRITE, engine->db, &r, err);
+    /* the dataset's write lock, as every writer of the program takes it:
+     * the legacy store's clean-up of staging tables counts on it */
+    if (rc == MDM_OK)
+        rc = mdm_router_lock(a->router, engine->db, &lock, err);
     if (rc == MDM_OK)
         rc = r.serve->ops->write(r.serve, engine->db, table, df, mode, NULL, NULL, err);
+    mdm_store_unlock(lock);
     if (rc != MDM_OK)
         wrap(err, "Failed to create table", table);
     return rc;

@@ -324,6 +324,13 @@ mdm_status mdm_router_list_databases(mdm_router *r, mdm_strlist *out, mdm_error 
     return rc == MDM_OK ? scrubbed(r, s->ops->db_list(s, out, err), err) : rc;
 }
 
+mdm_status mdm_router_lock(mdm_router *r, const char *db, mdm_store_lock **out, mdm_error *err)
+{
+    mdm_store *s = NULL;
+    mdm_status rc = mdm_router_store(r, MDM_IMPL_MODERN, &s, err);
+    return rc == MDM_OK ? s->ops->db_lock(s, db, out, err) : rc;
+}
+
 /* ---- Reads, with shadow runs ------------------------------------------------------------------- */
 
 typedef struct side {

@@ -105,6 +105,15 @@ MDM_NODISCARD mdm_status mdm_router_list_databases(mdm_router *r, mdm_strlist *o
  * before a message leaves them. */
 void mdm_router_scrub(const mdm_router *r, mdm_error *err);
 
+/* Takes the write lock of database db (mdm_store.h, db_lock), waiting for
+ * another writer to finish. One lock whichever implementation writes: it is
+ * always the modern store's, as legacy had none. Every write of the
+ * program (register, remove, a query that writes) holds it from its first
+ * look at the database to its last clean-up. Release with
+ * mdm_store_unlock(). */
+MDM_NODISCARD mdm_status mdm_router_lock(mdm_router *r, const char *db, mdm_store_lock **out,
+                                         mdm_error *err);
+
 /* "sqlite" or "postgresql". */
 const char *mdm_router_backend(const mdm_router *r);
 /* Counts of this router's shadow runs (zeros before the first). */

@@ -34,6 +34,9 @@
 
 typedef struct mdm_store mdm_store;
 
+/* A held dataset write lock (see db_lock); release with mdm_store_unlock. */
+typedef struct mdm_store_lock mdm_store_lock;
+
 /* Progress of a long write: done of total rows. */
 typedef void (*mdm_store_progress)(void *ctx, uint64_t done, uint64_t total);
 
@@ -57,6 +60,21 @@ typedef struct mdm_store_ops {
      * databases are files, listed by whoever knows their layout:
      * UNSUPPORTED. */
     mdm_status (*db_list)(mdm_store *s, mdm_strlist *out, mdm_error *err);
+    /* Optional (NULL in the legacy store): takes db's write lock, waiting
+     * while another process holds it, into *out. One lock per database
+     * whichever implementation writes (the router takes it through the
+     * modern store for both): SQLite, flock() on "<db>.lock" beside the
+     * file (made, with its folder, if missing; unlinked on release);
+     * PostgreSQL, pg_advisory_xact_lock on a key made from db's name, in a
+     * transaction kept open on a session to the server's maintenance
+     * database (so a transaction pooler cannot hand it to another
+     * client). The kernel or the server drops it when its process dies,
+     * so a lock never outlives its writer. Every writer of the program holds it for its whole write
+     * (existence checks, create, write, the clean-up of a failure), which
+     * is what lets a write clean up after a dead one: whatever staging it
+     * finds while holding the lock has no live owner. Errors: IO, BUSY
+     * (the lock file kept being replaced), CONNECTION, NOMEM. */
+    mdm_status (*db_lock)(mdm_store *s, const char *db, mdm_store_lock **out, mdm_error *err);
 
     /* ---- tables ---- */
 
@@ -80,7 +98,8 @@ typedef struct mdm_store_ops {
      * UNSUPPORTED). */
     mdm_status (*query)(mdm_store *s, const char *db, const char *sql, const mdm_param *p,
                         size_t n, bool dry, mdm_table *out, mdm_error *err);
-    /* The names of db's tables, appended to out. */
+    /* The names of db's tables, appended to out; the legacy store's
+     * staging tables (mdm_store_is_staging) are never among them. */
     mdm_status (*tables)(mdm_store *s, const char *db, mdm_strlist *out, mdm_error *err);
     /* Columns, declared types and row count of a table. NOT_FOUND. */
     mdm_status (*table_info)(mdm_store *s, const char *db, const char *table,
@@ -119,5 +138,14 @@ typedef struct mdm_store_settings {
 /* Faults a self-test switches on in the modern store's own code, so that a
  * harness proves it runs that code (mdm-compare's hidden --mutate). */
 #define MDM_STORE_FAULT_NULLS_AS_EMPTY 0x1u   /* write: TEXT NULLs become '' */
+
+/* Releases a write lock (db_lock, mdm_router_lock); NULL is a no-op. */
+void mdm_store_unlock(mdm_store_lock *l);
+
+/* Is `table` a staging table of the legacy store ("mdm__stage_...")? Such
+ * tables are scratch space of a write in progress (or of a dead one), never
+ * a dataset's table: the stores' `tables` leave them out. */
+bool mdm_store_is_staging(const char *table);
+#define MDM_STORE_STAGE_PREFIX "mdm__stage_"
 
 #endif

@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "mdm_backend.h"
 #include "mdm_conf.h"
 #include "mdm_connconfig.h"
 #include "mdm_store.h"
@@ -24,6 +25,15 @@ typedef struct mdm_store_cfg {
     FILE *warn;
     unsigned faults;                   /* modern store: MDM_STORE_FAULT_* */
 } mdm_store_cfg;
+
+/* The write locks behind db_lock (mdm_store_lock.c): a lock file beside a
+ * SQLite database; an advisory lock on the server of `server` (a DSN to
+ * its maintenance database). */
+MDM_NODISCARD mdm_status mdm_store_lock_file(const char *db, mdm_store_lock **out,
+                                             mdm_error *err);
+MDM_NODISCARD mdm_status mdm_store_lock_pg(const mdm_backend_ops *ops,
+                                           const mdm_conn_config *server, const char *db,
+                                           mdm_store_lock **out, mdm_error *err);
 
 MDM_NODISCARD mdm_status mdm_store_modern_new(const mdm_store_cfg *cfg, mdm_store **out,
                                               mdm_error *err);

@@ -21,18 +21,25 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #if MDM_WITH_LEGACY
 
-/* Scratch tables: "mdm__stage_<pid>"; stale ones are dropped. */
-#define STAGE_PREFIX "mdm__stage_"
+/* Scratch tables: "mdm__stage_<pid>_<n>_<clock>", a name no other write
+ * (of this process or another, on this host or another) makes. */
+#define STAGE_PREFIX MDM_STORE_STAGE_PREFIX
+
+/* PostgreSQL keeps 63 bytes of a name (NAMEDATALEN - 1) and cuts the rest
+ * in silence, so two longer names would share one database. */
+#define PG_NAME_MAX 63
 
 typedef struct legacy_store {
     mdm_store base;
     const mdm__legacy_iface *lp;
     void *lb;   /* legacy_backend */
     mdm_sql_dialect dialect;
+    unsigned stages;   /* staging tables made so far: part of the next name */
 } legacy_store;
 
 static legacy_store *LS(mdm_store *s)
@@ -54,19 +61,35 @@ static void ls_free(mdm_store *s)
     free(s);
 }
 
+/* Legacy hands a longer database name to the server, which cuts it: refused
+ * here, as modern refuses it, so that legacy never reaches a database that
+ * belongs to another name. */
+static mdm_status check_db(mdm_store *s, const char *db, mdm_error *err)
+{
+    if (DIALECT(s) == MDM_SQL_POSTGRESQL && db != NULL && strlen(db) > PG_NAME_MAX)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG,
+                             "database name '%s' is %zu bytes: PostgreSQL keeps %d and would "
+                             "cut it, so another name could share its database",
+                             db, strlen(db), PG_NAME_MAX);
+    return MDM_OK;
+}
+
 static mdm_status ls_db_exists(mdm_store *s, const char *db, bool *out, mdm_error *err)
 {
-    return LP(s)->database_exists(LB(s), db, out, err);
+    mdm_status rc = check_db(s, db, err);
+    return rc == MDM_OK ? LP(s)->database_exists(LB(s), db, out, err) : rc;
 }
 
 static mdm_status ls_db_create(mdm_store *s, const char *db, mdm_error *err)
 {
-    return LP(s)->create_database(LB(s), db, err);
+    mdm_status rc = check_db(s, db, err);
+    return rc == MDM_OK ? LP(s)->create_database(LB(s), db, err) : rc;
 }
 
 static mdm_status engine(mdm_store *s, const char *db, void **e, mdm_error *err)
 {
-    return LP(s)->get_engine(LB(s), db, e, err);
+    mdm_status rc = check_db(s, db, err);
+    return rc == MDM_OK ? LP(s)->get_engine(LB(s), db, e, err) : rc;
 }
 
 /* Ends the idle sessions on PostgreSQL database db (legacy folds its
@@ -103,6 +126,9 @@ static mdm_status end_idle_sessions(mdm_store *s, const char *db, mdm_error *err
 static mdm_status ls_db_drop(mdm_store *s, const char *db, mdm_error *err)
 {
     mdm_error ignored;
+    mdm_status rc = check_db(s, db, err);
+    if (rc != MDM_OK)
+        return rc;
     if (DIALECT(s) == MDM_SQL_POSTGRESQL)
         (void)end_idle_sessions(s, db, &ignored);
     return LP(s)->drop_database(LB(s), db, err);
@@ -132,7 +158,19 @@ static mdm_status build_sql(mdm_buf *b, mdm_sql_dialect d, const char *verb, con
     return rc;
 }
 
-/* Drops scratch tables a killed or failed register left behind. */
+/* Drops one table if it is there (a failed write's own stage). */
+static void drop_quietly(mdm_store *s, void *e, const char *table)
+{
+    mdm_buf sql;
+    mdm_buf_init(&sql);
+    if (build_sql(&sql, DIALECT(s), "DROP TABLE IF EXISTS ", table, NULL, NULL, NULL) == MDM_OK)
+        (void)exec_sql(s, e, mdm_buf_str(&sql), NULL);
+    mdm_buf_reset(&sql);
+}
+
+/* Drops scratch tables a killed register left behind. Only ever called
+ * with the dataset's write lock held (mdm_store.h, db_lock): every writer
+ * holds it for its whole write, so no stage found now has a live owner. */
 static mdm_status drop_stale_stages(mdm_store *s, void *e, mdm_error *err)
 {
     mdm_strlist names;
@@ -141,7 +179,7 @@ static mdm_status drop_stale_stages(mdm_store *s, void *e, mdm_error *err)
     mdm_buf_init(&sql);
     mdm_status rc = LP(s)->table_names(LB(s), e, &names, err);
     for (size_t i = 0; rc == MDM_OK && i < names.count; i++) {
-        if (strncmp(names.items[i], STAGE_PREFIX, strlen(STAGE_PREFIX)) != 0)
+        if (!mdm_store_is_staging(names.items[i]))
             continue;
         mdm_buf_clear(&sql);
         rc = build_sql(&sql, DIALECT(s), "DROP TABLE IF EXISTS ", names.items[i], NULL, NULL, err);
@@ -194,19 +232,22 @@ static mdm_status write_on(mdm_store *s, void *e, const char *table,
                            const mdm_table *t, mdm_if_exists mode, mdm_error *err)
 {
     char stage[64];
+    struct timespec ts;
     bool exists = false;
     mdm_status rc = LP(s)->table_exists(LB(s), e, table, &exists, err);
     if (rc == MDM_OK && exists && mode != MDM_IF_EXISTS_REPLACE)
         return LP(s)->create_table(LB(s), t, table, e, mdm_if_exists_name(mode), err);
-    snprintf(stage, sizeof stage, STAGE_PREFIX "%ld", (long)getpid());
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(stage, sizeof stage, STAGE_PREFIX "%ld_%u_%lx", (long)getpid(), LS(s)->stages++,
+             (unsigned long)ts.tv_nsec);
     if (rc == MDM_OK)
         rc = drop_stale_stages(s, e, err);
     if (rc == MDM_OK)
         rc = LP(s)->create_table(LB(s), t, stage, e, "replace", err);
     if (rc == MDM_OK)
         rc = swap_in(s, e, stage, table, err);
-    if (rc != MDM_OK)
-        (void)drop_stale_stages(s, e, NULL);
+    if (rc != MDM_OK)   /* its own stage only: never another writer's */
+        drop_quietly(s, e, stage);
     return rc;
 }
 
@@ -270,13 +311,20 @@ static mdm_status ls_query(mdm_store *s, const char *db, const char *sql, const 
     return rc;
 }
 
+/* Legacy's table names, staging tables left out (mdm_store.h). */
 static mdm_status ls_tables(mdm_store *s, const char *db, mdm_strlist *out, mdm_error *err)
 {
     void *e = NULL;
+    mdm_strlist all;
+    mdm_strlist_init(&all);
     mdm_status rc = engine(s, db, &e, err);
     if (rc == MDM_OK)
-        rc = LP(s)->table_names(LB(s), e, out, err);
+        rc = LP(s)->table_names(LB(s), e, &all, err);
+    for (size_t i = 0; rc == MDM_OK && i < all.count; i++)
+        if (!mdm_store_is_staging(all.items[i]))
+            rc = mdm_strlist_push(out, all.items[i], err);
     LP(s)->close_connections(LB(s));
+    mdm_strlist_reset(&all);
     return rc;
 }
 
@@ -326,6 +374,7 @@ static const mdm_store_ops legacy_ops = {
     .db_create = ls_db_create,
     .db_drop = ls_db_drop,
     .db_list = NULL,   /* legacy had no way to list databases */
+    .db_lock = NULL,   /* the router takes the one lock through the modern store */
     .write = ls_write,
     .read = ls_read,
     .query = ls_query,

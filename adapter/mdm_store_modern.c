@@ -151,6 +151,17 @@ static mdm_status ms_db_list(mdm_store *base, mdm_strlist *out, mdm_error *err)
     return rc;
 }
 
+/* The dataset's write lock (mdm_store.h): a file beside a SQLite database,
+ * an advisory lock on the server (a session to the template's maintenance
+ * database) for PostgreSQL. */
+static mdm_status ms_db_lock(mdm_store *base, const char *db, mdm_store_lock **out,
+                             mdm_error *err)
+{
+    modern_store *s = MS(base);
+    return s->pg ? mdm_store_lock_pg(s->ops, s->conn, db, out, err)
+                 : mdm_store_lock_file(db, out, err);
+}
+
 /* ---- operations on a loaned connection ---- */
 
 typedef struct op {
@@ -246,10 +257,19 @@ static mdm_status c_query(mdm_conn *c, void *arg, mdm_error *err)
     return rc;
 }
 
+/* The database's tables but staging ones (a legacy write in progress, or
+ * the leftover of a dead one, is not part of the dataset). */
 static mdm_status c_tables(mdm_conn *c, void *arg, mdm_error *err)
 {
     op *o = arg;
-    return mdm_conn_list_tables(c, o->names, err);
+    mdm_strlist all;
+    mdm_strlist_init(&all);
+    mdm_status rc = mdm_conn_list_tables(c, &all, err);
+    for (size_t i = 0; rc == MDM_OK && i < all.count; i++)
+        if (!mdm_store_is_staging(all.items[i]))
+            rc = mdm_strlist_push(o->names, all.items[i], err);
+    mdm_strlist_reset(&all);
+    return rc;
 }
 
 static mdm_status c_info(mdm_conn *c, void *arg, mdm_error *err)
@@ -334,6 +354,7 @@ static const mdm_store_ops modern_ops = {
     .db_create = ms_db_create,
     .db_drop = ms_db_drop,
     .db_list = ms_db_list,
+    .db_lock = ms_db_lock,
     .write = ms_write,
     .read = ms_read,
     .query = ms_query,

@@ -82,18 +82,37 @@ static mdm_status template_parts(const mdm_dsm *m, mdm_buf *tmpl, const char **s
     return MDM_OK;
 }
 
+/* The name rule of PostgreSQL datasets (app/README.md): the server keeps
+ * 63 bytes of a database name and cuts the rest in silence, so a name
+ * whose database name would be longer is refused, whatever implementation
+ * would serve it, before any sees it. Legacy used to create such datasets
+ * in the cut database: that database's own (shorter) name reaches it. */
+static mdm_status check_pg_name(const char *normal, size_t lead, size_t tail, size_t db_len,
+                                mdm_error *err)
+{
+    if (db_len <= MDM_PG_DBNAME_MAX)
+        return MDM_OK;
+    return mdm_error_set(err, MDM_ERR_INVALID_ARG,
+                         "invalid dataset name '%s': its PostgreSQL database name would be "
+                         "%zu bytes, over the server's %d (at most %zu characters with this "
+                         "path template)",
+                         normal, db_len, MDM_PG_DBNAME_MAX,
+                         lead + tail < MDM_PG_DBNAME_MAX ? MDM_PG_DBNAME_MAX - lead - tail : 0);
+}
+
 static mdm_status location_of(const mdm_dsm *m, const char *normal, mdm_buf *out, mdm_error *err)
 {
     mdm_buf tmpl;
     const char *suffix = "";
     mdm_buf_init(&tmpl);
     mdm_status rc = template_parts(m, &tmpl, &suffix);
+    size_t lead = rc == MDM_OK ? strlen(tmpl.data) : 0, tail = strlen(suffix);
     if (rc == MDM_OK)
         rc = mdm_buf_printf(out, "%s%s%s", tmpl.data, normal, suffix);
     mdm_buf_reset(&tmpl);
     if (rc != MDM_OK)
         return mdm_error_set(err, rc, rc == MDM_ERR_CONFIG ? "path template has no {name}" : "out of memory");
-    return MDM_OK;
+    return m->pg ? check_pg_name(normal, lead, tail, lead + strlen(normal) + tail, err) : MDM_OK;
 }
 
 mdm_status mdm_dsm_location(const mdm_dsm *m, const char *name, mdm_buf *out, mdm_error *err)
@@ -245,6 +264,10 @@ static mdm_status check_table(const mdm_dsm *m, const char *table, mdm_error *er
     mdm_status rc = mdm_sql_check_ident(m->pg ? MDM_SQL_POSTGRESQL : MDM_SQL_SQLITE, table, err);
     if (rc != MDM_OK)
         mdm_error_prefix(err, "invalid table name");
+    else if (mdm_store_is_staging(table))
+        rc = mdm_error_set(err, MDM_ERR_INVALID_ARG,
+                           "invalid table name '%s': names starting with '%s' are mdm's "
+                           "staging tables", table, MDM_STORE_STAGE_PREFIX);
     return rc;
 }
 
@@ -257,6 +280,70 @@ static mdm_status require_db(mdm_dsm *m, const route *r, mdm_error *err)
         rc = mdm_error_set(err, MDM_ERR_NOT_FOUND, "dataset '%s' not found (no %s %s)", r->name,
                            m->pg ? "database" : "file", mdm_buf_str(&r->db));
     return rc;
+}
+
+/* ---- The write lock ------------------------------------------------------------------------ */
+
+/* The dataset's own folder (default SQLite layout), when nothing is left
+ * in it. Run after the write lock is released, whose file lives there: a
+ * writer that comes next and finds the folder gone makes it again. */
+static void remove_empty_folder(const mdm_dsm *m, const char *db)
+{
+    mdm_buf p;
+    mdm_buf_init(&p);
+    if (!m->pg && m->cfg->sqlite_path == NULL && mdm_buf_puts(&p, db) == MDM_OK) {
+        char *slash = strrchr(p.data, '/');
+        if (slash != NULL) {
+            *slash = '\0';
+            (void)rmdir(p.data);   /* fails, harmlessly, unless empty */
+        }
+    }
+    mdm_buf_reset(&p);
+}
+
+/* The default layout's `datasets/<name>` folder, and the database file,
+ * must be what they seem: a symbolic link there would make register and
+ * remove write or delete outside the home. Refused, not followed. */
+static mdm_status check_no_symlink(const mdm_dsm *m, const route *r, mdm_error *err)
+{
+    struct stat st;
+    mdm_buf dir;
+    mdm_status rc = MDM_OK;
+    const char *db = mdm_buf_str(&r->db);
+    if (m->pg)
+        return MDM_OK;
+    mdm_buf_init(&dir);
+    if (m->cfg->sqlite_path == NULL && mdm_buf_puts(&dir, db) == MDM_OK &&
+        strrchr(dir.data, '/') != NULL) {
+        *strrchr(dir.data, '/') = '\0';
+        if (lstat(dir.data, &st) == 0 && S_ISLNK(st.st_mode))
+            rc = mdm_error_set(err, MDM_ERR_IO,
+                               "dataset '%s': its folder '%s' is a symbolic link; mdm does not "
+                               "follow it (it could point outside the home)", r->name, dir.data);
+    }
+    if (rc == MDM_OK && lstat(db, &st) == 0 && S_ISLNK(st.st_mode))
+        rc = mdm_error_set(err, MDM_ERR_IO,
+                           "dataset '%s': its database file '%s' is a symbolic link; mdm does "
+                           "not follow it", r->name, db);
+    mdm_buf_reset(&dir);
+    return rc;
+}
+
+/* Takes the dataset's write lock (mdm_router_lock), after making sure its
+ * location is no symbolic link. */
+static mdm_status lock_dataset(mdm_dsm *m, const route *r, mdm_store_lock **lock,
+                               mdm_error *err)
+{
+    mdm_status rc = check_no_symlink(m, r, err);
+    if (rc == MDM_OK)
+        rc = mdm_router_lock(m->router, mdm_buf_str(&r->db), lock, err);
+    return rc;
+}
+
+static void unlock_dataset(mdm_dsm *m, const route *r, mdm_store_lock *lock)
+{
+    mdm_store_unlock(lock);
+    remove_empty_folder(m, mdm_buf_str(&r->db));
 }
 
 /* ---- Reads, with shadow runs ---------------------------------------------------------------- */
@@ -333,9 +420,14 @@ mdm_status mdm_dsm_query(mdm_dsm *m, const char *name, const char *sql, const md
     bool reads = mdm_sql_is_read(sql, d);
     if (sql == NULL)
         return mdm_error_set(err, MDM_ERR_INVALID_ARG, "query: no SQL");
+    mdm_store_lock *lock = NULL;
     mdm_status rc = route_for(m, reads ? MDM_FLAG_OP_READ : MDM_FLAG_OP_WRITE, name, &r, res, err);
+    if (rc == MDM_OK && !reads)   /* a statement that writes is a writer like register */
+        rc = lock_dataset(m, &r, &lock, err);
     if (rc == MDM_OK)
         rc = run_read(m, &j, "query", sql, mdm_sql_has_order_by(sql, d), out, err);
+    if (lock != NULL)
+        unlock_dataset(m, &r, lock);
     route_reset(&r);
     return rc;
 }
@@ -407,15 +499,19 @@ mdm_status mdm_dsm_info(mdm_dsm *m, const char *name, mdm_table *out, mdm_dsm_re
     mdm_status rc = route_for(m, MDM_FLAG_OP_READ, name, &r, res, err);
     if (rc == MDM_OK)
         rc = run_read(m, &j, "info", NULL, true, out, err);
+    if (rc == MDM_OK && out->nrows == 0)   /* as list: no table, no dataset */
+        rc = mdm_error_set(err, MDM_ERR_NOT_FOUND,
+                           "dataset '%s' not found (its %s %s holds no table: a register "
+                           "that did not finish)", r.name, m->pg ? "database" : "file",
+                           mdm_buf_str(&r.db));
     route_reset(&r);
     return rc;
 }
 
 /* ---- Writes -------------------------------------------------------------------------------------- */
 
-/* SQLite leftovers legacy's drop leaves (-wal, -shm), and the dataset's
- * own folder when the default layout is in use and it is empty now. */
-static void sqlite_cleanup(const mdm_dsm *m, const char *db)
+/* SQLite leftovers legacy's drop leaves (-wal, -shm). */
+static void sqlite_cleanup(const char *db)
 {
     static const char *const suffixes[] = {"-wal", "-shm", "-journal"};
     mdm_buf p;
@@ -425,14 +521,6 @@ static void sqlite_cleanup(const mdm_dsm *m, const char *db)
         if (mdm_buf_printf(&p, "%s%s", db, suffixes[i]) == MDM_OK)
             (void)unlink(p.data);
     }
-    mdm_buf_clear(&p);
-    if (m->cfg->sqlite_path == NULL && mdm_buf_puts(&p, db) == MDM_OK) {
-        char *slash = strrchr(p.data, '/');
-        if (slash != NULL) {
-            *slash = '\0';
-            (void)rmdir(p.data);
-        }
-    }
     mdm_buf_reset(&p);
 }
 
@@ -440,7 +528,7 @@ static mdm_status drop_db(mdm_dsm *m, mdm_store *s, const char *db, mdm_error *e
 {
     mdm_status rc = s->ops->db_drop(s, db, err);
     if (rc == MDM_OK && !m->pg)
-        sqlite_cleanup(m, db);
+        sqlite_cleanup(db);
     return rc;
 }
 
@@ -453,22 +541,51 @@ static mdm_status read_csv(const char *csv_path, mdm_table *t, mdm_error *err)
     return mdm_csv_read_file(csv_path, NULL, t, err);
 }
 
-/* The dataset's database: found, or created (*created says which). */
-static mdm_status ensure_db(route *r, bool *created, mdm_error *err)
+/* *out: does the database hold a table of a dataset (staging tables are
+ * left out by the stores)? A database without one is what a register
+ * killed between creating the database and committing its table leaves. */
+static mdm_status has_tables(mdm_store *s, const char *db, bool *out, mdm_error *err)
 {
-    const char *db = mdm_buf_str(&r->db);
-    bool exists = false;
-    mdm_status rc = r->serve->ops->db_exists(r->serve, db, &exists, err);
-    if (rc == MDM_OK && !exists) {
-        rc = r->serve->ops->db_create(r->serve, db, err);
-        *created = rc == MDM_OK;
-    }
+    mdm_strlist names;
+    mdm_strlist_init(&names);
+    mdm_status rc = s->ops->tables(s, db, &names, err);
+    *out = rc == MDM_OK && names.count > 0;
+    mdm_strlist_reset(&names);
     return rc;
 }
 
-/* ensure_db on a thread of its own, beside the CSV parse. */
+/* The dataset's database: found, or created. *created: this write owns the
+ * database, so its failure removes it: made now, or found without a table
+ * (a killed register's leftover; the write lock proves its maker is gone).
+ * A database another process made at the same moment (EXISTS: only one
+ * that takes no lock) is simply found. */
+static mdm_status ensure_db(route *r, bool *created, mdm_error *err)
+{
+    const char *db = mdm_buf_str(&r->db);
+    mdm_store *s = r->serve;
+    bool exists = false, filled = true;
+    mdm_status rc = s->ops->db_exists(s, db, &exists, err);
+    if (rc == MDM_OK && exists)
+        rc = has_tables(s, db, &filled, err);
+    if (rc == MDM_OK && !exists) {
+        rc = s->ops->db_create(s, db, err);
+        filled = rc == MDM_ERR_EXISTS;
+        if (rc == MDM_ERR_EXISTS) {
+            mdm_error_clear(err);
+            rc = MDM_OK;
+        }
+    }
+    *created = rc == MDM_OK && !filled;
+    return rc;
+}
+
+/* The write lock, then ensure_db: on a thread of its own, beside the CSV
+ * parse. The lock is taken before the first look at the database, so the
+ * answer stays true until the write is done. */
 typedef struct db_job {
+    mdm_dsm *m;
     route *r;
+    mdm_store_lock *lock;
     bool created;
     mdm_status rc;
     mdm_error err;
@@ -477,7 +594,9 @@ typedef struct db_job {
 static void *db_job_run(void *arg)
 {
     db_job *j = arg;
-    j->rc = ensure_db(j->r, &j->created, &j->err);
+    j->rc = lock_dataset(j->m, j->r, &j->lock, &j->err);
+    if (j->rc == MDM_OK)
+        j->rc = ensure_db(j->r, &j->created, &j->err);
     return NULL;
 }
 
@@ -489,9 +608,9 @@ static void *db_job_run(void *arg)
  * by the caller (*created), as it was when the steps ran one after the
  * other. A CSV error wins over a database error: it is the user's to fix. */
 static mdm_status read_and_prepare(mdm_dsm *m, route *r, const char *csv_path, mdm_table *t,
-                                   bool *created, mdm_error *err)
+                                   bool *created, mdm_store_lock **lock, mdm_error *err)
 {
-    db_job j = {.r = r, .rc = MDM_OK};
+    db_job j = {.m = m, .r = r, .rc = MDM_OK};
     pthread_t th;
     mdm_error_clear(&j.err);
     bool threaded = m->pg && pthread_create(&th, NULL, db_job_run, &j) == 0;
@@ -501,6 +620,7 @@ static mdm_status read_and_prepare(mdm_dsm *m, route *r, const char *csv_path, m
     else if (rc == MDM_OK)
         db_job_run(&j);
     *created = j.created;
+    *lock = j.lock;
     if (rc == MDM_OK && j.rc != MDM_OK) {
         rc = j.rc;
         if (err != NULL)
@@ -515,6 +635,7 @@ mdm_status mdm_dsm_register(mdm_dsm *m, const char *name, const char *csv_path,
     const mdm_register_opts dflt = MDM_REGISTER_OPTS_INIT;
     const char *table;
     bool created = false;
+    mdm_store_lock *lock = NULL;
     mdm_table t;
     route r;
     o = o != NULL ? o : &dflt;
@@ -523,7 +644,7 @@ mdm_status mdm_dsm_register(mdm_dsm *m, const char *name, const char *csv_path,
     mdm_status rc = route_for(m, MDM_FLAG_OP_WRITE, name, &r, res, err);
     if (rc != MDM_OK || (rc = check_table(m, table, err)) != MDM_OK)
         goto done;
-    rc = read_and_prepare(m, &r, csv_path, &t, &created, err);
+    rc = read_and_prepare(m, &r, csv_path, &t, &created, &lock, err);
     if (rc == MDM_OK)
         rc = r.serve->ops->write(r.serve, mdm_buf_str(&r.db), table, &t, o->if_exists,
                                  o->progress, o->progress_ctx, err);
@@ -536,6 +657,8 @@ mdm_status mdm_dsm_register(mdm_dsm *m, const char *name, const char *csv_path,
         res->columns = t.ncols;
         res->created = created;
     }
+    if (lock != NULL)
+        unlock_dataset(m, &r, lock);
 done:
     mdm_table_reset(&t);
     route_reset(&r);
@@ -545,11 +668,16 @@ done:
 mdm_status mdm_dsm_remove(mdm_dsm *m, const char *name, mdm_dsm_result *res, mdm_error *err)
 {
     route r;
+    mdm_store_lock *lock = NULL;
     mdm_status rc = route_for(m, MDM_FLAG_OP_WRITE, name, &r, res, err);
+    if (rc == MDM_OK)
+        rc = lock_dataset(m, &r, &lock, err);
     if (rc == MDM_OK)
         rc = require_db(m, &r, err);
     if (rc == MDM_OK)
         rc = drop_db(m, r.serve, mdm_buf_str(&r.db), err);
+    if (lock != NULL)
+        unlock_dataset(m, &r, lock);
     route_reset(&r);
     return rc;
 }
@@ -640,6 +768,37 @@ static mdm_status list_pg(mdm_dsm *m, mdm_strlist *names, mdm_error *err)
     return rc;
 }
 
+/* Keeps the names whose database holds a table: one without (a register
+ * killed before its first commit) is no dataset. Each is asked on the store
+ * that would serve a read of it; the stores are closed after each, so a
+ * long list holds no connection per dataset. */
+static mdm_status keep_filled(mdm_dsm *m, mdm_strlist *names, mdm_error *err)
+{
+    size_t kept = 0;
+    mdm_status rc = MDM_OK;
+    for (size_t i = 0; rc == MDM_OK && i < names->count; i++) {
+        route r;
+        bool filled = false;
+        rc = route_for(m, MDM_FLAG_OP_READ, names->items[i], &r, NULL, err);
+        /* one that cannot be asked (damaged, unreadable) is listed: info
+         * says what is wrong with it */
+        if (rc == MDM_OK && has_tables(r.serve, mdm_buf_str(&r.db), &filled, NULL) != MDM_OK)
+            filled = true;
+        route_reset(&r);
+        mdm_router_close_stores(m->router);
+        if (rc == MDM_OK && filled) {
+            char *keep = names->items[kept];
+            names->items[kept++] = names->items[i];
+            names->items[i] = keep;
+        }
+    }
+    for (size_t i = kept; rc == MDM_OK && i < names->count; i++)
+        free(names->items[i]);
+    if (rc == MDM_OK)
+        names->count = kept;
+    return rc;
+}
+
 static mdm_status list_row(mdm_dsm *m, mdm_table *t, const char *name, mdm_error *err)
 {
     mdm_buf loc;
@@ -667,6 +826,8 @@ mdm_status mdm_dsm_list(mdm_dsm *m, mdm_table *out, mdm_error *err)
     mdm_status rc = list_columns(&t, err);
     if (rc == MDM_OK)
         rc = m->pg ? list_pg(m, &names, err) : list_sqlite(m, &names, err);
+    if (rc == MDM_OK)
+        rc = keep_filled(m, &names, err);
     if (rc == MDM_OK && names.count > 1)
         qsort(names.items, names.count, sizeof names.items[0], name_cmp);
     for (size_t i = 0; rc == MDM_OK && i < names.count; i++)

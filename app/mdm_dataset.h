@@ -28,6 +28,8 @@
 
 #define MDM_DATASET_NAME_MAX 100
 #define MDM_DEFAULT_TABLE "train"
+/* PostgreSQL keeps this many bytes of a database name (NAMEDATALEN - 1). */
+#define MDM_PG_DBNAME_MAX 63
 
 /*
  * Normalises a dataset name (LEGACY.md 9): lowercase, '-' becomes '_';

@@ -1421,10 +1421,23 @@ static mdm_status pg_server_exec(const mdm_conn_config *cfg, const char *prefix,
     return rc;
 }
 
+/* Two CREATE DATABASE of one name at once: the one that loses either sees
+ * the other's database (42P04 duplicate_database) or, when both were past
+ * that check, collides on pg_database's unique index (23505
+ * unique_violation). Both mean the database exists. */
 static mdm_status pg_create_database(const mdm_conn_config *cfg, const char *name,
                                      mdm_error *err)
 {
-    return pg_server_exec(cfg, "CREATE DATABASE ", name, "", err);
+    mdm_error e;
+    mdm_error_clear(&e);
+    mdm_status rc = pg_server_exec(cfg, "CREATE DATABASE ", name, "", &e);
+    if (rc == MDM_ERR_CONSTRAINT && strcmp(e.sqlstate, "23505") == 0)
+        return mdm_error_set(err, MDM_ERR_EXISTS,
+                             "CREATE DATABASE '%s': database already exists (created by "
+                             "another process at the same time)", name);
+    if (err != NULL && rc != MDM_OK)
+        *err = e;
+    return rc;
 }
 
 static mdm_status pg_drop_database(const mdm_conn_config *cfg, const char *name,
