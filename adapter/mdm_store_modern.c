@@ -4,8 +4,9 @@
  * manager (pool) per database, made on first use and kept until the store
  * is freed; big writes in chunks inside one transaction so progress can be
  * shown without losing atomicity; dry queries rolled back. On SQLite, reads
- * get a pool of read-only connections of their own (a reader needs no write
- * access to the file, its folder or the disk), and every query is held to
+ * get a pool of reader connections of their own (mdm_sqlite_opts.reader: the
+ * journal mode untouched, and no write access needed to the file, its
+ * folder or the disk), and every query is held to
  * the rule of mdm_sql_check_sqlite_query(); on PostgreSQL every query runs
  * inside a transaction (so DROP DATABASE, ALTER SYSTEM and the like are
  * refused by the server).
@@ -26,7 +27,7 @@
 typedef struct db_pool {
     char *db;
     mdm_connmgr *mgr;
-    mdm_connmgr *ro;   /* SQLite: read-only connections for reads */
+    mdm_connmgr *ro;   /* SQLite: reader connections for reads */
 } db_pool;
 
 typedef struct modern_store {
@@ -72,7 +73,7 @@ static void ms_free(mdm_store *base)
 }
 
 /* Config for one database: SQLite opens the file (never creating it:
- * db_create does that), read-only for reads, with query's guard on;
+ * db_create does that), as a reader for reads, with query's guard on;
  * PostgreSQL the server DSN pointed at db. */
 static mdm_status db_config(modern_store *s, const char *db, bool reads, mdm_buf *dsn,
                             mdm_conn_config *cfg, mdm_error *err)
@@ -81,7 +82,7 @@ static mdm_status db_config(modern_store *s, const char *db, bool reads, mdm_buf
     if (!s->pg) {
         cfg->path = db;
         cfg->sqlite.create = false;
-        cfg->sqlite.read_only = reads;
+        cfg->sqlite.reader = reads;
         cfg->sqlite.guard = true;
         return MDM_OK;
     }
@@ -90,7 +91,7 @@ static mdm_status db_config(modern_store *s, const char *db, bool reads, mdm_buf
     return rc;
 }
 
-/* The connection manager of db: its read-only one for reads on SQLite
+/* The connection manager of db: its reader one for reads on SQLite
  * (PostgreSQL has one for both), made on first use. */
 static mdm_status get_mgr(modern_store *s, const char *db, bool reads, mdm_connmgr **out,
                           mdm_error *err)
@@ -189,7 +190,7 @@ typedef struct op {
     bool *yes;
 } op;
 
-/* fn on a connection to db: a read-only one when `reads` (SQLite). */
+/* fn on a connection to db: a reader when `reads` (SQLite). */
 static mdm_status run_on(modern_store *s, const char *db, bool reads, mdm_conn_fn fn, op *o,
                          mdm_error *err)
 {
@@ -332,9 +333,8 @@ static mdm_status ms_read(mdm_store *s, const char *db, const char *table,
     return run_read(MS(s), db, c_read, &o, err);
 }
 
-/* SQLite: the query rule first; a read runs on a read-only connection,
- * and again on a read-write one if it turns out to write (WITH ... DELETE
- * starts like a read). PostgreSQL: in a transaction (c_query). */
+/* SQLite: the query rule first, and a read on a reader connection.
+ * PostgreSQL: in a transaction (c_query). */
 static mdm_status ms_query(mdm_store *s, const char *db, const char *sql, const mdm_param *p,
                            size_t n, bool dry, mdm_table *out, mdm_error *err)
 {
@@ -345,12 +345,8 @@ static mdm_status ms_query(mdm_store *s, const char *db, const char *sql, const 
     mdm_status rc = mdm_sql_check_sqlite_query(sql, err);
     if (rc != MDM_OK)
         return rc;
-    if (mdm_sql_is_read(sql, MDM_SQL_SQLITE)) {
-        rc = run_read(m, db, c_query, &o, err);
-        if (rc != MDM_ERR_READONLY)
-            return rc;
-    }
-    return run(m, db, c_query, &o, err);
+    return mdm_sql_is_read(sql, MDM_SQL_SQLITE) ? run_read(m, db, c_query, &o, err)
+                                                : run(m, db, c_query, &o, err);
 }
 
 static mdm_status ms_tables(mdm_store *s, const char *db, mdm_strlist *out, mdm_error *err)

@@ -315,7 +315,7 @@ static mdm_status apply_opts(sq_conn *s, const mdm_sqlite_opts *o, mdm_error *er
     mdm_status rc = MDM_OK;
     if (o->busy_timeout_ms >= 0)
         (void)sqlite3_busy_timeout(s->db, o->busy_timeout_ms);
-    if (o->journal_mode && !o->read_only) {
+    if (o->journal_mode && !o->read_only && !o->reader) {
         snprintf(sql, sizeof sql, "PRAGMA journal_mode=%s", o->journal_mode);
         rc = sq_exec(s, sql, err);
     }
@@ -373,14 +373,17 @@ static mdm_status open_handle(sq_conn *s, const char *path, int flags, mdm_error
 }
 
 /*
- * A read-only connection still writes beside a WAL file: SQLite makes its
- * -wal and -shm files on the first read. In a folder the user may not
- * write, or on a full disk, that read fails. When no -wal holds changes,
- * the file alone is the whole database, so it is opened again immutable
- * (nothing written, no locks: a writer with more rights that changes the
- * file during the read is not seen coming). A -wal with changes cannot be
- * read without a -shm, and skipping it would return old rows: that stays
- * an error, which says why.
+ * Reading a WAL file writes beside it: SQLite makes its -wal and -shm
+ * files on the first read, even on a read-only connection. In a folder the
+ * user may not write, or on a full disk, that read fails. When no -wal
+ * holds changes, the file alone is the whole database, so it is opened
+ * again read-only and immutable (nothing written, no locks: a writer with
+ * more rights that changes the file during the read is not seen coming).
+ * A -wal with changes cannot be read without a -shm, and skipping it would
+ * return old rows: that stays an error, which says why. (A reader opens
+ * read-write when it can, without touching the journal mode: only a
+ * connection that may write deletes the -wal and -shm when it closes last,
+ * so read-only readers would leave them behind after every read.)
  */
 static mdm_status make_readable(sq_conn *s, int flags, mdm_error *err)
 {
@@ -400,7 +403,8 @@ static mdm_status make_readable(sq_conn *s, int flags, mdm_error *err)
     s->db = NULL;
     s->immutable = true;
     mdm_sqlite_file_uri(s->path, "immutable=1", uri, sizeof uri);
-    return open_handle(s, uri, flags, err);
+    return open_handle(s, uri, (flags & ~(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) |
+                                   SQLITE_OPEN_READONLY, err);
 }
 
 static mdm_status sq_connect(const mdm_conn_config *cfg, mdm_conn **out, mdm_error *err)
@@ -427,7 +431,7 @@ static mdm_status sq_connect(const mdm_conn_config *cfg, mdm_conn **out, mdm_err
                                              (cfg->sqlite.create ? SQLITE_OPEN_CREATE : 0));
     bool plain_file = strcmp(cfg->path, ":memory:") != 0 && strncmp(cfg->path, "file:", 5) != 0;
     rc = open_handle(s, cfg->path, flags, err);
-    if (rc == MDM_OK && cfg->sqlite.read_only && plain_file)
+    if (rc == MDM_OK && cfg->sqlite.reader && plain_file)
         rc = make_readable(s, flags, err);
     if (rc == MDM_OK && (rc = apply_opts(s, &cfg->sqlite, err)) != MDM_OK)
         mdm_error_prefix(err, "sqlite: cannot set up '%s'", cfg->path);
@@ -740,8 +744,9 @@ static int guard_auth(void *arg, int action, const char *a1, const char *a2, con
     (void)db;
     (void)trigger;
     if (action == SQLITE_ATTACH || action == SQLITE_DETACH)
-        snprintf(s->refused, sizeof s->refused, "%s is not allowed (VACUUM attaches its copy)",
-                 action == SQLITE_ATTACH ? "ATTACH" : "DETACH");
+        snprintf(s->refused, sizeof s->refused, "%s is not allowed",
+                 action == SQLITE_ATTACH ? "ATTACH (or VACUUM, which attaches its copy)"
+                                         : "DETACH");
     else if (action == SQLITE_PRAGMA && !mdm_sql_pragma_reads(a1, strlen(a1), a2 != NULL))
         snprintf(s->refused, sizeof s->refused, "PRAGMA %.64s sets a value", a1);
     else

@@ -6,10 +6,11 @@
  *    pragmas that only read; SQLite file URIs and the -wal check;
  *  - modern's guard: an authorizer refuses ATTACH, DETACH, VACUUM and
  *    pragmas that set, whatever the text looks like;
- *  - modern's read-only connections: a file SQLite cannot read without
- *    making a -shm (no file may grow: RLIMIT_FSIZE, as on a full disk) is
- *    opened immutable when no -wal holds changes, and such a connection is
- *    never reused; with a -wal holding changes it is an error that says so;
+ *  - modern's reader connections: they leave no -wal or -shm behind; a
+ *    file SQLite cannot read without making a -shm (no file may grow:
+ *    RLIMIT_FSIZE, as on a full disk) is opened immutable when no -wal
+ *    holds changes, and such a connection is never reused; with a -wal
+ *    holding changes it is an error that says so;
  *  - both stores on SQLite: reads under that limit, the query rule, a
  *    WITH ... DELETE that starts like a read; the modern store on
  *    PostgreSQL: queries inside a transaction, committed or rolled back.
@@ -240,20 +241,24 @@ static void safety__modern_guard_refuses_what_the_rule_refuses(void **state)
 
 /* ---- modern: read-only connections ----------------------------------------------------- */
 
-static void safety__modern_read_only_open_when_no_file_may_grow(void **state)
+static void safety__modern_reader_open_when_no_file_may_grow(void **state)
 {
     fx *f = *state;
     mdm_conn_config ro = f->cfg;
     mdm_conn *c = NULL;
     mdm_error err;
-    ro.sqlite.read_only = true;
+    ro.sqlite.reader = true;
     ro.sqlite.create = false;
 
-    /* The usual case: read-only, no fallback, reused (ping passes). */
+    /* The usual case: no fallback, reused (ping passes), and closing it
+     * leaves no -wal or -shm behind (a read-only connection would). */
     OK(mdm_conn_open(mdm_sqlite_backend(), &ro, &c, E));
     assert_int_equal(count(c), 3);
     OK(mdm_conn_ping(c, E));
     mdm_conn_close(c);
+    char shm[340];
+    snprintf(shm, sizeof shm, "%s-shm", f->path);
+    assert_false(mdm_test_file_exists(shm));
 
     limit_files(f);
     mdm_status rw = mdm_conn_open(mdm_sqlite_backend(), &f->cfg, &c, &err);
@@ -262,7 +267,7 @@ static void safety__modern_read_only_open_when_no_file_may_grow(void **state)
     if (rw == MDM_OK)
         fail_msg("the limit did not stop a read-write open: the test shows nothing");
     if (rc != MDM_OK)
-        fail_msg("read-only open with no room for a -shm: %s", err.message);
+        fail_msg("reader open with no room for a -shm: %s", err.message);
     assert_int_equal(count(c), 3);
     /* immutable: never handed out again */
     assert_int_equal(mdm_conn_ping(c, &err), MDM_ERR_CONNECTION);
@@ -272,7 +277,7 @@ static void safety__modern_read_only_open_when_no_file_may_grow(void **state)
 
 /* A -wal that holds a committed row and no -shm: SQLite needs a -shm to
  * read the -wal, and an immutable open would drop the row. An error. */
-static void safety__modern_read_only_refuses_to_skip_a_wal_with_changes(void **state)
+static void safety__modern_reader_refuses_to_skip_a_wal_with_changes(void **state)
 {
     fx *f = *state;
     mdm_conn_config ro = f->cfg;
@@ -296,7 +301,7 @@ static void safety__modern_read_only_refuses_to_skip_a_wal_with_changes(void **s
     snprintf(shm, sizeof shm, "%s-shm", f->path);
     assert_int_equal(unlink(shm), 0);
 
-    ro.sqlite.read_only = true;
+    ro.sqlite.reader = true;
     ro.sqlite.create = false;
     limit_files(f);
     mdm_status rc = mdm_conn_open(mdm_sqlite_backend(), &ro, &c, &err);
@@ -312,7 +317,7 @@ static void safety__modern_read_only_refuses_to_skip_a_wal_with_changes(void **s
     mdm_conn_close(c);
 }
 
-static void safety__modern_read_only_open_of_a_file_that_is_not_a_database(void **state)
+static void safety__modern_reader_open_of_a_file_that_is_not_a_database(void **state)
 {
     fx *f = *state;
     mdm_conn_config ro = f->cfg;
@@ -322,7 +327,7 @@ static void safety__modern_read_only_open_of_a_file_that_is_not_a_database(void 
     snprintf(path, sizeof path, "%s/notes.txt", f->dir);
     assert_int_equal(mdm_test_write_file(path, "just some text, not a database\n", 31), 0);
     ro.path = path;
-    ro.sqlite.read_only = true;
+    ro.sqlite.reader = true;
     ro.sqlite.create = false;
     assert_int_equal(mdm_conn_open(mdm_sqlite_backend(), &ro, &c, &err), MDM_ERR_CORRUPT);
     assert_non_null(strstr(err.message, "cannot read"));
@@ -402,7 +407,7 @@ static void stores_on_sqlite(fx *f, mdm_impl impl)
     mdm_status rc = s->ops->query(s, f->path, "ATTACH ':memory:' AS m", NULL, 0, false, &t, &err);
     assert_int_equal(rc, MDM_ERR_UNSUPPORTED);
     assert_non_null(strstr(err.message, "ATTACH"));
-    /* Starts like a read, deletes: done on a read-write connection. */
+    /* Starts like a read, deletes: still done. */
     OK(s->ops->query(s, f->path,
                      "WITH old AS (SELECT 1 AS id) DELETE FROM train WHERE id IN old",
                      NULL, 0, false, &t, E));
@@ -460,9 +465,9 @@ int main(void)
         cmocka_unit_test(safety__the_sqlite_query_rule),
         cmocka_unit_test(safety__sqlite_file_uris_and_the_wal_check),
         cmocka_unit_test_setup_teardown(safety__modern_guard_refuses_what_the_rule_refuses, setup, teardown),
-        cmocka_unit_test_setup_teardown(safety__modern_read_only_open_when_no_file_may_grow, setup, teardown),
-        cmocka_unit_test_setup_teardown(safety__modern_read_only_refuses_to_skip_a_wal_with_changes, setup, teardown),
-        cmocka_unit_test_setup_teardown(safety__modern_read_only_open_of_a_file_that_is_not_a_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(safety__modern_reader_open_when_no_file_may_grow, setup, teardown),
+        cmocka_unit_test_setup_teardown(safety__modern_reader_refuses_to_skip_a_wal_with_changes, setup, teardown),
+        cmocka_unit_test_setup_teardown(safety__modern_reader_open_of_a_file_that_is_not_a_database, setup, teardown),
         cmocka_unit_test_setup_teardown(safety__modern_store_reads_and_queries_on_sqlite, setup, teardown),
         cmocka_unit_test_setup_teardown(safety__legacy_store_reads_and_queries_on_sqlite, setup, teardown),
         cmocka_unit_test(safety__modern_store_queries_run_in_a_transaction_on_pg),
