@@ -165,11 +165,12 @@ static mdm_status swap_in(mdm_store *s, void *e, const char *stage,
 
 /* Legacy writes a new table as a committed CREATE TABLE, then its rows in
  * one transaction. On SQLite the empty stage is checkpointed into the file
- * (and the -wal emptied) before the rows go in: if they fail for want of
- * disk, the -wal then holds nothing committed, so closing the connection
- * deletes it and the space comes back. Otherwise the CREATE's pages would
- * wait in a -wal grown to fill the disk, for a checkpoint that needs room
- * in the file the -wal itself is taking. */
+ * before the rows go in: if they fail for want of disk, the -wal then holds
+ * nothing committed, so closing the connection deletes it and the space
+ * comes back. Otherwise the CREATE's pages would wait in a -wal grown to
+ * fill the disk, for a checkpoint that needs room in the file the -wal
+ * itself is taking. PASSIVE: a reader in another process is never waited
+ * for (it may then keep frames from being copied, and the -wal with them). */
 static mdm_status write_stage(mdm_store *s, void *e, const mdm_table *t, const char *stage,
                               mdm_error *err)
 {
@@ -181,7 +182,7 @@ static mdm_status write_stage(mdm_store *s, void *e, const mdm_table *t, const c
     if (rc == MDM_OK)
         rc = LP(s)->create_table(LB(s), &none, stage, e, "replace", err);
     if (rc == MDM_OK)
-        rc = exec_sql(s, e, "PRAGMA wal_checkpoint(TRUNCATE)", err);
+        rc = exec_sql(s, e, "PRAGMA wal_checkpoint(PASSIVE)", err);
     if (rc == MDM_OK)
         rc = LP(s)->create_table(LB(s), t, stage, e, "append", err);
     mdm_table_reset(&none);

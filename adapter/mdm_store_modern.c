@@ -4,12 +4,12 @@
  * manager (pool) per database, made on first use and kept until the store
  * is freed; big writes in chunks inside one transaction so progress can be
  * shown without losing atomicity; dry queries rolled back. On SQLite, reads
- * get a pool of reader connections of their own (mdm_sqlite_opts.reader: the
- * journal mode untouched, and no write access needed to the file, its
- * folder or the disk), and every query is held to
- * the rule of mdm_sql_check_sqlite_query(); on PostgreSQL every query runs
- * inside a transaction (so DROP DATABASE, ALTER SYSTEM and the like are
- * refused by the server).
+ * get a pool of reader connections of their own (mdm_sqlite_opts.reader:
+ * the journal mode untouched, no write access needed to the file, its
+ * folder or the disk), and every query is held to the rule of
+ * mdm_sql_check_sqlite_query(); on PostgreSQL every query runs inside a
+ * transaction (so DROP DATABASE, ALTER SYSTEM and the like are refused by
+ * the server).
  */
 #include "mdm_connmgr.h"
 #include "mdm_dsn.h"

@@ -37,6 +37,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "mdm_backend.h"
+#include "mdm_conn.h"
 #include "test_support.h"
 
 /* ---- running mdm ---------------------------------------------------------------- */
@@ -270,12 +272,14 @@ static void safety__sqlite_query_refuses_attach_vacuum_and_pragma_writes(void **
 
 static bool pg_database_exists(const char *name)
 {
-    char sql[300];
-    snprintf(sql, sizeof sql,
-             "DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '%s') "
-             "THEN RAISE 'missing'; END IF; END$$",
-             name);
-    return mdm_test_pg_exec(NULL, sql) == 0;
+    mdm_conn_config cfg = MDM_CONN_CONFIG_INIT;
+    mdm_error err;
+    bool there = false;
+    cfg.backend = "postgresql";
+    cfg.dsn = mdm_test_pg_dsn();
+    if (mdm_database_exists(mdm_pg_backend(), &cfg, name, &there, &err) != MDM_OK)
+        fail_msg("does %s exist? %s", name, err.message);
+    return there;
 }
 
 /* Statements PostgreSQL refuses inside a transaction block fail, and change
