@@ -87,7 +87,9 @@ typedef struct mdm_store_ops {
     mdm_status (*write)(mdm_store *s, const char *db, const char *table, const mdm_table *t,
                         mdm_if_exists mode, mdm_store_progress fn, void *ctx, mdm_error *err);
     /* Reads a table with o's column list and limit into out. NOT_FOUND for
-     * a missing table or column. */
+     * a missing table or column. This and the other reads (tables,
+     * table_info, table_exists, a query that reads) need no write access on
+     * SQLite: not to the file, its folder or the disk. */
     mdm_status (*read)(mdm_store *s, const char *db, const char *table,
                        const mdm_read_opts *o, mdm_table *out, mdm_error *err);
     /* Runs one SQL statement with `:name` parameters p[0..n) (the legacy
@@ -95,7 +97,10 @@ typedef struct mdm_store_ops {
      * (zero columns for a statement that returns no rows); more than one
      * statement is refused. dry: run inside a transaction that is rolled
      * back, so a shadow candidate changes nothing (the legacy store cannot:
-     * UNSUPPORTED). */
+     * UNSUPPORTED). Both stores: on SQLite what mdm_sql_check_sqlite_query()
+     * refuses is UNSUPPORTED (ATTACH, DETACH, VACUUM, PRAGMAs that set); on
+     * PostgreSQL the statement runs inside a transaction, so the server
+     * refuses DROP/CREATE DATABASE, ALTER SYSTEM and VACUUM. */
     mdm_status (*query)(mdm_store *s, const char *db, const char *sql, const mdm_param *p,
                         size_t n, bool dry, mdm_table *out, mdm_error *err);
     /* The names of db's tables, appended to out; the legacy store's

@@ -11,11 +11,19 @@
  * replaced table is written by legacy into a scratch table and renamed into
  * place in one transaction (legacy's own replace drops first, LEGACY.md 5),
  * and query parameters are written into the SQL as quoted literals.
+ * Also around legacy: queries are held to mdm_sql_check_sqlite_query()'s
+ * rule on SQLite (as the modern store holds them), a read that legacy's
+ * read-write open cannot do (a folder the user may not write, a full disk)
+ * is done again on a read-only `file:` URI, and on SQLite the stage's
+ * CREATE is checkpointed before its rows go in, so a write that fails on a
+ * full disk leaves no -wal behind.
  */
 #include "mdm_adapter_internal.h"
 #include "mdm_flag.h"
 #include "mdm_sql.h"
+#include "mdm_sqlitefile.h"
 #include "mdm_sqlparams.h"
+#include "mdm_sqlscan.h"
 #include "mdm_store_impl.h"
 #include "mdm_table_ops.h"
 
@@ -225,6 +233,32 @@ static mdm_status swap_in(mdm_store *s, void *e, const char *stage,
     return rc;
 }
 
+/* Legacy writes a new table as a committed CREATE TABLE, then its rows in
+ * one transaction. On SQLite the empty stage is checkpointed into the file
+ * before the rows go in: if they fail for want of disk, the -wal then holds
+ * nothing committed, so closing the connection deletes it and the space
+ * comes back. Otherwise the CREATE's pages would wait in a -wal grown to
+ * fill the disk, for a checkpoint that needs room in the file the -wal
+ * itself is taking. PASSIVE: a reader in another process is never waited
+ * for (it may then keep frames from being copied, and the -wal with them). */
+static mdm_status write_stage(mdm_store *s, void *e, const mdm_table *t, const char *stage,
+                              mdm_error *err)
+{
+    mdm_table none;
+    if (DIALECT(s) != MDM_SQL_SQLITE)
+        return LP(s)->create_table(LB(s), t, stage, e, "replace", err);
+    mdm_table_init(&none);
+    mdm_status rc = mdm_table_slice(t, 0, 0, &none, err);
+    if (rc == MDM_OK)
+        rc = LP(s)->create_table(LB(s), &none, stage, e, "replace", err);
+    if (rc == MDM_OK)
+        rc = exec_sql(s, e, "PRAGMA wal_checkpoint(PASSIVE)", err);
+    if (rc == MDM_OK)
+        rc = LP(s)->create_table(LB(s), t, stage, e, "append", err);
+    mdm_table_reset(&none);
+    return rc;
+}
+
 /* Appending to an existing table is one transaction in legacy already,
  * and fail onto an existing table writes nothing: both go straight to
  * legacy. Everything else is staged and swapped in. */
@@ -243,7 +277,7 @@ static mdm_status write_on(mdm_store *s, void *e, const char *table,
     if (rc == MDM_OK)
         rc = drop_stale_stages(s, e, err);
     if (rc == MDM_OK)
-        rc = LP(s)->create_table(LB(s), t, stage, e, "replace", err);
+        rc = write_stage(s, e, t, stage, err);
     if (rc == MDM_OK)
         rc = swap_in(s, e, stage, table, err);
     if (rc != MDM_OK)   /* its own stage only: never another writer's */
@@ -266,88 +300,153 @@ static mdm_status ls_write(mdm_store *s, const char *db, const char *table, cons
     return rc;
 }
 
+/* ---- reads ---- */
+
+/* One read on legacy's engine e; arg is the read's own. */
+typedef mdm_status (*read_fn)(mdm_store *s, void *e, void *arg, mdm_error *err);
+
+/* fn on db through legacy, then close_connections. */
+static mdm_status read_once(mdm_store *s, const char *db, read_fn fn, void *arg, mdm_error *err)
+{
+    void *e = NULL;
+    mdm_status rc = engine(s, db, &e, err);
+    if (rc == MDM_OK)
+        rc = fn(s, e, arg, err);
+    LP(s)->close_connections(LB(s));
+    return rc;
+}
+
+/*
+ * A read through legacy. Legacy opens SQLite read-write and sets the
+ * journal mode, which writes beside the file: in a folder the user may not
+ * write, or on a full disk, that fails (READONLY, IO, FULL). The read then
+ * runs once more on a read-only `file:` URI of db, immutable when no -wal
+ * holds changes (the file alone is the database), else mode=ro, which reads
+ * the -wal through its -shm when that exists. Legacy itself is unchanged.
+ */
+static mdm_status read_on(mdm_store *s, const char *db, read_fn fn, void *arg, mdm_error *err)
+{
+    char uri[3 * 4096 + 64];
+    mdm_status rc = read_once(s, db, fn, arg, err);
+    if (DIALECT(s) != MDM_SQL_SQLITE || !mdm_sqlite_uris_by_default() ||
+        (rc != MDM_ERR_READONLY && rc != MDM_ERR_IO && rc != MDM_ERR_FULL))
+        return rc;
+    mdm_sqlite_file_uri(db, mdm_sqlite_wal_has_frames(db) ? "mode=ro" : "mode=ro&immutable=1",
+                        uri, sizeof uri);
+    return read_once(s, uri, fn, arg, err);
+}
+
+typedef struct read_args {
+    const char *table;
+    const mdm_read_opts *ro;
+    const char *sql;
+    mdm_table *out;
+    mdm_strlist *names;
+    mdm_table_info *info;
+    bool *yes;
+} read_args;
+
 /* Legacy reads every column; a column list is applied afterwards. */
+static mdm_status r_read(mdm_store *s, void *e, void *arg, mdm_error *err)
+{
+    read_args *a = arg;
+    const mdm_read_opts *ro = a->ro;
+    mdm_table all;
+    mdm_table_init(&all);
+    mdm_status rc = LP(s)->read_table(LB(s), a->table, e, ro->has_limit ? &ro->limit : NULL,
+                                      &all, err);
+    if (rc == MDM_OK && ro->ncolumns > 0)
+        rc = mdm_table_project(&all, a->table, ro->columns, ro->ncolumns, a->out, err);
+    else if (rc == MDM_OK)
+        mdm_table_move(a->out, &all);
+    mdm_table_reset(&all);
+    return rc;
+}
+
 static mdm_status ls_read(mdm_store *s, const char *db, const char *table,
                           const mdm_read_opts *ro, mdm_table *out, mdm_error *err)
 {
-    void *e = NULL;
-    mdm_table all;
-    mdm_table_init(&all);
-    mdm_status rc = engine(s, db, &e, err);
-    if (rc == MDM_OK)
-        rc = LP(s)->read_table(LB(s), table, e, ro->has_limit ? &ro->limit : NULL, &all,
-                                   err);
-    if (rc == MDM_OK && ro->ncolumns > 0)
-        rc = mdm_table_project(&all, table, ro->columns, ro->ncolumns, out, err);
-    else if (rc == MDM_OK)
-        mdm_table_move(out, &all);
-    mdm_table_reset(&all);
-    LP(s)->close_connections(LB(s));
-    return rc;
+    read_args a = {.table = table, .ro = ro, .out = out};
+    return read_on(s, db, r_read, &a, err);
+}
+
+static mdm_status r_query(mdm_store *s, void *e, void *arg, mdm_error *err)
+{
+    read_args *a = arg;
+    return LP(s)->execute_query(LB(s), a->sql, e, a->out, err);
 }
 
 /* One statement only (legacy's PostgreSQL path would run them all), and
  * legacy binds no parameters: they are written in as literals. The SQL
  * always goes through the inliner, parameters or not: a `:name` with no
  * value is refused as modern refuses it (SQLite would bind NULL to it in
- * silence, and PostgreSQL report a syntax error). */
+ * silence, and PostgreSQL report a syntax error). On SQLite the query rule
+ * comes first; a read goes through read_on. (On PostgreSQL legacy runs
+ * every statement in a transaction of its own already.) */
 static mdm_status ls_query(mdm_store *s, const char *db, const char *sql, const mdm_param *p,
                            size_t n, bool dry, mdm_table *out, mdm_error *err)
 {
-    void *e = NULL;
     mdm_buf text;
     if (dry)
         return mdm_error_set(err, MDM_ERR_UNSUPPORTED, "legacy cannot run a dry query");
     mdm_buf_init(&text);
     mdm_status rc = mdm_sqlparams_one_statement(sql, DIALECT(s), err);
+    if (rc == MDM_OK && DIALECT(s) == MDM_SQL_SQLITE)
+        rc = mdm_sql_check_sqlite_query(sql, err);
     if (rc == MDM_OK)
         rc = mdm_sqlparams_inline(sql, p, n, DIALECT(s), &text, err);
+    read_args a = {.sql = mdm_buf_str(&text), .out = out};
     if (rc == MDM_OK)
-        rc = engine(s, db, &e, err);
-    if (rc == MDM_OK)
-        rc = LP(s)->execute_query(LB(s), mdm_buf_str(&text), e, out, err);
-    LP(s)->close_connections(LB(s));
+        rc = mdm_sql_is_read(sql, DIALECT(s)) ? read_on(s, db, r_query, &a, err)
+                                              : read_once(s, db, r_query, &a, err);
     mdm_buf_reset(&text);
     return rc;
 }
 
 /* Legacy's table names, staging tables left out (mdm_store.h). */
-static mdm_status ls_tables(mdm_store *s, const char *db, mdm_strlist *out, mdm_error *err)
+static mdm_status r_tables(mdm_store *s, void *e, void *arg, mdm_error *err)
 {
-    void *e = NULL;
+    read_args *a = arg;
     mdm_strlist all;
     mdm_strlist_init(&all);
-    mdm_status rc = engine(s, db, &e, err);
-    if (rc == MDM_OK)
-        rc = LP(s)->table_names(LB(s), e, &all, err);
+    mdm_status rc = LP(s)->table_names(LB(s), e, &all, err);
     for (size_t i = 0; rc == MDM_OK && i < all.count; i++)
         if (!mdm_store_is_staging(all.items[i]))
-            rc = mdm_strlist_push(out, all.items[i], err);
-    LP(s)->close_connections(LB(s));
+            rc = mdm_strlist_push(a->names, all.items[i], err);
     mdm_strlist_reset(&all);
     return rc;
+}
+
+static mdm_status ls_tables(mdm_store *s, const char *db, mdm_strlist *out, mdm_error *err)
+{
+    read_args a = {.names = out};
+    return read_on(s, db, r_tables, &a, err);
+}
+
+static mdm_status r_info(mdm_store *s, void *e, void *arg, mdm_error *err)
+{
+    read_args *a = arg;
+    return LP(s)->table_info(LB(s), a->table, e, a->info, err);
 }
 
 static mdm_status ls_table_info(mdm_store *s, const char *db, const char *table,
                                 mdm_table_info *out, mdm_error *err)
 {
-    void *e = NULL;
-    mdm_status rc = engine(s, db, &e, err);
-    if (rc == MDM_OK)
-        rc = LP(s)->table_info(LB(s), table, e, out, err);
-    LP(s)->close_connections(LB(s));
-    return rc;
+    read_args a = {.table = table, .info = out};
+    return read_on(s, db, r_info, &a, err);
+}
+
+static mdm_status r_exists(mdm_store *s, void *e, void *arg, mdm_error *err)
+{
+    read_args *a = arg;
+    return LP(s)->table_exists(LB(s), e, a->table, a->yes, err);
 }
 
 static mdm_status ls_table_exists(mdm_store *s, const char *db, const char *table, bool *out,
                                   mdm_error *err)
 {
-    void *e = NULL;
-    mdm_status rc = engine(s, db, &e, err);
-    if (rc == MDM_OK)
-        rc = LP(s)->table_exists(LB(s), e, table, out, err);
-    LP(s)->close_connections(LB(s));
-    return rc;
+    read_args a = {.table = table, .yes = out};
+    return read_on(s, db, r_exists, &a, err);
 }
 
 /* Legacy had no drop method: DROP TABLE through execute_query, the name

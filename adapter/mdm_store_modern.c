@@ -3,11 +3,18 @@
  * mdm_store_modern.c - the modern store (mdm_store.h): one connection
  * manager (pool) per database, made on first use and kept until the store
  * is freed; big writes in chunks inside one transaction so progress can be
- * shown without losing atomicity; dry queries rolled back.
+ * shown without losing atomicity; dry queries rolled back. On SQLite, reads
+ * get a pool of reader connections of their own (mdm_sqlite_opts.reader:
+ * the journal mode untouched, no write access needed to the file, its
+ * folder or the disk), and every query is held to the rule of
+ * mdm_sql_check_sqlite_query(); on PostgreSQL every query runs inside a
+ * transaction (so DROP DATABASE, ALTER SYSTEM and the like are refused by
+ * the server).
  */
 #include "mdm_connmgr.h"
 #include "mdm_dsn.h"
 #include "mdm_registry.h"
+#include "mdm_sqlscan.h"
 #include "mdm_store_impl.h"
 #include "mdm_table_ops.h"
 
@@ -20,6 +27,7 @@
 typedef struct db_pool {
     char *db;
     mdm_connmgr *mgr;
+    mdm_connmgr *ro;   /* SQLite: reader connections for reads */
 } db_pool;
 
 typedef struct modern_store {
@@ -42,9 +50,10 @@ static modern_store *MS(mdm_store *s)
 static void drop_pool(modern_store *s, const char *db)
 {
     for (size_t i = 0; i < s->ndbs; i++) {
-        if (s->dbs[i].mgr != NULL && strcmp(s->dbs[i].db, db) == 0) {
+        if (strcmp(s->dbs[i].db, db) == 0) {
             mdm_connmgr_free(s->dbs[i].mgr);
-            s->dbs[i].mgr = NULL;
+            mdm_connmgr_free(s->dbs[i].ro);
+            s->dbs[i].mgr = s->dbs[i].ro = NULL;
         }
     }
 }
@@ -54,6 +63,7 @@ static void ms_free(mdm_store *base)
     modern_store *s = MS(base);
     for (size_t i = 0; i < s->ndbs; i++) {
         mdm_connmgr_free(s->dbs[i].mgr);
+        mdm_connmgr_free(s->dbs[i].ro);
         free(s->dbs[i].db);
     }
     free(s->dbs);
@@ -63,14 +73,17 @@ static void ms_free(mdm_store *base)
 }
 
 /* Config for one database: SQLite opens the file (never creating it:
- * db_create does that), PostgreSQL the server DSN pointed at db. */
-static mdm_status db_config(modern_store *s, const char *db, mdm_buf *dsn,
+ * db_create does that), as a reader for reads, with query's guard on;
+ * PostgreSQL the server DSN pointed at db. */
+static mdm_status db_config(modern_store *s, const char *db, bool reads, mdm_buf *dsn,
                             mdm_conn_config *cfg, mdm_error *err)
 {
     *cfg = *s->conn;
     if (!s->pg) {
         cfg->path = db;
         cfg->sqlite.create = false;
+        cfg->sqlite.reader = reads;
+        cfg->sqlite.guard = true;
         return MDM_OK;
     }
     mdm_status rc = mdm_dsn_with_dbname(s->conn->dsn, db, dsn, err);
@@ -78,16 +91,21 @@ static mdm_status db_config(modern_store *s, const char *db, mdm_buf *dsn,
     return rc;
 }
 
-static mdm_status get_mgr(modern_store *s, const char *db, mdm_connmgr **out, mdm_error *err)
+/* The connection manager of db: its reader one for reads on SQLite
+ * (PostgreSQL has one for both), made on first use. */
+static mdm_status get_mgr(modern_store *s, const char *db, bool reads, mdm_connmgr **out,
+                          mdm_error *err)
 {
     db_pool *slot = NULL;
     mdm_conn_config cfg;
     mdm_buf dsn;
+    reads = reads && !s->pg;
     for (size_t i = 0; i < s->ndbs && slot == NULL; i++)
         if (strcmp(s->dbs[i].db, db) == 0)
             slot = &s->dbs[i];
-    if (slot != NULL && slot->mgr != NULL) {
-        *out = slot->mgr;
+    mdm_connmgr **mgr = slot == NULL ? NULL : reads ? &slot->ro : &slot->mgr;
+    if (mgr != NULL && *mgr != NULL) {
+        *out = *mgr;
         return MDM_OK;
     }
     if (slot == NULL) {
@@ -96,17 +114,18 @@ static mdm_status get_mgr(modern_store *s, const char *db, mdm_connmgr **out, md
             return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
         s->dbs = grown;
         slot = &s->dbs[s->ndbs];
-        slot->mgr = NULL;
+        slot->mgr = slot->ro = NULL;
         if ((slot->db = strdup(db)) == NULL)
             return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
         s->ndbs++;
+        mgr = reads ? &slot->ro : &slot->mgr;
     }
     mdm_buf_init(&dsn);
-    mdm_status rc = db_config(s, db, &dsn, &cfg, err);
+    mdm_status rc = db_config(s, db, reads, &dsn, &cfg, err);
     if (rc == MDM_OK)
-        rc = mdm_connmgr_new(&slot->mgr, s->reg, &cfg, &s->pool, err);
+        rc = mdm_connmgr_new(mgr, s->reg, &cfg, &s->pool, err);
     mdm_buf_reset(&dsn);
-    *out = slot->mgr;
+    *out = *mgr;
     return rc;
 }
 
@@ -176,16 +195,30 @@ typedef struct op {
     size_t nparams;
     bool dry;
     mdm_table *out;
+    bool txn;     /* query: inside a transaction of its own (PostgreSQL) */
     mdm_strlist *names;
     mdm_table_info *info;
     bool *yes;
 } op;
 
-static mdm_status run(modern_store *s, const char *db, mdm_conn_fn fn, op *o, mdm_error *err)
+/* fn on a connection to db: a reader when `reads` (SQLite). */
+static mdm_status run_on(modern_store *s, const char *db, bool reads, mdm_conn_fn fn, op *o,
+                         mdm_error *err)
 {
     mdm_connmgr *mgr = NULL;
-    mdm_status rc = get_mgr(s, db, &mgr, err);
+    mdm_status rc = get_mgr(s, db, reads, &mgr, err);
     return rc == MDM_OK ? mdm_connmgr_with_conn(mgr, fn, o, err) : rc;
+}
+
+static mdm_status run(modern_store *s, const char *db, mdm_conn_fn fn, op *o, mdm_error *err)
+{
+    return run_on(s, db, false, fn, o, err);
+}
+
+static mdm_status run_read(modern_store *s, const char *db, mdm_conn_fn fn, op *o,
+                           mdm_error *err)
+{
+    return run_on(s, db, true, fn, o, err);
 }
 
 /* Rolls back; if that fails, the pool's reset on release tries again
@@ -239,17 +272,23 @@ static mdm_status c_read(mdm_conn *c, void *arg, mdm_error *err)
     return mdm_conn_read_table(c, o->table, o->ropts, o->out, err);
 }
 
+/* A dry query is rolled back; on PostgreSQL every other one runs in a
+ * transaction too, committed after it: statements that refuse to run in
+ * one (DROP DATABASE, CREATE DATABASE, ALTER SYSTEM, VACUUM) fail with the
+ * server's own "cannot run inside a transaction block". */
 static mdm_status c_query(mdm_conn *c, void *arg, mdm_error *err)
 {
     op *o = arg;
     mdm_query_result qr;
     mdm_status rc = MDM_OK;
     mdm_query_result_init(&qr);
-    if (o->dry)
+    if (o->dry || o->txn)
         rc = mdm_conn_begin(c, err);
     if (rc == MDM_OK)
         rc = mdm_conn_execute_query(c, o->sql, o->params, o->nparams, &qr, err);
-    if (o->dry && mdm_conn_in_transaction(c))
+    if (rc == MDM_OK && !o->dry && o->txn && mdm_conn_in_transaction(c))
+        rc = mdm_conn_commit(c, err);
+    if ((o->dry || rc != MDM_OK) && mdm_conn_in_transaction(c))
         rollback_quietly(c);
     if (rc == MDM_OK)
         mdm_table_move(o->out, &qr.table);
@@ -311,34 +350,43 @@ static mdm_status ms_read(mdm_store *s, const char *db, const char *table,
                           const mdm_read_opts *ro, mdm_table *out, mdm_error *err)
 {
     op o = {.table = table, .ropts = ro, .out = out};
-    return run(MS(s), db, c_read, &o, err);
+    return run_read(MS(s), db, c_read, &o, err);
 }
 
+/* SQLite: the query rule first, and a read on a reader connection.
+ * PostgreSQL: in a transaction (c_query). */
 static mdm_status ms_query(mdm_store *s, const char *db, const char *sql, const mdm_param *p,
                            size_t n, bool dry, mdm_table *out, mdm_error *err)
 {
-    op o = {.sql = sql, .params = p, .nparams = n, .dry = dry, .out = out};
-    return run(MS(s), db, c_query, &o, err);
+    modern_store *m = MS(s);
+    op o = {.sql = sql, .params = p, .nparams = n, .dry = dry, .out = out, .txn = m->pg};
+    if (m->pg)
+        return run(m, db, c_query, &o, err);
+    mdm_status rc = mdm_sql_check_sqlite_query(sql, err);
+    if (rc != MDM_OK)
+        return rc;
+    return mdm_sql_is_read(sql, MDM_SQL_SQLITE) ? run_read(m, db, c_query, &o, err)
+                                                : run(m, db, c_query, &o, err);
 }
 
 static mdm_status ms_tables(mdm_store *s, const char *db, mdm_strlist *out, mdm_error *err)
 {
     op o = {.names = out};
-    return run(MS(s), db, c_tables, &o, err);
+    return run_read(MS(s), db, c_tables, &o, err);
 }
 
 static mdm_status ms_table_info(mdm_store *s, const char *db, const char *table,
                                 mdm_table_info *out, mdm_error *err)
 {
     op o = {.table = table, .info = out};
-    return run(MS(s), db, c_info, &o, err);
+    return run_read(MS(s), db, c_info, &o, err);
 }
 
 static mdm_status ms_table_exists(mdm_store *s, const char *db, const char *table, bool *out,
                                   mdm_error *err)
 {
     op o = {.table = table, .yes = out};
-    return run(MS(s), db, c_exists, &o, err);
+    return run_read(MS(s), db, c_exists, &o, err);
 }
 
 static mdm_status ms_table_drop(mdm_store *s, const char *db, const char *table, mdm_error *err)

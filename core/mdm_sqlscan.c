@@ -266,3 +266,79 @@ const char *mdm_sql_second_statement(const char *sql, mdm_sql_dialect d)
     }
     return NULL;
 }
+
+/* ---- What query may run on SQLite ---- */
+
+bool mdm_sql_pragma_reads(const char *name, size_t len, bool has_arg)
+{
+    /* Pragmas whose argument names what to report on; they change nothing. */
+    static const char *const reporting[] = {
+        "table_info", "table_xinfo", "table_list", "index_list", "index_info",
+        "index_xinfo", "foreign_key_list", "foreign_key_check", "integrity_check",
+        "quick_check"};
+    if (!has_arg)
+        return true;
+    for (size_t i = 0; i < sizeof reporting / sizeof reporting[0]; i++)
+        if (strlen(reporting[i]) == len && strncasecmp(reporting[i], name, len) == 0)
+            return true;
+    return false;
+}
+
+/* The name inside a word or a quoted name ("x", [x], `x`, 'x'): text and
+ * length, quotes left out (a doubled quote inside stays doubled, so such a
+ * name matches nothing and is refused when it sets). */
+static void bare_name(const mdm_sqltok *t, const char **name, size_t *len)
+{
+    bool quoted = t->kind != MDM_SQLTOK_WORD && t->len >= 2 && !t->unterminated;
+    *name = quoted ? t->text + 1 : t->text;
+    *len = quoted ? t->len - 2 : t->len;
+}
+
+/* `PRAGMA [schema.]name [= value | (value)]`, s just after PRAGMA. */
+static mdm_status check_pragma(mdm_sqlscan *s, mdm_error *err)
+{
+    mdm_sqltok t;
+    const char *name = "";
+    size_t len = 0;
+    bool has_arg = false;
+    while (next_significant(s, &t)) {
+        if (t.kind == MDM_SQLTOK_OTHER && t.text[0] == '.')
+            continue;   /* schema.name: the name comes next */
+        if (t.kind == MDM_SQLTOK_OTHER || t.kind == MDM_SQLTOK_SEMICOLON) {
+            has_arg = t.text[0] == '=' || t.text[0] == '(';
+            break;
+        }
+        bare_name(&t, &name, &len);
+    }
+    if (mdm_sql_pragma_reads(name, len, has_arg))
+        return MDM_OK;
+    return mdm_error_set(err, MDM_ERR_UNSUPPORTED,
+                         "query refused: PRAGMA %.*s sets a value; query may read pragmas, "
+                         "not set them (they change how the dataset's file is kept)",
+                         (int)(len > 64 ? 64 : len), name);
+}
+
+mdm_status mdm_sql_check_sqlite_query(const char *sql, mdm_error *err)
+{
+    static const struct { const char *word, *why; } refused[] = {
+        {"ATTACH", "it opens or creates another database file, anywhere"},
+        {"DETACH", "query works on the dataset's own database only"},
+        {"VACUUM", "VACUUM INTO writes a copy of the dataset to any path, and in place it "
+                   "rewrites the whole file"},
+    };
+    mdm_sqlscan s;
+    mdm_sqltok t;
+    mdm_sqlscan_init(&s, sql, MDM_SQL_SQLITE);
+    bool found = next_significant(&s, &t);
+    /* EXPLAIN [QUERY PLAN] stmt: SQLite prepares stmt, so judge stmt. */
+    while (found && (mdm_sqltok_is_word(&t, "EXPLAIN") || mdm_sqltok_is_word(&t, "QUERY") ||
+                     mdm_sqltok_is_word(&t, "PLAN")))
+        found = next_significant(&s, &t);
+    for (size_t i = 0; found && i < sizeof refused / sizeof refused[0]; i++)
+        if (mdm_sqltok_is_word(&t, refused[i].word))
+            return mdm_error_set(err, MDM_ERR_UNSUPPORTED, "query refused: %s is not allowed: %s",
+                                 refused[i].word, refused[i].why);
+    if (found && mdm_sqltok_is_word(&t, "PRAGMA"))
+        return check_pragma(&s, err);
+    return MDM_OK;
+}

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "mdm_sql.h"
+#include "mdm_status.h"
 
 typedef enum mdm_sqltok_kind {
     MDM_SQLTOK_SPACE = 1,     /* a run of blanks (isspace) */
@@ -92,5 +93,31 @@ bool mdm_sql_has_order_by(const char *sql, mdm_sql_dialect d);
  * one statement (a trailing `;` and comments after it are allowed).
  */
 const char *mdm_sql_second_statement(const char *sql, mdm_sql_dialect d);
+
+/*
+ * What `query` may run on SQLite, the one rule both implementations follow
+ * (the stores check the text before either runs it; modern's SQLite
+ * connections enforce the same rule again with an authorizer). Refused,
+ * with UNSUPPORTED and a message naming the statement kind:
+ *  - ATTACH and DETACH: another database file, created wherever the
+ *    process may write;
+ *  - VACUUM: INTO writes a copy of the dataset to any path; in place it
+ *    rewrites the whole file under an exclusive lock and needs as much
+ *    free disk again (PostgreSQL's VACUUM cannot run in query's
+ *    transaction either);
+ *  - a PRAGMA that sets something (`PRAGMA x = v`, `PRAGMA x(v)`), such as
+ *    writable_schema, journal_mode or schema_version, unless
+ *    mdm_sql_pragma_reads() says it only reads.
+ * An EXPLAIN or EXPLAIN QUERY PLAN prefix is looked through. Only the first
+ * statement is looked at (the stores refuse a second one). NULL passes
+ * (the caller reports a missing statement).
+ */
+MDM_NODISCARD mdm_status mdm_sql_check_sqlite_query(const char *sql, mdm_error *err);
+
+/* Does `PRAGMA name` only read? Without an argument every pragma reads (or
+ * does harmless upkeep); with one, only the ones that take a table, index
+ * or limit to report on (table_info, index_list, integrity_check, ...).
+ * name: the pragma's name without schema or quotes, any case. */
+bool mdm_sql_pragma_reads(const char *name, size_t len, bool has_arg);
 
 #endif

@@ -32,6 +32,18 @@ typedef struct mdm_sqlite_opts {
     const char *temp_store;     /* "MEMORY" (DEFAULT, FILE, MEMORY) */
     bool create;                /* true: create the file if missing */
     bool read_only;             /* false: open read-write */
+    bool reader;                /* false. true: the connection only reads (a
+                                   store's read pool): journal_mode is left as
+                                   the file has it, and a file it cannot read
+                                   without writing beside it (the -wal and -shm
+                                   of a WAL file in a folder the user cannot
+                                   write, or on a full disk) is opened again
+                                   immutable when no -wal holds changes
+                                   (sqlite_backend.c) */
+    bool guard;                 /* false. true: execute_query refuses what
+                                   mdm_sql_check_sqlite_query() refuses (ATTACH,
+                                   DETACH, VACUUM, PRAGMAs that set), through an
+                                   authorizer: UNSUPPORTED */
 } mdm_sqlite_opts;
 
 typedef struct mdm_conn_config {
@@ -55,7 +67,7 @@ typedef struct mdm_conn_config {
 } mdm_conn_config;
 
 #define MDM_SQLITE_OPTS_INIT \
-    { "WAL", "NORMAL", 5000, -64000, 268435456, "MEMORY", true, false }
+    { "WAL", "NORMAL", 5000, -64000, 268435456, "MEMORY", true, false, false, false }
 
 #define MDM_CONN_CONFIG_INIT \
     { MDM_CONN_CONFIG_VERSION, NULL, NULL, MDM_SQLITE_OPTS_INIT, NULL, NULL, 10, 64 }

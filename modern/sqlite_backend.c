@@ -10,6 +10,8 @@
 #include "mdm_buf.h"
 #include "mdm_modern_internal.h"
 #include "mdm_sql.h"
+#include "mdm_sqlitefile.h"
+#include "mdm_sqlscan.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -26,6 +28,9 @@ typedef struct sq_conn {
     sqlite3 *db;
     mdm__stmt_cache cache;
     char *path;            /* for ping's "was the file replaced?" check */
+    bool guard;            /* mdm_sqlite_opts.guard */
+    bool immutable;        /* opened immutable (make_readable) */
+    char refused[160];     /* what the guard refused last, or "" */
     bool have_id;
     dev_t dev;
     ino_t ino;
@@ -310,7 +315,7 @@ static mdm_status apply_opts(sq_conn *s, const mdm_sqlite_opts *o, mdm_error *er
     mdm_status rc = MDM_OK;
     if (o->busy_timeout_ms >= 0)
         (void)sqlite3_busy_timeout(s->db, o->busy_timeout_ms);
-    if (o->journal_mode && !o->read_only) {
+    if (o->journal_mode && !o->read_only && !o->reader) {
         snprintf(sql, sizeof sql, "PRAGMA journal_mode=%s", o->journal_mode);
         rc = sq_exec(s, sql, err);
     }
@@ -348,6 +353,60 @@ static void sq_disconnect(mdm_conn *c)
     free(s);
 }
 
+/* Opens path on s with flags: extended codes, no double-quoted strings.
+ * The options' PRAGMAs come after (apply_opts): on a read-only file some
+ * of them already read it. */
+static mdm_status open_handle(sq_conn *s, const char *path, int flags, mdm_error *err)
+{
+    int src = sqlite3_open_v2(path, &s->db, flags, NULL);
+    if (src != SQLITE_OK) {
+        (void)sq_fail(s->db, src, err, "sqlite: cannot open '%s'", s->path);
+        if (err != NULL)
+            err->code = MDM_ERR_CONNECTION;
+        return MDM_ERR_CONNECTION;
+    }
+    (void)sqlite3_extended_result_codes(s->db, 1);
+    /* Double-quoted names must never fall back to string literals. */
+    (void)sqlite3_db_config(s->db, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
+    (void)sqlite3_db_config(s->db, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
+    return MDM_OK;
+}
+
+/*
+ * Reading a WAL file writes beside it: SQLite makes its -wal and -shm
+ * files on the first read, even on a read-only connection. In a folder the
+ * user may not write, or on a full disk, that read fails. When no -wal
+ * holds changes, the file alone is the whole database, so it is opened
+ * again read-only and immutable (nothing written, no locks: a writer with
+ * more rights that changes the file during the read is not seen coming).
+ * A -wal with changes cannot be read without a -shm, and skipping it would
+ * return old rows: that stays an error, which says why. (A reader opens
+ * read-write when it can, without touching the journal mode: only a
+ * connection that may write deletes the -wal and -shm when it closes last,
+ * so read-only readers would leave them behind after every read.)
+ */
+static mdm_status make_readable(sq_conn *s, int flags, mdm_error *err)
+{
+    char uri[3 * 4096 + 32];
+    int src = sqlite3_exec(s->db, "SELECT 1 FROM sqlite_master LIMIT 1", NULL, NULL, NULL);
+    int primary = src & 0xff;
+    if (src == SQLITE_OK)
+        return MDM_OK;
+    if (primary != SQLITE_READONLY && primary != SQLITE_IOERR && primary != SQLITE_CANTOPEN &&
+        primary != SQLITE_FULL)
+        return sq_fail(s->db, src, err, "sqlite: cannot read '%s'", s->path);
+    if (mdm_sqlite_wal_has_frames(s->path))
+        return sq_fail(s->db, src, err,
+                       "sqlite: cannot read '%s' without writing beside it (its -wal file holds "
+                       "changes that need a -shm file to be read)", s->path);
+    (void)sqlite3_close_v2(s->db);
+    s->db = NULL;
+    s->immutable = true;
+    mdm_sqlite_file_uri(s->path, "immutable=1", uri, sizeof uri);
+    return open_handle(s, uri, (flags & ~(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) |
+                                   SQLITE_OPEN_READONLY, err);
+}
+
 static mdm_status sq_connect(const mdm_conn_config *cfg, mdm_conn **out, mdm_error *err)
 {
     struct stat st;
@@ -363,32 +422,24 @@ static mdm_status sq_connect(const mdm_conn_config *cfg, mdm_conn **out, mdm_err
         return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
     }
     s->base.ops = mdm_sqlite_backend();
+    s->guard = cfg->sqlite.guard;
     mdm__stmt_cache_init(&s->cache, cfg->stmt_cache_size > 0 ? (size_t)cfg->stmt_cache_size : 0,
                          destroy_stmt, NULL);
     int flags = SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX |
                 (cfg->sqlite.read_only ? SQLITE_OPEN_READONLY
                                        : SQLITE_OPEN_READWRITE |
                                              (cfg->sqlite.create ? SQLITE_OPEN_CREATE : 0));
-    int src = sqlite3_open_v2(cfg->path, &s->db, flags, NULL);
-    if (src != SQLITE_OK) {
-        rc = sq_fail(s->db, src, err, "sqlite: cannot open '%s'", cfg->path);
-        if (err != NULL)
-            err->code = MDM_ERR_CONNECTION;
-        sq_disconnect(&s->base);
-        return MDM_ERR_CONNECTION;
-    }
-    (void)sqlite3_extended_result_codes(s->db, 1);
-    /* Double-quoted names must never fall back to string literals. */
-    (void)sqlite3_db_config(s->db, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
-    (void)sqlite3_db_config(s->db, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
-    rc = apply_opts(s, &cfg->sqlite, err);
-    if (rc != MDM_OK) {
+    bool plain_file = strcmp(cfg->path, ":memory:") != 0 && strncmp(cfg->path, "file:", 5) != 0;
+    rc = open_handle(s, cfg->path, flags, err);
+    if (rc == MDM_OK && cfg->sqlite.reader && plain_file)
+        rc = make_readable(s, flags, err);
+    if (rc == MDM_OK && (rc = apply_opts(s, &cfg->sqlite, err)) != MDM_OK)
         mdm_error_prefix(err, "sqlite: cannot set up '%s'", cfg->path);
+    if (rc != MDM_OK) {
         sq_disconnect(&s->base);
         return rc;
     }
-    if (strcmp(cfg->path, ":memory:") != 0 && strncmp(cfg->path, "file:", 5) != 0 &&
-        stat(cfg->path, &st) == 0) {
+    if (plain_file && stat(cfg->path, &st) == 0) {
         s->have_id = true;
         s->dev = st.st_dev;
         s->ino = st.st_ino;
@@ -399,11 +450,17 @@ static mdm_status sq_connect(const mdm_conn_config *cfg, mdm_conn **out, mdm_err
 
 /* An SQLite handle does not die like a socket; what goes stale is the file:
  * removed or replaced (a dataset dropped and created again) while the
- * connection still reads the old inode. That is what ping detects. */
+ * connection still reads the old inode. That is what ping detects; and an
+ * immutable connection is always stale, since it would not see a change. */
 static mdm_status sq_ping(mdm_conn *c, mdm_error *err)
 {
     sq_conn *s = SQ(c);
     struct stat st;
+    /* Immutable means SQLite never looks for changes: such a connection
+     * serves one loan, and the pool opens a fresh one for the next. */
+    if (s->immutable)
+        return mdm_error_set(err, MDM_ERR_CONNECTION,
+                             "sqlite: '%s' was opened immutable: not reused", s->path);
     if (s->have_id && (stat(s->path, &st) != 0 || st.st_dev != s->dev || st.st_ino != s->ino))
         return mdm_error_set(err, MDM_ERR_CONNECTION,
                              "sqlite: database file '%s' was removed or replaced", s->path);
@@ -677,6 +734,35 @@ static mdm_status sq_read_table(mdm_conn *c, const char *table, const mdm_read_o
     return rc;
 }
 
+/* The guard's authorizer (mdm_sqlite_opts.guard): mdm_sql_check_sqlite_query's
+ * rule as SQLite meets statements, so text that looks harmless to a scanner
+ * is still held to it. VACUUM meets it as an ATTACH of its copy. */
+static int guard_auth(void *arg, int action, const char *a1, const char *a2, const char *db,
+                      const char *trigger)
+{
+    sq_conn *s = arg;
+    (void)db;
+    (void)trigger;
+    if (action == SQLITE_ATTACH || action == SQLITE_DETACH)
+        snprintf(s->refused, sizeof s->refused, "%s is not allowed",
+                 action == SQLITE_ATTACH ? "ATTACH (or VACUUM, which attaches its copy)"
+                                         : "DETACH");
+    else if (action == SQLITE_PRAGMA && !mdm_sql_pragma_reads(a1, strlen(a1), a2 != NULL))
+        snprintf(s->refused, sizeof s->refused, "PRAGMA %.64s sets a value", a1);
+    else
+        return SQLITE_OK;
+    return SQLITE_DENY;
+}
+
+/* Guards (or stops guarding) the statements of one execute_query. */
+static void guard(sq_conn *s, bool on)
+{
+    if (!s->guard)
+        return;
+    s->refused[0] = '\0';
+    (void)sqlite3_set_authorizer(s->db, on ? guard_auth : NULL, on ? s : NULL);
+}
+
 static mdm_status sq_execute_query(mdm_conn *c, const char *sql, const mdm_param *params,
                                    size_t nparams, mdm_query_result *out, mdm_error *err)
 {
@@ -685,6 +771,7 @@ static mdm_status sq_execute_query(mdm_conn *c, const char *sql, const mdm_param
     bool cached = false;
     const char **names = NULL;
     size_t *idx = NULL;
+    guard(s, true);
     mdm_status rc = sq_prepare(s, sql, true, &st, &cached, err);
     if (rc != MDM_OK)
         goto done;
@@ -720,6 +807,11 @@ static mdm_status sq_execute_query(mdm_conn *c, const char *sql, const mdm_param
             out->rows_affected = sqlite3_changes64(s->db);
     }
 done:
+    /* A refusal reads as one; but a refused second statement (its prepare
+     * is only a check) stays "only one statement per query". */
+    if (rc != MDM_OK && rc != MDM_ERR_INVALID_ARG && s->refused[0] != '\0')
+        rc = mdm_error_set(err, MDM_ERR_UNSUPPORTED, "query refused: %s", s->refused);
+    guard(s, false);
     if (rc != MDM_OK && err != NULL)
         mdm_error_prefix(err, "Failed to execute query");
     sq_done(st, cached);
