@@ -385,9 +385,12 @@ static mdm_status open_handle(sq_conn *s, const char *path, int flags, mdm_error
  * connection that may write deletes the -wal and -shm when it closes last,
  * so read-only readers would leave them behind after every read.)
  */
-static mdm_status make_readable(sq_conn *s, int flags, mdm_error *err)
+static mdm_status make_readable(sq_conn *s, int flags, int busy_ms, mdm_error *err)
 {
     char uri[3 * 4096 + 32];
+    /* The probe waits for a writer's lock as every later statement does
+     * (apply_opts sets the same timeout again, after the probe). */
+    (void)sqlite3_busy_timeout(s->db, busy_ms > 0 ? busy_ms : 0);
     int src = sqlite3_exec(s->db, "SELECT 1 FROM sqlite_master LIMIT 1", NULL, NULL, NULL);
     int primary = src & 0xff;
     if (src == SQLITE_OK)
@@ -432,7 +435,7 @@ static mdm_status sq_connect(const mdm_conn_config *cfg, mdm_conn **out, mdm_err
     bool plain_file = strcmp(cfg->path, ":memory:") != 0 && strncmp(cfg->path, "file:", 5) != 0;
     rc = open_handle(s, cfg->path, flags, err);
     if (rc == MDM_OK && cfg->sqlite.reader && plain_file)
-        rc = make_readable(s, flags, err);
+        rc = make_readable(s, flags, cfg->sqlite.busy_timeout_ms, err);
     if (rc == MDM_OK && (rc = apply_opts(s, &cfg->sqlite, err)) != MDM_OK)
         mdm_error_prefix(err, "sqlite: cannot set up '%s'", cfg->path);
     if (rc != MDM_OK) {
