@@ -286,6 +286,13 @@ static void compare__format_feature_fixtures_run_every_record(void **state)
     assert_non_null(strstr(json, "\"records\": {\"run\": 148, \"passed\": 148, \"skipped\": 16, "
                                  "\"failed\": 0, \"noted\": 0}, \"records_per_second\": "));
     free(json);
+    /* the Markdown report keeps the summary and adds the records line */
+    snprintf(path, sizeof path, "%s/compare.md", reports);
+    char *md = slurp(path);
+    assert_non_null(strstr(md, "`compare: 28 cells, 28 matched, 0 expected, 0 unexpected, 0 stale`"));
+    assert_non_null(strstr(md, "`records: 148 run, 148 passed, 16 skipped, 0 failed; "));
+    assert_non_null(strstr(md, "| sqlite | modern>legacy | 37 | 37 | 4 | 0 | 0 |"));
+    free(md);
     mdm_test_rmrf(reports);
 }
 
