@@ -88,7 +88,7 @@ TEST_BINS := $(foreach s,$(TEST_SRCS),$(BUILD)/tests/$(basename $(notdir $(s))))
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(foreach s,$(BENCH_SRCS),$(BUILD)/bench/$(basename $(notdir $(s))))
 
-.PHONY: all lib programs tests benches test test-stress compare coverage bench deps install clean check-deps fuzz
+.PHONY: all lib programs tests benches test test-stress compare slt coverage bench deps install clean check-deps fuzz
 .DEFAULT_GOAL := all
 
 all: check-deps programs
@@ -166,6 +166,25 @@ test-stress: deps
 compare: deps
 	@$(MAKE) --no-print-directory all
 	@bash ci/compare.sh $(BUILD)
+
+# slt: every *.test below SLT_DIR (a local copy of the published
+# sqllogictest corpus, which is never committed) through legacy and modern on
+# SQLite and PostgreSQL (a throwaway server as for compare), cross matrix
+# included. The results in those files were recorded by SQLite: on
+# PostgreSQL disagreeing with them is reported, not failed (harness/README.md).
+# Reports: reports/slt/. SLT_OPTS adds mdm-compare options (e.g. --no-cross).
+SLT_DIR     ?=
+SLT_JOBS    ?= 2
+SLT_TIMEOUT ?= 7200
+SLT_OPTS    ?=
+slt: deps
+	@test -n "$(SLT_DIR)" || { echo "slt: give the folder: make slt SLT_DIR=DIR" >&2; exit 2; }
+	@$(MAKE) --no-print-directory all
+	@files=$$(find "$(SLT_DIR)" -name '*.test' -type f | LC_ALL=C sort); \
+	test -n "$$files" || { echo "slt: no *.test below $(SLT_DIR)" >&2; exit 2; }; \
+	mkdir -p reports/slt; \
+	bash ci/compare.sh $(BUILD) --report-dir reports/slt --slt-engine sqlite \
+	    -j $(SLT_JOBS) --timeout $(SLT_TIMEOUT) $(SLT_OPTS) $$files
 
 coverage: deps
 	@bash ci/coverage.sh

@@ -376,6 +376,23 @@ static mdm_status r_query(mdm_store *s, void *e, void *arg, mdm_error *err)
     return LP(s)->execute_query(LB(s), a->sql, e, a->out, err);
 }
 
+/* The kind of a failed statement, as the modern store gives it: legacy's
+ * SQLite path classifies only "no such table" (NOT_FOUND) and reports every
+ * other engine error as SQL, but the kind is mdm's (it picks the exit
+ * code), not a legacy behaviour, so "no such column" is NOT_FOUND and
+ * "... already exists" (table, index, view, trigger) EXISTS with either
+ * implementation. PostgreSQL errors already come classified by SQLSTATE. */
+static mdm_status sqlite_error_kind(mdm_store *s, mdm_status rc, mdm_error *err)
+{
+    if (rc != MDM_ERR_SQL || err == NULL || DIALECT(s) != MDM_SQL_SQLITE)
+        return rc;
+    if (strstr(err->message, "no such column") != NULL)
+        err->code = MDM_ERR_NOT_FOUND;
+    else if (strstr(err->message, "already exists") != NULL)
+        err->code = MDM_ERR_EXISTS;
+    return err->code;
+}
+
 /* One statement only (legacy's PostgreSQL path would run them all), and
  * legacy binds no parameters: they are written in as literals. The SQL
  * always goes through the inliner, parameters or not: a `:name` with no
@@ -397,8 +414,9 @@ static mdm_status ls_query(mdm_store *s, const char *db, const char *sql, const 
         rc = mdm_sqlparams_inline(sql, p, n, DIALECT(s), &text, err);
     read_args a = {.sql = mdm_buf_str(&text), .out = out};
     if (rc == MDM_OK)
-        rc = mdm_sql_is_read(sql, DIALECT(s)) ? read_on(s, db, r_query, &a, err)
-                                              : read_once(s, db, r_query, &a, err);
+        rc = sqlite_error_kind(s, mdm_sql_is_read(sql, DIALECT(s)) ? read_on(s, db, r_query, &a, err)
+                                                                   : read_once(s, db, r_query, &a, err),
+                               err);
     mdm_buf_reset(&text);
     return rc;
 }

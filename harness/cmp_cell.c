@@ -9,11 +9,13 @@
 #include "cmp_cell.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmp_result.h"
 #include "mdm_clock.h"
 #include "mdm_csv.h"
+#include "cmp_slt.h"
 
 /* The cell's stores; reader == writer outside the cross matrix. */
 typedef struct cell_ctx {
@@ -97,6 +99,39 @@ static void run_with(cell_ctx *k, int i, const mdm_cmp_op *op, const mdm_table *
     mdm_cmp_store_run(k->store[i], mdm_buf_str(&k->db), op, data, out);
 }
 
+/*
+ * A sqllogictest `statement` block may hold several statements; the
+ * reference runner hands the block to sqlite3_exec, which runs them one
+ * after the other and stops at the first error. The stores take one
+ * statement per call (as `mdm` does), so the block is split with core's
+ * scanner (a `;` inside a literal, identifier or comment splits nothing)
+ * (and CREATE TRIGGER bodies kept whole, cmp_slt.h) and each statement
+ * is one call; the record's outcome is the first
+ * error, or ok.
+ */
+static void run_statements(cell_ctx *k, int role, const mdm_cmp_op *op, mdm_cmp_result *out)
+{
+    mdm_sql_dialect d = strcmp(k->spec->env.backend, "postgresql") == 0 ? MDM_SQL_POSTGRESQL
+                                                                         : MDM_SQL_SQLITE;
+    const char *cur = op->sql;
+    while (cur != NULL) {
+        const char *next = mdm_cmp_slt_next_statement(cur, d);
+        size_t len = next != NULL ? (size_t)(next - cur) : strlen(cur);
+        mdm_error err;
+        mdm_cmp_op one = *op;
+        one.sql = mdm_cmp__strndup(cur, len, &err);
+        if (one.sql == NULL) {
+            mdm_cmp_result_set_error(out, &err);
+            return;
+        }
+        run_with(k, role, &one, NULL, out);
+        free(one.sql);
+        if (out->status != MDM_OK)
+            return;
+        cur = next;
+    }
+}
+
 static mdm_status load_csv(const mdm_cmp_cell_spec *spec, const mdm_cmp_op *op, mdm_table *out,
                            mdm_error *err)
 {
@@ -139,7 +174,10 @@ static void run_op(cell_ctx *k, const mdm_cmp_op *op, mdm_cmp_result *out)
     } else if (op->kind != MDM_CMP_OP_CLOSE) {
         /* CLOSE has nothing to do: the legacy store closes legacy's
          * connections after every call, as the old DatasetManager did */
-        run_with(k, role, op, op->kind == MDM_CMP_OP_CREATE ? &data : NULL, out);
+        if (op->slt && op->kind == MDM_CMP_OP_EXEC)
+            run_statements(k, role, op, out);
+        else
+            run_with(k, role, op, op->kind == MDM_CMP_OP_CREATE ? &data : NULL, out);
     }
     out->seconds = mdm_clock_now_s() - t0;
     mdm_table_reset(&data);

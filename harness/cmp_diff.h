@@ -9,6 +9,7 @@
 #ifndef MDM_CMP_DIFF_H
 #define MDM_CMP_DIFF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cmp_result.h"
@@ -21,6 +22,8 @@ typedef struct mdm_cmp_diff {
     char kind[24];         /* "value", "row_count", "column_type", "error", ... */
     char message[900];     /* the first difference, one line */
     long expect;           /* index of the matching expected entry, or -1 */
+    bool reported;         /* a recorded result of another engine (--slt-engine):
+                              reported, never fails the run */
 } mdm_cmp_diff;
 
 typedef struct mdm_cmp_diffs {

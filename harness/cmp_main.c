@@ -22,10 +22,13 @@
 static const char USAGE[] =
     "usage: mdm-compare [--backend sqlite|postgresql|all] [--report-dir DIR]\n"
     "                   [--fixtures DIR] [--expected FILE] [--gen-dir DIR]\n"
-    "                   [-j N] [--timeout SEC] [--no-cross] [--keep] [-v] [FILE...]\n"
+    "                   [-j N] [--timeout SEC] [--no-cross] [--keep] [-v]\n"
+    "                   [--slt-engine NAME] [FILE...]\n"
     "Runs scenario (.scn) and sqllogictest (.test) files through legacy and modern\n"
     "on every backend, cross matrix included, and compares every result.\n"
     "Default files: all under the fixtures folder. PostgreSQL: MDM_PG_DSN.\n"
+    "--slt-engine NAME: the .test results were recorded by NAME (sqlite for the\n"
+    "published corpus); on other backends disagreeing with them is reported only.\n"
     "Exit: 0 nothing unexpected, 1 unexpected differences, 2 usage/setup error.\n";
 
 /* Path storage owned by main for the run's borrowed option strings. */
@@ -79,6 +82,8 @@ static int parse_opt(mdm_cmp_opts *o, int argc, char **argv, int i)
         o->jobs = (int)num;
     else if (strcmp(a, "--timeout") == 0 && parse_number(v, &num) == 0)
         o->timeout_s = num;
+    else if (strcmp(a, "--slt-engine") == 0)
+        o->slt_engine = v;
     else if (strcmp(a, "--mutate") == 0 && strcmp(v, "nulls-as-empty") == 0)
         o->mutate |= MDM_CMP_MUTATE_NULLS_AS_EMPTY;
     else

@@ -19,6 +19,35 @@ void mdm_cmp_report_summary_line(const mdm_cmp_run *r, char *buf, size_t n)
              r->total.cells, r->total.matched, r->total.expected, r->total.unexpected, r->nstale);
 }
 
+static const char *const SLOTS[4] = { "legacy", "modern", "legacy>modern", "modern>legacy" };
+
+static bool has_records(const mdm_cmp_records *x)
+{
+    return x->run + x->skipped > 0;
+}
+
+static double per_second(size_t n, double seconds)
+{
+    return seconds > 0 ? (double)n / seconds : 0.0;
+}
+
+/* "records: R run, P passed, K skipped, F failed" (+ noted when any). */
+static void records_text(const mdm_cmp_records *x, char *buf, size_t n)
+{
+    int k = snprintf(buf, n, "records: %zu run, %zu passed, %zu skipped, %zu failed", x->run,
+                     x->passed, x->skipped, x->failed);
+    if (x->noted > 0 && k > 0 && (size_t)k < n)
+        snprintf(buf + k, n - (size_t)k, ", %zu noted (expected or reported differences only)",
+                 x->noted);
+}
+
+void mdm_cmp_report_records_line(const mdm_cmp_run *r, char *buf, size_t n)
+{
+    char text[200];
+    records_text(&r->records, text, sizeof text);
+    snprintf(buf, n, "%s; %.0f records/s", text, per_second(r->records.run, r->seconds));
+}
+
 static const char *script_name(const mdm_cmp_run *r, const mdm_cmp_cell *c)
 {
     return r->scripts[c->script].name;
@@ -42,10 +71,30 @@ static void term_cell(const mdm_cmp_run *r, const mdm_cmp_cell *c, FILE *out)
         fprintf(out, "UNEXPECTED  %s (%s vs %s)\n", title, r->cells[c->control].name, c->name);
     for (size_t i = 0; i < c->diffs.count; i++) {
         const mdm_cmp_diff *d = &c->diffs.items[i];
+        if (d->reported)
+            continue;   /* another engine's recorded results: in the reports */
         mdm_cmp_op_where(&r->scripts[c->script], d->op, where, sizeof where);
         fprintf(out, "    %s %s: %s: %s\n", d->expect >= 0 ? "expected  " : "UNEXPECTED", where,
                 d->kind, d->message);
     }
+}
+
+/* Per backend and cell of the group, when sqllogictest records ran. */
+static void term_records(const mdm_cmp_run *r, FILE *out)
+{
+    char text[200];
+    for (size_t b = 0; b < r->nbackends; b++) {
+        for (size_t k = 0; k < 4; k++) {
+            const mdm_cmp_records *x = &r->records_by[mdm_cmp_backend_slot(r->backends[b])][k];
+            if (!has_records(x))
+                continue;
+            records_text(x, text, sizeof text);
+            fprintf(out, "%s %s: %s\n", r->backends[b], SLOTS[k], text);
+        }
+    }
+    if (r->reported > 0)
+        fprintf(out, "%zu differences from results recorded by %s reported, not failing "
+                     "(compare.md: \"Reported only\")\n", r->reported, r->opts.slt_engine);
 }
 
 /* The first difference an entry matched, as an example. */
@@ -123,8 +172,13 @@ void mdm_cmp_report_terminal(const mdm_cmp_run *r, FILE *out)
         fprintf(out, "%s: %zu cells, %zu matched, %zu expected, %zu unexpected\n", r->backends[b],
                 t->cells, t->matched, t->expected, t->unexpected);
     }
+    term_records(r, out);
     if (r->pg_missing)
         fprintf(out, "WARNING: PostgreSQL was not available: SQLite only\n");
+    if (has_records(&r->records)) {
+        mdm_cmp_report_records_line(r, line, sizeof line);
+        fprintf(out, "%s\n", line);
+    }
     mdm_cmp_report_summary_line(r, line, sizeof line);
     fprintf(out, "%s\n", line);
     fflush(out);
@@ -204,6 +258,54 @@ static void md_totals(const mdm_cmp_run *r, FILE *f)
     }
 }
 
+static void md_records(const mdm_cmp_run *r, FILE *f)
+{
+    char line[300];
+    if (!has_records(&r->records))
+        return;
+    mdm_cmp_report_records_line(r, line, sizeof line);
+    fprintf(f, "\n## sqllogictest records\n\n`%s`\n\n", line);
+    fprintf(f, "| backend | cell | run | passed | skipped | failed | noted |\n"
+               "|---|---|---|---|---|---|---|\n");
+    for (size_t b = 0; b < r->nbackends; b++) {
+        for (size_t k = 0; k < 4; k++) {
+            const mdm_cmp_records *x = &r->records_by[mdm_cmp_backend_slot(r->backends[b])][k];
+            if (has_records(x))
+                fprintf(f, "| %s | %s | %zu | %zu | %zu | %zu | %zu |\n", r->backends[b],
+                        SLOTS[k], x->run, x->passed, x->skipped, x->failed, x->noted);
+        }
+    }
+    if (r->opts.slt_engine != NULL)
+        fprintf(f, "\nThe files' results were recorded by %s: on other backends a record "
+                   "that disagrees with them is *noted* (reported below), not failed.\n",
+                r->opts.slt_engine);
+}
+
+/* Differences from another engine's recorded results (--slt-engine). */
+static void md_reported(const mdm_cmp_run *r, FILE *f)
+{
+    char where[300];
+    if (r->reported == 0)
+        return;
+    fprintf(f, "\n## Reported only: not as recorded by %s (%zu, not failing)\n\n"
+               "| file | backend | cell | op | first difference |\n|---|---|---|---|---|\n",
+            r->opts.slt_engine, r->reported);
+    for (size_t i = 0; i < r->ncells; i++) {
+        const mdm_cmp_cell *c = &r->cells[i];
+        for (size_t j = 0; j < c->diffs.count; j++) {
+            const mdm_cmp_diff *d = &c->diffs.items[j];
+            if (!d->reported)
+                continue;
+            mdm_cmp_op_where(&r->scripts[c->script], d->op, where, sizeof where);
+            fprintf(f, "| %s | %s | %s | ", script_name(r, c), c->backend, c->name);
+            md_str(f, where);
+            fputs(" | ", f);
+            md_str(f, d->message);
+            fputs(" |\n", f);
+        }
+    }
+}
+
 static void md_diffs(const mdm_cmp_run *r, FILE *f, mdm_cmp_verdict which, const char *title)
 {
     char where[300];
@@ -216,6 +318,8 @@ static void md_diffs(const mdm_cmp_run *r, FILE *f, mdm_cmp_verdict which, const
             continue;
         for (size_t j = 0; j < c->diffs.count; j++) {
             const mdm_cmp_diff *d = &c->diffs.items[j];
+            if (d->reported)
+                continue;
             mdm_cmp_op_where(&r->scripts[c->script], d->op, where, sizeof where);
             fprintf(f, "| %s | %s | %s | ", script_name(r, c), c->backend, c->name);
             md_str(f, where);
@@ -244,21 +348,27 @@ static void md_expected(const mdm_cmp_run *r, FILE *f)
 
 static void md_cells(const mdm_cmp_run *r, FILE *f)
 {
-    fprintf(f, "\n## All cells\n\n| scenario | backend | cell | verdict | differences | seconds |\n"
-               "|---|---|---|---|---|---|\n");
+    fprintf(f, "\n## All cells\n\n| scenario | backend | cell | verdict | differences | "
+               "records run | passed | skipped | failed | noted | seconds | records/s |\n"
+               "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (size_t i = 0; i < r->ncells; i++) {
         const mdm_cmp_cell *c = &r->cells[i];
-        fprintf(f, "| %s | %s | %s | %s | %zu | %.2f |\n", script_name(r, c), c->backend, c->name,
-                VERDICTS[c->verdict], c->diffs.count, c->seconds);
+        const mdm_cmp_records *x = &c->records;
+        fprintf(f, "| %s | %s | %s | %s | %zu | %zu | %zu | %zu | %zu | %zu | %.2f | %.0f |\n",
+                script_name(r, c), c->backend, c->name, VERDICTS[c->verdict], c->diffs.count,
+                x->run, x->passed, x->skipped, x->failed, x->noted, c->seconds,
+                per_second(x->run, c->seconds));
     }
 }
 
 static void write_md(const mdm_cmp_run *r, FILE *f)
 {
     md_totals(r, f);
+    md_records(r, f);
     md_diffs(r, f, MDM_CMP_UNEXPECTED, "Unexpected differences (these fail the run)");
     md_expected(r, f);
     md_diffs(r, f, MDM_CMP_EXPECTED, "Cells with expected differences");
+    md_reported(r, f);
     md_cells(r, f);
 }
 
@@ -268,6 +378,13 @@ static void json_totals(FILE *f, const mdm_cmp_totals *t)
 {
     fprintf(f, "{\"cells\": %zu, \"matched\": %zu, \"expected\": %zu, \"unexpected\": %zu}",
             t->cells, t->matched, t->expected, t->unexpected);
+}
+
+static void json_records(FILE *f, const mdm_cmp_records *x)
+{
+    fprintf(f, "{\"run\": %zu, \"passed\": %zu, \"skipped\": %zu, \"failed\": %zu, "
+               "\"noted\": %zu}",
+            x->run, x->passed, x->skipped, x->failed, x->noted);
 }
 
 static void json_diff(const mdm_cmp_run *r, const mdm_cmp_cell *c, const mdm_cmp_diff *d, FILE *f)
@@ -280,6 +397,7 @@ static void json_diff(const mdm_cmp_run *r, const mdm_cmp_cell *c, const mdm_cmp
     json_str(f, d->kind);
     fputs(", \"message\": ", f);
     json_str(f, d->message);
+    fprintf(f, ", \"reported\": %s", d->reported ? "true" : "false");
     fputs(", \"expected\": ", f);
     if (d->expect >= 0)
         json_str(f, r->expect.items[d->expect].id);
@@ -295,8 +413,10 @@ static void json_cell(const mdm_cmp_run *r, const mdm_cmp_cell *c, FILE *f)
     fputs(", \"file\": ", f);
     json_str(f, r->scripts[c->script].path);
     fprintf(f, ", \"backend\": \"%s\", \"cell\": \"%s\", \"writer\": \"%s\", \"reader\": \"%s\", "
-               "\"verdict\": \"%s\", \"seconds\": %.3f, \"differences\": [",
+               "\"verdict\": \"%s\", \"seconds\": %.3f, \"records\": ",
             c->backend, c->name, c->writer, c->reader, VERDICTS[c->verdict], c->seconds);
+    json_records(f, &c->records);
+    fputs(", \"differences\": [", f);
     for (size_t j = 0; j < c->diffs.count; j++) {
         fputs(j ? ", " : "", f);
         json_diff(r, c, &c->diffs.items[j], f);
@@ -321,9 +441,22 @@ static void write_json(const mdm_cmp_run *r, FILE *f)
 {
     fputs("{\n  \"summary\": ", f);
     fprintf(f, "{\"cells\": %zu, \"matched\": %zu, \"expected\": %zu, \"unexpected\": %zu, "
-               "\"stale\": %zu, \"seconds\": %.3f},\n",
+               "\"stale\": %zu, \"seconds\": %.3f, \"records\": ",
             r->total.cells, r->total.matched, r->total.expected, r->total.unexpected, r->nstale,
             r->seconds);
+    json_records(f, &r->records);
+    fprintf(f, ", \"records_per_second\": %.1f, \"reported\": %zu},\n",
+            per_second(r->records.run, r->seconds), r->reported);
+    fputs("  \"records\": {", f);
+    for (size_t b = 0; b < r->nbackends; b++) {
+        fprintf(f, "%s\"%s\": {", b ? ", " : "", r->backends[b]);
+        for (size_t k = 0; k < 4; k++) {
+            fprintf(f, "%s\"%s\": ", k ? ", " : "", SLOTS[k]);
+            json_records(f, &r->records_by[mdm_cmp_backend_slot(r->backends[b])][k]);
+        }
+        fputc('}', f);
+    }
+    fputs("},\n", f);
     fputs("  \"backends\": {", f);
     for (size_t b = 0; b < r->nbackends; b++) {
         fprintf(f, "%s\"%s\": ", b ? ", " : "", r->backends[b]);
@@ -355,6 +488,8 @@ static void junit_case(const mdm_cmp_run *r, const mdm_cmp_cell *c, FILE *f)
     fprintf(f, "\" name=\"%s\" time=\"%.3f\">\n", c->name, c->seconds);
     for (size_t j = 0; j < c->diffs.count; j++) {
         const mdm_cmp_diff *d = &c->diffs.items[j];
+        if (d->reported)
+            continue;
         mdm_cmp_op_where(&r->scripts[c->script], d->op, where, sizeof where);
         fputs(d->expect >= 0 ? "      <system-out>expected (" : "      <failure message=\"", f);
         if (d->expect >= 0)

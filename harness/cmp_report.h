@@ -8,12 +8,17 @@
 #ifndef MDM_CMP_REPORT_H
 #define MDM_CMP_REPORT_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "cmp_run.h"
 
 /* "compare: N cells, N matched, N expected, N unexpected, N stale". */
 void mdm_cmp_report_summary_line(const mdm_cmp_run *r, char *buf, size_t n);
+
+/* "records: R run, P passed, K skipped, F failed[, N noted]; X records/s"
+ * (sqllogictest records of every cell). */
+void mdm_cmp_report_records_line(const mdm_cmp_run *r, char *buf, size_t n);
 
 /* The terminal report; the summary line is its last line. */
 void mdm_cmp_report_terminal(const mdm_cmp_run *r, FILE *out);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -324,13 +325,36 @@ static mdm_status process_diff(mdm_cmp_run *r, mdm_cmp_cell *c, mdm_error *err)
     return kind ? mdm_cmp_diffs_add(&c->diffs, op, kind, msg, err) : MDM_OK;
 }
 
+/* Are the file's recorded results another engine's than this backend?
+ * (--slt-engine sqlite: the published corpus, recorded by SQLite, run on
+ * PostgreSQL.) Then disagreeing with them is reported, not a failure. */
+static bool recorded_elsewhere(const mdm_cmp_run *r, const mdm_cmp_cell *c)
+{
+    return r->opts.slt_engine != NULL && strcasecmp(r->opts.slt_engine, c->backend) != 0;
+}
+
+/* Checks every op against the file; marks the differences as reported
+ * when the file was recorded by another engine. */
+static mdm_status check_recorded(mdm_cmp_run *r, mdm_cmp_cell *c, const loaded *x,
+                                 mdm_error *err)
+{
+    const mdm_cmp_script *s = &r->scripts[c->script];
+    size_t before = c->diffs.count;
+    mdm_status rc = MDM_OK;
+    for (size_t i = 0; i < s->nops && rc == MDM_OK; i++)
+        rc = mdm_cmp_check_recorded(s, i, &x->res[i], &c->diffs, err);
+    for (size_t i = before; i < c->diffs.count && recorded_elsewhere(r, c); i++)
+        c->diffs.items[i].reported = true;
+    return rc;
+}
+
 static mdm_status compare_cell(mdm_cmp_run *r, mdm_cmp_cell *c, const loaded *ctl,
                                const mdm_cmp_cell *cc, const loaded *x, mdm_error *err)
 {
     const mdm_cmp_script *s = &r->scripts[c->script];
     mdm_status rc = process_diff(r, c, err);
-    for (size_t i = 0; i < s->nops && rc == MDM_OK; i++)
-        rc = mdm_cmp_check_recorded(s, i, &x->res[i], &c->diffs, err);
+    if (rc == MDM_OK)
+        rc = check_recorded(r, c, x, err);
     if (rc == MDM_OK && s->is_slt)
         rc = mdm_cmp_check_labels(s, x->res, &c->diffs, err);
     if (c == cc)
@@ -351,6 +375,10 @@ static void judge(mdm_cmp_run *r, mdm_cmp_cell *c)
     c->verdict = MDM_CMP_MATCHED;
     for (size_t i = 0; i < c->diffs.count; i++) {
         mdm_cmp_diff *d = &c->diffs.items[i];
+        if (d->reported) {
+            c->reported++;
+            continue;
+        }
         mdm_cmp_diff_key k = { s->name, d->op < s->nops ? mdm_cmp_op_name(&s->ops[d->op]) : "",
                                c->backend, c->name, d->kind, d->message };
         d->expect = mdm_cmp_expect_match(&r->expect, &k);
@@ -364,6 +392,37 @@ static void judge(mdm_cmp_run *r, mdm_cmp_cell *c)
     }
 }
 
+/* Counts the cell's sqllogictest records from its results and judged
+ * differences (per op: 1 passed, 2 noted, 3 failed). */
+static mdm_status count_records(mdm_cmp_run *r, mdm_cmp_cell *c, const loaded *x, mdm_error *err)
+{
+    const mdm_cmp_script *s = &r->scripts[c->script];
+    unsigned char *worst = calloc(s->nops + 1, 1);
+    if (worst == NULL)
+        return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < c->diffs.count; i++) {
+        const mdm_cmp_diff *d = &c->diffs.items[i];
+        unsigned char w = (d->expect >= 0 || d->reported) ? 2 : 3;
+        if (d->op < s->nops && worst[d->op] < w)
+            worst[d->op] = (unsigned char)w;
+    }
+    for (size_t i = 0; i < s->nops; i++) {
+        const mdm_cmp_op *op = &s->ops[i];
+        if (!op->slt || op->kind == MDM_CMP_OP_HALT)
+            continue;
+        if (x->res[i].state == MDM_CMP_SKIPPED)
+            c->records.skipped++;
+        if (x->res[i].state != MDM_CMP_RAN)
+            continue;
+        c->records.run++;
+        c->records.passed += worst[i] == 0;
+        c->records.noted += worst[i] == 2;
+        c->records.failed += worst[i] == 3;
+    }
+    free(worst);
+    return MDM_OK;
+}
+
 /* Analyses the cells of one (script, backend) group. */
 static mdm_status analyse_group(mdm_cmp_run *r, size_t first, size_t count, mdm_error *err)
 {
@@ -375,6 +434,8 @@ static mdm_status analyse_group(mdm_cmp_run *r, size_t first, size_t count, mdm_
     for (size_t i = 0; i < count && rc == MDM_OK; i++) {
         rc = compare_cell(r, &r->cells[first + i], &l[0], &r->cells[first], &l[i], err);
         judge(r, &r->cells[first + i]);
+        if (rc == MDM_OK)
+            rc = count_records(r, &r->cells[first + i], &l[i], err);
     }
     for (size_t i = 0; i < count; i++)
         loaded_reset(&l[i]);
@@ -395,10 +456,33 @@ static bool applicable(const mdm_cmp_run *r, const mdm_cmp_expect *e)
     return script && backend;
 }
 
+size_t mdm_cmp_cell_slot(const mdm_cmp_run *r, const mdm_cmp_cell *c)
+{
+    return (size_t)(c - &r->cells[c->control]) % 4;
+}
+
+size_t mdm_cmp_backend_slot(const char *backend)
+{
+    return strcmp(backend, "postgresql") == 0;
+}
+
+static void add_records(mdm_cmp_records *to, const mdm_cmp_records *x)
+{
+    to->run += x->run;
+    to->passed += x->passed;
+    to->skipped += x->skipped;
+    to->failed += x->failed;
+    to->noted += x->noted;
+}
+
 static void count_totals(mdm_cmp_run *r)
 {
     for (size_t i = 0; i < r->ncells; i++) {
         const mdm_cmp_cell *c = &r->cells[i];
+        add_records(&r->records, &c->records);
+        add_records(&r->records_by[mdm_cmp_backend_slot(c->backend)][mdm_cmp_cell_slot(r, c)],
+                    &c->records);
+        r->reported += c->reported;
         mdm_cmp_totals *b = &r->per_backend[strcmp(c->backend, "postgresql") == 0];
         mdm_cmp_totals *t[2] = { &r->total, b };
         for (int j = 0; j < 2; j++) {

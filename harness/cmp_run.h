@@ -23,6 +23,13 @@ typedef enum mdm_cmp_verdict {
     MDM_CMP_UNEXPECTED
 } mdm_cmp_verdict;
 
+/* sqllogictest records (statement and query) of a cell, or summed. A
+ * record that ran is passed (no difference), failed (a difference that
+ * fails the run) or noted (only expected or reported differences). */
+typedef struct mdm_cmp_records {
+    size_t run, passed, skipped, failed, noted;
+} mdm_cmp_records;
+
 typedef struct mdm_cmp_cell {
     size_t script;             /* index into run->scripts */
     const char *backend;       /* "sqlite" | "postgresql" */
@@ -40,6 +47,8 @@ typedef struct mdm_cmp_cell {
     long unfinished;           /* op started but not finished, or -1 */
     mdm_cmp_diffs diffs;
     mdm_cmp_verdict verdict;
+    mdm_cmp_records records;   /* sqllogictest files only */
+    size_t reported;           /* differences reported only (--slt-engine) */
 } mdm_cmp_cell;
 
 typedef struct mdm_cmp_totals {
@@ -57,6 +66,8 @@ typedef struct mdm_cmp_opts {
     bool cross;
     bool keep;
     bool verbose;
+    const char *slt_engine;    /* engine the .test results were recorded with, or
+                                  NULL: binding on every backend */
     unsigned mutate;           /* MDM_CMP_MUTATE_* */
     char **files;              /* explicit files, or none: all under fixtures */
     size_t nfiles;
@@ -80,7 +91,16 @@ typedef struct mdm_cmp_run {
     long run_id;
     double seconds;
     mdm_cmp_totals total, per_backend[2];
+    mdm_cmp_records records;           /* every cell */
+    mdm_cmp_records records_by[2][4];  /* [backend][cell of the group] */
+    size_t reported;
 } mdm_cmp_run;
+
+/* Index of a cell in its group of four: 0 legacy, 1 modern, 2
+ * legacy>modern, 3 modern>legacy; and the backend index (0 sqlite, 1
+ * postgresql) of totals. */
+size_t mdm_cmp_cell_slot(const mdm_cmp_run *r, const mdm_cmp_cell *c);
+size_t mdm_cmp_backend_slot(const char *backend);
 
 void mdm_cmp_run_init(mdm_cmp_run *r);
 void mdm_cmp_run_reset(mdm_cmp_run *r);

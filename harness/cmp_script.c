@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void mdm_cmp_script_init(mdm_cmp_script *s)
 {
@@ -178,13 +179,14 @@ const char *mdm_cmp_op_name(const mdm_cmp_op *op)
 static bool strv_has(char *const *v, size_t n, const char *a, const char *b)
 {
     for (size_t i = 0; i < n; i++)
-        if (strcmp(v[i], a) == 0 || (b != NULL && strcmp(v[i], b) == 0))
+        if (strcasecmp(v[i], a) == 0 || (b != NULL && strcasecmp(v[i], b) == 0))
             return true;
     return false;
 }
 
 /* Every onlyif must name the backend or the implementation; no skipif
- * may name either. */
+ * may name either. Names compare ignoring case, as the reference runner
+ * compares engine names (`onlyif SQLite`). */
 bool mdm_cmp_op_applies(const mdm_cmp_op *op, const char *backend, const char *impl)
 {
     for (size_t i = 0; i < op->nonlyif; i++)

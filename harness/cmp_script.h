@@ -83,6 +83,7 @@ typedef struct mdm_cmp_script {
     char *dir;             /* folder of the file, for relative CSV paths */
     bool is_slt;
     double tolerance;      /* float tolerance for comparisons (0: exact bits) */
+    long hash_threshold;   /* sqllogictest: the last hash-threshold (0: none) */
     mdm_cmp_op *ops;
     size_t nops, capops;
     char **datasets;       /* dataset names used, "main" first */

@@ -9,12 +9,14 @@
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmp_md5.h"
+#include "mdm_sqlscan.h"
 
 /* ---- parser ------------------------------------------------------------- */
 
@@ -27,8 +29,9 @@ typedef struct slt {
     size_t nonlyif, nskipif;
 } slt;
 
-/* Reads the next line (without its end); false at the end of the text. */
-static bool next_line(slt *c, const char **ls, size_t *ll)
+/* Reads the next line (without its end, a trailing CR removed: CRLF and
+ * LF files read alike); false at the end of the text. */
+static bool next_raw_line(slt *c, const char **ls, size_t *ll)
 {
     if (c->p >= c->end)
         return false;
@@ -41,6 +44,17 @@ static bool next_line(slt *c, const char **ls, size_t *ll)
     c->p = nl ? nl + 1 : c->end;
     c->line++;
     return true;
+}
+
+/* The next line that is not a comment: as the reference runner's
+ * nextLine(), a line whose first byte is '#' is skipped wherever it is
+ * (between records, inside SQL, among results). */
+static bool next_line(slt *c, const char **ls, size_t *ll)
+{
+    while (next_raw_line(c, ls, ll))
+        if (*ll == 0 || (*ls)[0] != '#')
+            return true;
+    return false;
 }
 
 static bool blank(const char *s, size_t n)
@@ -56,13 +70,18 @@ static mdm_status serr(slt *c, mdm_error *err, const char *what)
     return mdm_error_set(err, MDM_ERR_PARSE, "%s:%d: %s", c->path, c->line, what);
 }
 
-/* Splits a header line into at most 8 words. */
+/* Splits a header line into at most 8 words. A word starting with '#'
+ * starts a comment (`onlyif sqlite # empty RHS`): it and the rest of the
+ * line are dropped. The reference runner reads only the first words of a
+ * line and ignores the rest, so this reads every published file alike. */
 static size_t split_words(const char *s, size_t n, char words[8][128])
 {
     size_t count = 0, i = 0;
     while (i < n && count < 8) {
         while (i < n && isspace((unsigned char)s[i]))
             i++;
+        if (i < n && s[i] == '#')
+            break;
         size_t start = i;
         while (i < n && !isspace((unsigned char)s[i]))
             i++;
@@ -224,13 +243,29 @@ static mdm_status parse_query(slt *c, char words[8][128], size_t nw, mdm_error *
     return rc;
 }
 
+/* skipif/onlyif NAME: any engine name (the reference runner compares it
+ * with its engine's name, ignoring case); words after NAME are ignored as
+ * the reference runner ignores them. */
 static mdm_status parse_condition(slt *c, char words[8][128], size_t nw, mdm_error *err)
 {
-    if (nw != 2)
+    if (nw < 2)
         return serr(c, err, "expected 'skipif NAME' or 'onlyif NAME'");
     if (strcmp(words[0], "onlyif") == 0)
         return mdm_cmp__strv_push(&c->onlyif, &c->nonlyif, words[1], strlen(words[1]), err);
     return mdm_cmp__strv_push(&c->skipif, &c->nskipif, words[1], strlen(words[1]), err);
+}
+
+/* hash-threshold N: how the file's results were recorded (above N values
+ * as a hash). Whichever form a record uses is what is checked, so the
+ * number is only validated and kept. */
+static mdm_status parse_hash_threshold(slt *c, char words[8][128], size_t nw, mdm_error *err)
+{
+    char *end = NULL;
+    long v = nw >= 2 ? strtol(words[1], &end, 10) : -1;
+    if (nw < 2 || end == words[1] || *end != '\0' || v < 0)
+        return serr(c, err, "expected 'hash-threshold N'");
+    c->s->hash_threshold = v;
+    return MDM_OK;
 }
 
 static mdm_status parse_record(slt *c, const char *ls, size_t ll, mdm_error *err)
@@ -245,7 +280,7 @@ static mdm_status parse_record(slt *c, const char *ls, size_t ll, mdm_error *err
     if (strcmp(words[0], "skipif") == 0 || strcmp(words[0], "onlyif") == 0)
         return parse_condition(c, words, nw, err);
     if (strcmp(words[0], "hash-threshold") == 0)
-        return nw == 2 ? MDM_OK : serr(c, err, "expected 'hash-threshold N'");
+        return parse_hash_threshold(c, words, nw, err);
     if (strcmp(words[0], "halt") == 0)
         return new_op(c, MDM_CMP_OP_HALT, "halt", c->line, err) ? MDM_OK : MDM_ERR_NOMEM;
     return serr(c, err, "unknown record (expected statement, query, skipif, onlyif, "
@@ -263,7 +298,7 @@ mdm_status mdm_cmp_slt_parse(const char *path, const char *text, size_t len, mdm
         rc = mdm_cmp__script_add_dataset(s, "main", err);
     s->is_slt = true;
     while (rc == MDM_OK && next_line(&c, &ls, &ll)) {
-        if (blank(ls, ll) || ls[0] == '#')
+        if (blank(ls, ll))
             continue;
         rc = parse_record(&c, ls, ll, err);
     }
@@ -272,6 +307,52 @@ mdm_status mdm_cmp_slt_parse(const char *path, const char *text, size_t len, mdm
     mdm_cmp__strv_free(c.onlyif, c.nonlyif);
     mdm_cmp__strv_free(c.skipif, c.nskipif);
     return rc;
+}
+
+/* ---- statement blocks ------------------------------------------------------ */
+
+/* Tracks whether a statement is CREATE [TEMP|TEMPORARY] TRIGGER, from its
+ * first words. */
+static bool trigger_words(const mdm_sqltok *t, int index, bool *temp)
+{
+    if (index == 0)
+        return false;
+    if (index == 1 && (mdm_sqltok_is_word(t, "TEMP") || mdm_sqltok_is_word(t, "TEMPORARY"))) {
+        *temp = true;
+        return false;
+    }
+    return index == (*temp ? 2 : 1) && mdm_sqltok_is_word(t, "TRIGGER");
+}
+
+/*
+ * Where the statement after the first one starts (NULL: none), for running
+ * a `statement` block one statement at a time. core's scanner decides what
+ * a `;` is (never inside a literal, a quoted name or a comment); on top of
+ * it, as sqlite3_complete() does, inside CREATE TRIGGER only a `;` right
+ * after END ends the statement (the body's own statements end in `;`).
+ */
+const char *mdm_cmp_slt_next_statement(const char *sql, mdm_sql_dialect d)
+{
+    mdm_sqlscan sc;
+    mdm_sqltok t;
+    int index = 0;
+    bool create = false, temp = false, trigger = false, after_end = false, ended = false;
+    mdm_sqlscan_init(&sc, sql, d);
+    while (mdm_sqlscan_next(&sc, &t)) {
+        if (t.kind == MDM_SQLTOK_SPACE || t.kind == MDM_SQLTOK_COMMENT)
+            continue;
+        if (ended && t.kind != MDM_SQLTOK_SEMICOLON)
+            return t.text;
+        if (index == 0)
+            create = mdm_sqltok_is_word(&t, "CREATE");
+        else if (create && index <= 2 && !trigger)
+            trigger = trigger_words(&t, index, &temp);
+        index++;
+        if (t.kind == MDM_SQLTOK_SEMICOLON && (!trigger || after_end))
+            ended = true;
+        after_end = mdm_sqltok_is_word(&t, "END");
+    }
+    return NULL;
 }
 
 /* ---- results -------------------------------------------------------------- */
@@ -289,25 +370,39 @@ void mdm_cmp_slt_values_reset(mdm_cmp_slt_values *v)
     mdm_cmp_slt_values_init(v);
 }
 
-/* Control characters print as '@', as sqllogictest does. */
+/* Every byte outside printable ASCII (' '..'~') prints as '@', as the
+ * reference runner does to T values: control characters and each byte
+ * of a UTF-8 sequence alike. */
 static void scrub(char *s)
 {
     for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+        if ((unsigned char)*s < ' ' || (unsigned char)*s > '~')
             *s = '@';
 }
 
+/* sqlite3_column_int64's conversion of a REAL: clamped to the int64 range,
+ * then truncated toward zero (NaN: 0). */
+static long long real_to_int(double d)
+{
+    if (isnan(d))
+        return 0;
+    if (d <= -9223372036854775808.0)
+        return LLONG_MIN;
+    if (d >= 9223372036854775807.0)
+        return LLONG_MAX;
+    return (long long)d;
+}
+
+/* I: the value as SQLite's integer conversion gives it, in "%lld". (The
+ * reference runner reads sqlite3_column_int, 32 bits; no published
+ * record holds an integer beyond 32 bits, and the project's own files
+ * record int64 extremes, so the full 64 bits are printed.) */
 static void format_int(const mdm_table *t, size_t c, size_t r, char *buf, size_t n)
 {
     const mdm_column *col = &t->cols[c];
-    long long v = 0;
-    if (col->type == MDM_INT64)
-        v = (long long)col->v.i64[r];
-    else if (col->type == MDM_FLOAT64 && !(fabs(col->v.f64[r]) < 9.2e18)) {
-        snprintf(buf, n, "%.0f", col->v.f64[r]);   /* out of int64 range */
-        return;
-    } else if (col->type == MDM_FLOAT64)
-        v = (long long)col->v.f64[r];
+    long long v;
+    if (col->type == MDM_FLOAT64)
+        v = real_to_int(col->v.f64[r]);
     else if (col->type == MDM_BOOL)
         v = col->v.b[r];
     else if (col->type == MDM_TEXT)
@@ -315,6 +410,52 @@ static void format_int(const mdm_table *t, size_t c, size_t r, char *buf, size_t
     else
         v = (long long)col->v.i64[r];
     snprintf(buf, n, "%lld", v);
+}
+
+/* Spells the 16 significant digits of |v| (v finite, |v| >= 1e13) in
+ * fixed point with 3 decimals: the digits, then zeros. */
+static void fixed_16_digits(double v, char *buf, size_t n)
+{
+    char e[40], digits[17];
+    size_t k = 0, nd = 0;
+    snprintf(e, sizeof e, "%.15e", fabs(v));   /* d.ddddddddddddddde+XX, rounded */
+    for (const char *p = e; *p && *p != 'e'; p++)
+        if (isdigit((unsigned char)*p) && nd < 16)
+            digits[nd++] = *p;
+    int exp10 = atoi(strchr(e, 'e') + 1);
+    int intdigits = exp10 + 1;
+    if (v < 0 && k + 1 < n)
+        buf[k++] = '-';
+    for (int i = 0; i < intdigits + 4 && k + 1 < n; i++) {
+        if (i == intdigits)
+            buf[k++] = '.';
+        else {
+            int d = i < intdigits ? i : i - 1;   /* digit index past the point */
+            buf[k++] = d < (int)nd ? digits[d] : '0';
+        }
+    }
+    buf[k] = '\0';
+}
+
+/*
+ * "%.3f" as the reference runner's SQLite printed it: that printf kept at
+ * most 16 significant digits (rounded) and wrote zeros after them, so
+ * -9223372036854775808.0 is -9223372036854776000.000 and 1e300 a 1 and
+ * 299 zeros more than the digits printf would give. Below 1e13 a "%.3f"
+ * needs at most 16 digits and C's printf agrees. SQLite never printed
+ * "-0.000" for a negative zero (it tests v < 0), and spelled the
+ * non-finite values NaN, Inf and -Inf.
+ */
+void mdm_cmp_slt_format_real(double v, char *buf, size_t n)
+{
+    if (isnan(v))
+        snprintf(buf, n, "NaN");
+    else if (isinf(v))
+        snprintf(buf, n, "%sInf", v < 0 ? "-" : "");
+    else if (fabs(v) >= 1e13)
+        fixed_16_digits(v, buf, n);
+    else
+        snprintf(buf, n, "%.3f", v == 0 ? 0.0 : v);
 }
 
 static void format_real(const mdm_table *t, size_t c, size_t r, char *buf, size_t n)
@@ -329,7 +470,26 @@ static void format_real(const mdm_table *t, size_t c, size_t r, char *buf, size_
         v = strtod(mdm_table_text(t, c, r, NULL), NULL);
     else
         v = (double)col->v.i64[r];
-    snprintf(buf, n, "%.3f", v);
+    mdm_cmp_slt_format_real(v, buf, n);
+}
+
+/* T of a REAL: SQLite's text of a double ("%!.15g": 15 significant
+ * digits, and always a '.' in the mantissa: 1.0, 1.0e+20). */
+static void format_double_text(double v, char *buf, size_t n)
+{
+    char tmp[40];   /* "%.15g" needs at most 24 */
+    if (!isfinite(v)) {
+        mdm_cmp_slt_format_real(v, buf, n);
+        return;
+    }
+    snprintf(tmp, sizeof tmp, "%.15g", v);
+    char *e = strchr(tmp, 'e');
+    if (strchr(tmp, '.') != NULL)
+        snprintf(buf, n, "%s", tmp);
+    else if (e != NULL)
+        snprintf(buf, n, "%.*s.0%s", (int)(e - tmp), tmp, e);
+    else
+        snprintf(buf, n, "%s.0", tmp);
 }
 
 /* T: the value as text; returns a malloc'd string (text can be long). */
@@ -345,7 +505,7 @@ static char *format_text(const mdm_table *t, size_t c, size_t r, mdm_error *err)
     if (col->type == MDM_BOOL)
         snprintf(buf, sizeof buf, "%s", col->v.b[r] ? "true" : "false");
     else if (col->type == MDM_FLOAT64)
-        mdm_format_float64(col->v.f64[r], buf, sizeof buf);
+        format_double_text(col->v.f64[r], buf, sizeof buf);
     else if (col->type == MDM_TIMESTAMP)
         mdm_format_timestamp(col->v.i64[r], buf, sizeof buf);
     else

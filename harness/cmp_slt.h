@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "cmp_script.h"
+#include "mdm_sql.h"
 #include "mdm_table.h"
 
 /* A formatted result: values in result order (rows * ncols entries). */
@@ -28,6 +29,15 @@ void mdm_cmp_slt_values_reset(mdm_cmp_slt_values *v);   /* NULL is a no-op */
  * sorts by the op's sort mode. out is replaced. */
 MDM_NODISCARD mdm_status mdm_cmp_slt_format(const mdm_cmp_op *op, const mdm_table *t,
                                             mdm_cmp_slt_values *out, mdm_error *err);
+
+/* One REAL as the reference runner prints it: "%.3f" through the SQLite
+ * printf of its time (16 significant digits, then zeros; NaN, Inf). */
+void mdm_cmp_slt_format_real(double v, char *buf, size_t n);
+
+/* Where the second statement of a `statement` block starts, or NULL: core's
+ * scanner, plus CREATE TRIGGER bodies (their `;` end no statement before
+ * END), as sqlite3_exec reads a block. */
+const char *mdm_cmp_slt_next_statement(const char *sql, mdm_sql_dialect d);
 
 /* MD5 of every value followed by "\n" (sqllogictest's hash). */
 void mdm_cmp_slt_hash(const mdm_cmp_slt_values *v, char hex[33]);
