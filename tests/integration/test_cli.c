@@ -29,25 +29,11 @@
 #include "mdm_flag.h"
 #include "mdm_progress.h"
 #include "mdm_table.h"
+#include "test_mdm_cli.h"
 #include "test_support.h"
 
 /* ---- running mdm ------------------------------------------------------------- */
 
-/* <dir of this test>/../mdm, or $MDM_BIN. */
-static void mdm_bin(char *out, size_t n)
-{
-    const char *env = getenv("MDM_BIN");
-    char self[PATH_MAX - 16];
-    if (env != NULL && env[0] != '\0') {
-        snprintf(out, n, "%s", env);
-        return;
-    }
-    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    assert_true(len > 0);
-    self[len] = '\0';
-    *strrchr(self, '/') = '\0';
-    snprintf(out, n, "%s/../mdm", self);
-}
 
 typedef struct fx {
     char dir[256], home[320], csv[320], bin[PATH_MAX];
@@ -166,7 +152,7 @@ static int setup(void **state)
     if (f == NULL || mdm_test_tmpdir(f->dir, sizeof f->dir) != 0)
         return -1;
     *state = f;
-    mdm_bin(f->bin, sizeof f->bin);
+    mdm_test_cli_bin(f->bin, sizeof f->bin);
     snprintf(f->home, sizeof f->home, "%s/home", f->dir);
     snprintf(f->csv, sizeof f->csv, "%s/iris.csv", f->dir);
     return mdm_test_write_file(f->csv, CSV, strlen(CSV));

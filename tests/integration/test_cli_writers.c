@@ -33,6 +33,7 @@
 
 #include "mdm_router.h"
 #include "mdm_store_impl.h"
+#include "test_mdm_cli.h"
 #include "test_mdm_proc.h"
 #include "test_support.h"
 
@@ -57,7 +58,7 @@ static int setup(void **state)
     if (f == NULL || mdm_test_tmpdir(f->dir, sizeof f->dir) != 0)
         return -1;
     *state = f;
-    mdm_test_mdm_bin(f->bin, sizeof f->bin);
+    mdm_test_cli_bin(f->bin, sizeof f->bin);
     snprintf(f->home, sizeof f->home, "%s/home", f->dir);
     for (int i = 0; i < 2; i++) {
         snprintf(f->csv[i], sizeof f->csv[i], "%s/in%d.csv", f->dir, i);

@@ -39,6 +39,7 @@
 
 #include "mdm_backend.h"
 #include "mdm_conn.h"
+#include "test_mdm_cli.h"
 #include "test_support.h"
 
 /* ---- running mdm ---------------------------------------------------------------- */
@@ -53,20 +54,6 @@ typedef struct fx {
     char *out, *err;
 } fx;
 
-static void mdm_bin(char *out, size_t n)
-{
-    const char *env = getenv("MDM_BIN");
-    char self[PATH_MAX - 16];
-    if (env != NULL && env[0] != '\0') {
-        snprintf(out, n, "%s", env);
-        return;
-    }
-    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    assert_true(len > 0);
-    self[len] = '\0';
-    *strrchr(self, '/') = '\0';
-    snprintf(out, n, "%s/../mdm", self);
-}
 
 static char *slurp(const char *path)
 {
@@ -181,7 +168,7 @@ static int setup(void **state)
     if (f == NULL || mdm_test_tmpdir(f->dir, sizeof f->dir) != 0)
         return -1;
     *state = f;
-    mdm_bin(f->bin, sizeof f->bin);
+    mdm_test_cli_bin(f->bin, sizeof f->bin);
     /* user nobody must reach the home and read what is in it */
     chmod(f->dir, 0755);
     snprintf(f->home, sizeof f->home, "%s/home", f->dir);

@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "test_mdm_cli.h"
 #include "test_mdm_proc.h"
 #include "test_support.h"
 
@@ -68,7 +69,7 @@ static int setup(void **state)
     if (f == NULL || mdm_test_tmpdir(f->dir, sizeof f->dir) != 0)
         return -1;
     *state = f;
-    mdm_test_mdm_bin(f->bin, sizeof f->bin);
+    mdm_test_cli_bin(f->bin, sizeof f->bin);
     snprintf(f->home, sizeof f->home, "%s/home", f->dir);
     for (int k = 0; k <= MAX_PROCS; k++) {
         char data[256] = "id,tag\n", line[32];

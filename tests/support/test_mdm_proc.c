@@ -14,25 +14,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-void mdm_test_mdm_bin(char *out, size_t n)
-{
-    const char *env = getenv("MDM_BIN");
-    char self[PATH_MAX - 16];
-    if (env != NULL && env[0] != '\0') {
-        snprintf(out, n, "%s", env);
-        return;
-    }
-    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (len <= 0) {
-        snprintf(out, n, "mdm");
-        return;
-    }
-    self[len] = '\0';
-    char *slash = strrchr(self, '/');
-    if (slash != NULL)
-        *slash = '\0';
-    snprintf(out, n, "%s/../mdm", self);
-}
 
 pid_t mdm_test_spawn(const char *bin, const char *const *args, const char *home,
                      const char *out_path, const char *err_path)

@@ -10,8 +10,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* The mdm binary: $MDM_BIN, else <folder of this test>/../mdm. */
-void mdm_test_mdm_bin(char *out, size_t n);
+/* (The mdm binary to run: mdm_test_cli_bin, test_mdm_cli.h.) */
 
 /* Starts `bin args...` (args NULL-terminated) with stdin from /dev/null,
  * stdout to out_path and stderr to err_path (NULL: /dev/null) and an
