@@ -119,5 +119,6 @@ typedef struct mdm_store_settings {
 /* Faults a self-test switches on in the modern store's own code, so that a
  * harness proves it runs that code (mdm-compare's hidden --mutate). */
 #define MDM_STORE_FAULT_NULLS_AS_EMPTY 0x1u   /* write: TEXT NULLs become '' */
+#define MDM_STORE_FAULT_TRAILING_SPACES 0x2u  /* write: trailing spaces trimmed from TEXT */
 
 #endif

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "cmp_diff.h"
@@ -58,6 +59,11 @@ typedef struct mdm_cmp_opts {
     bool keep;
     bool verbose;
     unsigned mutate;           /* MDM_CMP_MUTATE_* */
+    /* --random (cmp_random.c) */
+    bool random;
+    uint64_t seed;             /* --seed */
+    double random_time_s;      /* --time: seconds of cases (when no --cases) */
+    uint64_t random_cases;     /* --cases: this many cases; 0: --time decides */
     char **files;              /* explicit files, or none: all under fixtures */
     size_t nfiles;
 } mdm_cmp_opts;
