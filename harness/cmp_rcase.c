@@ -432,7 +432,8 @@ static bool param_line(gen *g, mdm_buf *lines, const char *name, mdm_gencsv_kind
 {
     static const char *const TYPE[] = { "int", "float", "bool", "timestamp", "text" };
     int64_t micros;
-    if ((k == MDM_GENCSV_INT && !plain_int(v)) || (k == MDM_GENCSV_FLOAT && !finite_float(v)) ||
+    if (strlen(v) > 400 ||   /* a scenario token holds at most 1023 bytes */
+        (k == MDM_GENCSV_INT && !plain_int(v)) || (k == MDM_GENCSV_FLOAT && !finite_float(v)) ||
         (k == MDM_GENCSV_TS && !mdm_parse_timestamp(v, strlen(v), &micros)))
         return false;
     mdm_status rc = mdm_buf_printf(lines, "  param %s %s ", name, TYPE[k]);
