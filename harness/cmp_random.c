@@ -407,7 +407,7 @@ static void summary_line(const rnd *k, char *buf, size_t n)
 static const char *shrunk_path(const rnd *k, const found *f)
 {
     const found *s = f->first >= 0 ? &k->found[f->first] : f;
-    return s->path[0] ? s->path : "(not shrunk: more than " "8" " distinct differences)";
+    return s->path[0] ? s->path : "(not shrunk: the run's limit of shrunk differences was reached)";
 }
 
 static void write_md(const rnd *k, FILE *f)

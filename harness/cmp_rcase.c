@@ -689,7 +689,6 @@ static mdm_status render_op(const mdm_rc_case *c, const mdm_rc_op *op, const cha
     static const char *const CATALOG[] = { [MDM_RC_INFO] = "info", [MDM_RC_LIST] = "list",
                                            [MDM_RC_EXISTS] = "exists", [MDM_RC_REMOVE] = "drop" };
     mdm_status rc;
-    mdm_error err;
     switch (op->kind) {
     case MDM_RC_REGISTER:
         rc = mdm_buf_printf(b, "%s ", VERB[op->if_exists]);
@@ -721,7 +720,6 @@ static mdm_status render_op(const mdm_rc_case *c, const mdm_rc_op *op, const cha
         rc = mdm_buf_printf(b, "%s", CATALOG[op->kind]);
         if (rc == MDM_OK && op->table != NULL)
             rc = mdm_buf_putc(b, ' ') == MDM_OK ? put_token(b, op->table) : MDM_ERR_NOMEM;
-        (void)err;
         return rc == MDM_OK ? mdm_buf_putc(b, '\n') : rc;
     }
 }
