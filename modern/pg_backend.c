@@ -808,6 +808,21 @@ static const char *pg_decl(mdm_type t)
     }
 }
 
+/* A timestamp as PostgreSQL writes one ("2024-01-01 00:00:00", the
+ * fraction without trailing zeros): TIMESTAMP reads any form, and a TEXT
+ * column (an append of timestamps) keeps what legacy's INSERT gave it. */
+static size_t copy_timestamp(int64_t micros, char *buf, size_t n)
+{
+    size_t len = mdm_format_timestamp_fast(micros, false, buf, n);
+    if (memchr(buf, '.', len) != NULL) {
+        while (len > 0 && buf[len - 1] == '0')
+            len--;
+        len -= buf[len - 1] == '.';
+        buf[len] = '\0';
+    }
+    return len;
+}
+
 /* Appends text in COPY text format: backslash, tab, newline and CR escaped. */
 static mdm_status copy_text(mdm_buf *b, const char *s, size_t n)
 {
@@ -963,10 +978,13 @@ static mdm_status copy_text_row(mdm_buf *b, const mdm_table *data, size_t r)
                 rc = mdm_buf_append(b, num, n);
                 break;
             case MDM_BOOL:
-                rc = mdm_buf_putc(b, col->v.b[r] ? 't' : 'f');
+                /* the words, not t/f: BOOLEAN reads either, and a TEXT
+                 * column (an append of booleans) keeps what legacy's
+                 * INSERT gave it: 'true', 'false' */
+                rc = mdm_buf_puts(b, col->v.b[r] ? "true" : "false");
                 break;
             case MDM_TIMESTAMP:
-                n = mdm_format_timestamp_fast(col->v.i64[r], true, num, sizeof num);
+                n = copy_timestamp(col->v.i64[r], num, sizeof num);
                 rc = mdm_buf_append(b, num, n);
                 break;
             default: {
