@@ -955,8 +955,22 @@ static mdm_status copy_binary_row(mdm_buf *b, const mdm_table *data, size_t r)
     return rc;
 }
 
-/* Appends one row of data in COPY text format. */
-static mdm_status copy_text_row(mdm_buf *b, const mdm_table *data, size_t r)
+/* A float going into an integer column, as the server's float8-to-int8
+ * assignment cast makes it (rint: halves to even), which legacy's INSERT
+ * of float8 parameters relied on (pandas makes integers with a missing
+ * value floats); anything that does not fit is sent as a float for the
+ * server to refuse. */
+static size_t copy_float(double v, bool int_target, char *buf, size_t n)
+{
+    if (int_target && isfinite(v) && fabs(v) < 9.2e18)
+        return mdm__format_int64((int64_t)rint(v), buf);
+    return pg_format_float(v, buf, n);
+}
+
+/* Appends one row of data in COPY text format; int_target[c] (or NULL)
+ * says which columns go into integer columns. */
+static mdm_status copy_text_row(mdm_buf *b, const mdm_table *data, size_t r,
+                                const bool *int_target)
 {
     char num[64];
     mdm_status rc = MDM_OK;
@@ -974,7 +988,8 @@ static mdm_status copy_text_row(mdm_buf *b, const mdm_table *data, size_t r)
                 rc = mdm_buf_append(b, num, n);
                 break;
             case MDM_FLOAT64:
-                n = pg_format_float(col->v.f64[r], num, sizeof num);
+                n = copy_float(col->v.f64[r], int_target != NULL && int_target[c], num,
+                               sizeof num);
                 rc = mdm_buf_append(b, num, n);
                 break;
             case MDM_BOOL:
@@ -1003,7 +1018,7 @@ static mdm_status copy_text_row(mdm_buf *b, const mdm_table *data, size_t r)
 /* Sends every row of data through COPY ... FROM STDIN (text format, or
  * binary when `binary`). */
 static mdm_status pg_copy_rows(pg_conn *p, const char *copy_sql, const mdm_table *data,
-                               bool binary, mdm_error *err)
+                               bool binary, const bool *int_target, mdm_error *err)
 {
     mdm_buf b;
     mdm_status rc = MDM_OK;
@@ -1021,7 +1036,7 @@ static mdm_status pg_copy_rows(pg_conn *p, const char *copy_sql, const mdm_table
         rc = mdm_buf_append(&b, header, sizeof header);
     }
     for (size_t r = 0; rc == MDM_OK && r < data->nrows; r++) {
-        rc = binary ? copy_binary_row(&b, data, r) : copy_text_row(&b, data, r);
+        rc = binary ? copy_binary_row(&b, data, r) : copy_text_row(&b, data, r, int_target);
         if (rc == MDM_OK && binary && r + 1 == data->nrows)
             rc = mdm_buf_append(&b, "\377\377", 2);   /* trailer: -1 */
         if (rc != MDM_OK) {
@@ -1110,9 +1125,20 @@ static mdm_status pg_step_insert(mdm_conn *c, mdm_buf *sql, const char *quoted,
         binary = j >= 0 &&
                  strtoul(PQgetvalue(have, j, 1), NULL, 10) == pg_type_oid(data->cols[i].type);
     }
+    bool *int_target = calloc(data->ncols + 1, sizeof *int_target);
+    if (int_target == NULL)
+        return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; !binary && have != NULL && i < data->ncols; i++) {
+        int j = pg_column_row(have, data->cols[i].name);
+        unsigned long oid = j >= 0 ? strtoul(PQgetvalue(have, j, 1), NULL, 10) : 0;
+        int_target[i] = oid == 20 || oid == 21 || oid == 23;   /* int8, int2, int4 */
+    }
     mdm_status rc = mdm_buf_printf(sql, "COPY %s (%s) FROM STDIN%s", quoted, quoted_cols,
                                    binary ? " WITH (FORMAT binary)" : "");
-    return rc == MDM_OK ? pg_copy_rows(PG(c), mdm_buf_str(sql), data, binary, err) : rc;
+    if (rc == MDM_OK)
+        rc = pg_copy_rows(PG(c), mdm_buf_str(sql), data, binary, int_target, err);
+    free(int_target);
+    return rc;
 }
 
 static const mdm__write_steps pg_write_steps = {
