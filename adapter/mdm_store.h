@@ -143,6 +143,7 @@ typedef struct mdm_store_settings {
 /* Faults a self-test switches on in the modern store's own code, so that a
  * harness proves it runs that code (mdm-compare's hidden --mutate). */
 #define MDM_STORE_FAULT_NULLS_AS_EMPTY 0x1u   /* write: TEXT NULLs become '' */
+#define MDM_STORE_FAULT_TRAILING_SPACES 0x2u  /* write: trailing spaces trimmed from TEXT */
 
 /* Releases a write lock (db_lock, mdm_router_lock); NULL is a no-op. */
 void mdm_store_unlock(mdm_store_lock *l);

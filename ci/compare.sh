@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # compare.sh - `make compare`: runs build/mdm-compare over every scenario and
 # sqllogictest file in fixtures/, on SQLite and PostgreSQL, cross matrix
-# included, writing reports/compare.{md,json,junit.xml}.
+# included, writing reports/compare.{md,json,junit.xml}; then 30 s (at most
+# 60: MDM_RANDOM_TIME) of mdm-compare --random with a fixed seed
+# (MDM_RANDOM_SEED), writing reports/random.{md,json}.
 #
 #   bash ci/compare.sh [BUILD_DIR] [mdm-compare options...]
 #
@@ -49,5 +51,15 @@ fi
 mkdir -p reports
 "$bin" --report-dir reports --gen-dir "$build/gen" "$@"
 rc=$?
+# Then generated cases (issue 14): a fixed seed for a bounded time, so a
+# run is repeatable; reports/random.{md,json}, shrunk unexpected
+# differences in reports/random/. MDM_RANDOM_TIME=0 skips it.
+random_time=${MDM_RANDOM_TIME:-30}
+if [ "$random_time" != "0" ]; then
+    "$bin" --random --seed "${MDM_RANDOM_SEED:-14}" --time "$random_time" \
+        --report-dir reports --gen-dir "$build/gen" "$@"
+    rrc=$?
+    [ $rc -eq 0 ] && rc=$rrc
+fi
 [ $ci_fail -eq 1 ] && [ $rc -eq 0 ] && rc=1
 exit $rc

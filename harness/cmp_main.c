@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmp_random.h"
 #include "cmp_store.h"
 #include "cmp_report.h"
 #include "cmp_run.h"
@@ -24,6 +25,7 @@ static const char USAGE[] =
     "                   [--fixtures DIR] [--expected FILE] [--gen-dir DIR]\n"
     "                   [-j N] [--timeout SEC] [--no-cross] [--keep] [-v]\n"
     "                   [--slt-engine NAME] [FILE...]\n"
+    "       mdm-compare --random [--seed S] [--time SEC | --cases N] [options]\n"
     "Runs scenario (.scn) and sqllogictest (.test) files through legacy and modern\n"
     "on every backend, cross matrix included, and compares every result.\n"
     "Default files: all under the fixtures folder. PostgreSQL: MDM_PG_DSN.\n"
@@ -53,12 +55,24 @@ static int parse_number(const char *s, double *out)
     return (s != NULL && end != s && *end == '\0' && *out > 0) ? 0 : -1;
 }
 
+static int parse_seed(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    *out = strtoull(s, &end, 10);
+    return (end != s && *end == '\0' && errno == 0 && s[0] != '-') ? 0 : -1;
+}
+
 /* One option with its argument (if any); returns how many argv entries
  * it used, or -1 on error (message printed). */
 static int parse_opt(mdm_cmp_opts *o, int argc, char **argv, int i)
 {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     double num;
+    if (strcmp(a, "--random") == 0) {
+        o->random = true;
+        return 1;
+    }
     if (strcmp(a, "--no-cross") == 0 || strcmp(a, "--keep") == 0 || strcmp(a, "-v") == 0) {
         o->cross = o->cross && strcmp(a, "--no-cross") != 0;
         o->keep = o->keep || strcmp(a, "--keep") == 0;
@@ -86,6 +100,14 @@ static int parse_opt(mdm_cmp_opts *o, int argc, char **argv, int i)
         o->slt_engine = v;
     else if (strcmp(a, "--mutate") == 0 && strcmp(v, "nulls-as-empty") == 0)
         o->mutate |= MDM_CMP_MUTATE_NULLS_AS_EMPTY;
+    else if (strcmp(a, "--mutate") == 0 && strcmp(v, "trailing-spaces") == 0)
+        o->mutate |= MDM_CMP_MUTATE_TRAILING_SPACES;
+    else if (strcmp(a, "--seed") == 0 && parse_seed(v, &o->seed) == 0)
+        ;
+    else if (strcmp(a, "--time") == 0 && parse_number(v, &num) == 0)
+        o->random_time_s = num;
+    else if (strcmp(a, "--cases") == 0 && parse_number(v, &num) == 0)
+        o->random_cases = (uint64_t)num;
     else
         return usage_error("bad option or value", a), -1;
     return 2;
@@ -112,7 +134,8 @@ static int parse_args(main_ctx *m, int argc, char **argv)
     mdm_cmp_opts *o = &m->run.opts;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     *o = (mdm_cmp_opts){ .backend = "all", .report_dir = "reports", .fixtures_dir = "fixtures",
-                         .jobs = cores > 0 ? (int)cores : 1, .timeout_s = 300, .cross = true };
+                         .jobs = cores > 0 ? (int)cores : 1, .timeout_s = 300, .cross = true,
+                         .seed = 1, .random_time_s = 60 };
     for (int i = 1; i < argc;) {
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             fputs(USAGE, stdout);
@@ -287,6 +310,24 @@ static mdm_status prepare(main_ctx *m, mdm_error *err)
     return rc;
 }
 
+/* --random: the expected list and the backends as for files, then the
+ * generated cases (cmp_random.c) instead of files. */
+static int random_main(main_ctx *m, mdm_error *err)
+{
+    mdm_status rc = load_expected(&m->run, err);
+    if (rc == MDM_OK)
+        rc = pick_backends(&m->run, err);
+    if (rc != MDM_OK)
+        return -1;
+    if (m->run.opts.mutate)
+        printf("mdm-compare: SELF-TEST MUTATION ACTIVE in the modern store\n");
+    int code = mdm_cmp_random_main(&m->run, err);
+    const char *ci = getenv("CI");
+    if (code == 0 && m->run.pg_missing && ci != NULL && strcmp(ci, "true") == 0)
+        code = 1;
+    return code == 2 ? -1 : code;
+}
+
 static void header(const mdm_cmp_run *r)
 {
     printf("mdm-compare: %zu files, backends: sqlite%s%s%s, %zu cells (%s), -j %d\n",
@@ -295,7 +336,9 @@ static void header(const mdm_cmp_run *r)
            r->opts.cross ? "legacy, modern, legacy>modern, modern>legacy" : "legacy, modern",
            r->opts.jobs);
     if (r->opts.mutate)
-        printf("mdm-compare: SELF-TEST MUTATION ACTIVE: modern writes NULL text as ''\n");
+        printf("mdm-compare: SELF-TEST MUTATION ACTIVE: %s\n",
+               (r->opts.mutate & MDM_CMP_MUTATE_NULLS_AS_EMPTY) ? "modern writes NULL text as ''"
+                                                               : "modern trims trailing spaces");
     fflush(stdout);
 }
 
@@ -321,6 +364,12 @@ int mdm_cmp_main(int argc, char **argv)
     if (code >= 0)
         goto done;
     code = 2;
+    if (m.run.opts.random) {
+        code = random_main(&m, &err);
+        if (code < 0)
+            goto fail;
+        goto done;
+    }
     if (prepare(&m, &err) != MDM_OK)
         goto fail;
     header(&m.run);

@@ -27,4 +27,7 @@ void mdm_cmp_report_terminal(const mdm_cmp_run *r, FILE *out);
 MDM_NODISCARD mdm_status mdm_cmp_report_files(const mdm_cmp_run *r, const char *dir,
                                               mdm_error *err);
 
+/* Writes s as a JSON string (quoted, escaped); NULL as "". */
+void mdm_cmp_report_json_str(FILE *f, const char *s);
+
 #endif

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "cmp_diff.h"
@@ -69,6 +70,11 @@ typedef struct mdm_cmp_opts {
     const char *slt_engine;    /* engine the .test results were recorded with, or
                                   NULL: binding on every backend */
     unsigned mutate;           /* MDM_CMP_MUTATE_* */
+    /* --random (cmp_random.c) */
+    bool random;
+    uint64_t seed;             /* --seed */
+    double random_time_s;      /* --time: seconds of cases (when no --cases) */
+    uint64_t random_cases;     /* --cases: this many cases; 0: --time decides */
     char **files;              /* explicit files, or none: all under fixtures */
     size_t nfiles;
 } mdm_cmp_opts;

@@ -25,6 +25,7 @@
  * the modern store (MDM_STORE_FAULT_*), never in the harness. */
 #define MDM_CMP_MUTATE_NONE 0u
 #define MDM_CMP_MUTATE_NULLS_AS_EMPTY MDM_STORE_FAULT_NULLS_AS_EMPTY
+#define MDM_CMP_MUTATE_TRAILING_SPACES MDM_STORE_FAULT_TRAILING_SPACES
 
 /* Where a cell's databases live. Borrowed strings. */
 typedef struct mdm_cmp_env {

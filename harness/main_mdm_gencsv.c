@@ -32,7 +32,7 @@ static int parse_u64(const char *s, uint64_t *out)
 int main(int argc, char **argv)
 {
     uint64_t rows = 0, seed = 1;
-    mdm_gencsv_profile profile = MDM_GENCSV_BASIC;
+    mdm_gencsv_profile profile = MDM_GENCSV_PROFILE_BASIC;
     const char *path = NULL;
     int have_rows = 0, rc = 0;
     for (int i = 1; i < argc; i++) {

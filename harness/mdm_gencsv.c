@@ -10,6 +10,7 @@
 #include "mdm_gencsv.h"
 
 #include <errno.h>
+#include <math.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "mdm_buf.h"
+#include "mdm_csv.h"
 #include "mdm_table.h"
 
 /* splitmix64: tiny, fast, and good enough for test data. */
@@ -96,10 +98,15 @@ static void put_text(gen_out *o, const char *s)
 }
 
 /* "YYYY-MM-DD HH:MM:SS[.ffffff]" for seconds since 1970 (UTC; H. Hinnant's
- * civil_from_days); the fraction only when micros is not 0. */
-static void put_ts(gen_out *o, int64_t secs, unsigned micros)
+ * civil_from_days) into buf; the fraction only when micros is not 0. */
+static void fmt_ts(char *buf, size_t n, int64_t secs, unsigned micros)
 {
-    int64_t z = secs / 86400 + 719468, sod = secs % 86400;
+    int64_t days = secs / 86400, sod = secs % 86400;
+    if (sod < 0) {   /* before 1970: floor, not truncation */
+        sod += 86400;
+        days--;
+    }
+    int64_t z = days + 719468;
     int64_t era = z / 146097;
     unsigned doe = (unsigned)(z - era * 146097);
     unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
@@ -107,10 +114,17 @@ static void put_ts(gen_out *o, int64_t secs, unsigned micros)
     unsigned mp = (5 * doy + 2) / 153;
     unsigned d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
     int64_t y = (int64_t)yoe + era * 400 + (m <= 2);
-    out_printf(o, "%04" PRId64 "-%02u-%02u %02u:%02u:%02u", y, m, d, (unsigned)(sod / 3600),
-               (unsigned)(sod / 60 % 60), (unsigned)(sod % 60));
-    if (micros)
-        out_printf(o, ".%06u", micros);
+    int k = snprintf(buf, n, "%04" PRId64 "-%02u-%02u %02u:%02u:%02u", y, m, d,
+                     (unsigned)(sod / 3600), (unsigned)(sod / 60 % 60), (unsigned)(sod % 60));
+    if (micros && k > 0 && (size_t)k < n)
+        snprintf(buf + k, n - (size_t)k, ".%06u", micros);
+}
+
+static void put_ts(gen_out *o, int64_t secs, unsigned micros)
+{
+    char buf[48];
+    fmt_ts(buf, sizeof buf, secs, micros);
+    out_puts(o, buf);
 }
 
 static void put_bool(gen_out *o, bool v)
@@ -308,12 +322,12 @@ bool mdm_gencsv_profile_parse(const char *name, mdm_gencsv_profile *out)
 /* The header of a profile's CSV. */
 static void profile_header(gen_out *o, mdm_gencsv_profile p)
 {
-    if (p == MDM_GENCSV_WIDE) {
+    if (p == MDM_GENCSV_PROFILE_WIDE) {
         out_puts(o, "id");
         for (int c = 1; c < GEN_WIDE_COLUMNS; c++)
             out_printf(o, ",c%03d", c);
     } else {
-        out_puts(o, p == MDM_GENCSV_TEXT ? "id,category,title,body" : "id,big,x,y,category,text,flag,ts");
+        out_puts(o, p == MDM_GENCSV_PROFILE_TEXT ? "id,category,title,body" : "id,big,x,y,category,text,flag,ts");
     }
     out_end_row(o);
 }
@@ -324,9 +338,9 @@ int mdm_gencsv_write_profile(FILE *out, uint64_t rows, uint64_t seed, mdm_gencsv
 {
     gen_rng g = {seed};
     gen_out o = {out, {0}, false};
-    gen_row_fn row = p == MDM_GENCSV_FEATURES ? gen_features_row
-                   : p == MDM_GENCSV_WIDE     ? gen_wide_row
-                   : p == MDM_GENCSV_TEXT     ? gen_text_row
+    gen_row_fn row = p == MDM_GENCSV_PROFILE_FEATURES ? gen_features_row
+                   : p == MDM_GENCSV_PROFILE_WIDE     ? gen_wide_row
+                   : p == MDM_GENCSV_PROFILE_TEXT ? gen_text_row
                                               : gen_row;
     mdm_buf_init(&o.row);
     profile_header(&o, p);
@@ -340,7 +354,7 @@ int mdm_gencsv_write_profile(FILE *out, uint64_t rows, uint64_t seed, mdm_gencsv
 
 int mdm_gencsv_write(FILE *out, uint64_t rows, uint64_t seed)
 {
-    return mdm_gencsv_write_profile(out, rows, seed, MDM_GENCSV_BASIC);
+    return mdm_gencsv_write_profile(out, rows, seed, MDM_GENCSV_PROFILE_BASIC);
 }
 
 /* ---- the named fixtures of mdm-compare ------------------------------------ */
@@ -449,4 +463,172 @@ mdm_status mdm_gencsv_fixture_write(const char *dir, const char *name, mdm_error
     if (fclose(o.f) != 0 || o.failed || rename(tmp, path) != 0)
         return mdm_error_set(err, MDM_ERR_IO, "%s: %s", path, strerror(errno));
     return MDM_OK;
+}
+
+/* ---- mdm-compare --random: typed edge values, hostile names, fields ------- */
+
+uint64_t mdm_gencsv_rng_next(mdm_gencsv_rng *g)
+{
+    gen_rng r = {g->state};
+    uint64_t v = rng_next(&r);
+    g->state = r.state;
+    return v;
+}
+
+uint64_t mdm_gencsv_rng_below(mdm_gencsv_rng *g, uint64_t n)
+{
+    return n == 0 ? 0 : mdm_gencsv_rng_next(g) % n;
+}
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The edges per kind: where implementations disagree if they ever do. */
+static const char *const EDGE_INT[] = {
+    "0", "1", "-1", "9223372036854775807", "-9223372036854775808", "9007199254740993",
+    "-9007199254740993", "2147483648", "-2147483649", "007", "42",
+};
+static const char *const EDGE_FLOAT[] = {
+    "0.1", "-0.0", "0.0", "inf", "-inf", "NaN", "5e-324", "2.2250738585072014e-308",
+    "2.225073858507201e-308", "1.7976931348623157e+308", "1e308", "-1e-300",
+    "0.30000000000000004", "3.141592653589793", "1.5", "100.0", "-2.5", "1e16",
+};
+static const char *const EDGE_BOOL[] = { "True", "False", "TRUE", "FALSE", "true", "false" };
+static const char *const EDGE_TS[] = {
+    "0001-01-01 00:00:00", "0001-01-01 00:00:00.000001", "0001-12-31 23:59:59",
+    "9999-12-31 23:59:59", "9999-12-31 23:59:59.999999", "9999-01-01 00:00:00",
+    "1970-01-01 00:00:00", "1969-12-31 23:59:59.999999", "2000-02-29 00:00:00",
+    "2024-06-15T08:30:00", "1900-01-01 00:00:00",
+};
+static const char *const EDGE_TEXT[] = {
+    "", " ", " lead", "trail ", "  both  ", "a,b", "say \"hi\"", "line\nbreak", "cr\r\nlf",
+    "caf\xC3\xA9", "\xE6\xBC\xA2\xE5\xAD\x97", "\xF0\x9F\x98\x80 smile", "NULL", "NA", "null",
+    "None", "nan", "0", "1.5", "True", "O'Brien", "50%_off", "back\\slash", "tab\there", "abc",
+    "ABC", "a", "b",
+};
+
+static mdm_status buf_set(mdm_buf *out, const char *s)
+{
+    mdm_buf_clear(out);
+    return mdm_buf_puts(out, s);
+}
+
+static mdm_status value_int(mdm_gencsv_rng *g, mdm_buf *out)
+{
+    uint64_t mag = mdm_gencsv_rng_next(g) >> (1 + mdm_gencsv_rng_below(g, 63));
+    mdm_buf_clear(out);
+    return mdm_buf_printf(out, "%s%" PRIu64, mdm_gencsv_rng_below(g, 2) ? "-" : "", mag);
+}
+
+/* Floats written with 17 significant digits (the ones a lossy format
+ * breaks), or short decimals; never a NaN or an infinity here (the edge
+ * pool has them). */
+static mdm_status value_float(mdm_gencsv_rng *g, mdm_buf *out)
+{
+    double v;
+    mdm_buf_clear(out);
+    if (mdm_gencsv_rng_below(g, 2)) {
+        uint64_t bits = mdm_gencsv_rng_next(g);
+        memcpy(&v, &bits, sizeof v);
+        if (!isfinite(v))
+            v = (double)(bits >> 11) / 9007199254740992.0;
+        mdm_status rc = mdm_buf_printf(out, "%.17g", v);
+        if (rc == MDM_OK && strpbrk(mdm_buf_str(out), ".en") == NULL)
+            rc = mdm_buf_puts(out, ".0");   /* keep it a float for the reader */
+        return rc;
+    }
+    int64_t m = (int64_t)mdm_gencsv_rng_below(g, 2000001) - 1000000, a = m < 0 ? -m : m;
+    return mdm_buf_printf(out, "%s%" PRId64 ".%03" PRId64, m < 0 ? "-" : "", a / 1000, a % 1000);
+}
+
+/* Any second of years 1 to 9999, microseconds now and then. */
+static mdm_status value_ts(mdm_gencsv_rng *g, mdm_buf *out)
+{
+    char buf[48];
+    const int64_t first = INT64_C(-62135596800), last = INT64_C(253402300799);
+    int64_t secs = first + (int64_t)mdm_gencsv_rng_below(g, (uint64_t)(last - first + 1));
+    unsigned micros = mdm_gencsv_rng_below(g, 3) == 0 ? (unsigned)mdm_gencsv_rng_below(g, 1000000)
+                                                       : 0;
+    fmt_ts(buf, sizeof buf, secs, micros);
+    return buf_set(out, buf);
+}
+
+/* Pieces of GENCSV_PIECES; long (up to 3,000 pieces) now and then. */
+static mdm_status value_text(mdm_gencsv_rng *g, mdm_buf *out)
+{
+    size_t n = mdm_gencsv_rng_below(g, 20) == 0 ? 200 + mdm_gencsv_rng_below(g, 2800)
+                                                : 1 + mdm_gencsv_rng_below(g, 12);
+    mdm_status rc = MDM_OK;
+    mdm_buf_clear(out);
+    for (size_t i = 0; i < n && rc == MDM_OK; i++)
+        rc = mdm_buf_puts(out, GENCSV_PIECES[mdm_gencsv_rng_below(g, NELEM(GENCSV_PIECES))]);
+    return rc;
+}
+
+mdm_status mdm_gencsv_value(mdm_gencsv_rng *g, mdm_gencsv_kind kind, mdm_buf *out,
+                            bool *missing)
+{
+    static const char *const *const EDGES[] = { EDGE_INT, EDGE_FLOAT, EDGE_BOOL, EDGE_TS,
+                                                EDGE_TEXT };
+    static const size_t NEDGES[] = { NELEM(EDGE_INT), NELEM(EDGE_FLOAT), NELEM(EDGE_BOOL),
+                                     NELEM(EDGE_TS), NELEM(EDGE_TEXT) };
+    uint64_t pick = mdm_gencsv_rng_below(g, 10);
+    *missing = pick == 0;
+    if (*missing)
+        return MDM_OK;
+    if (pick <= 4 || kind == MDM_GENCSV_BOOL)
+        return buf_set(out, EDGES[kind][mdm_gencsv_rng_below(g, NEDGES[kind])]);
+    switch (kind) {
+    case MDM_GENCSV_INT: return value_int(g, out);
+    case MDM_GENCSV_FLOAT: return value_float(g, out);
+    case MDM_GENCSV_TS: return value_ts(g, out);
+    default: return value_text(g, out);
+    }
+}
+
+/* Column names: ordinary ones, and the hostile ones (reserved words, mixed
+ * case, spaces, quotes, UTF-8, a 63-byte name: PostgreSQL's limit). */
+static const char *const NAMES_ORDINARY[] = {
+    "id", "value", "name", "x", "y", "amount", "category", "flag", "ts", "note", "price", "qty",
+    "score", "city", "code", "total",
+};
+static const char *const NAMES_HOSTILE[] = {
+    "select", "order", "group", "from", "table", "where", "limit", "user", "Amount", "MixedCase",
+    "UPPER", "My Col", " lead", "trail ", "it's", "quote\"d", "caf\xC3\xA9",
+    "\xE5\x90\x8D\xE5\x89\x8D", "a_very_long_column_name_that_is_exactly_sixty_three_bytes_long_",
+    "with,comma", "dash-name", "1starts_with_digit",
+};
+
+mdm_status mdm_gencsv_column_name(mdm_gencsv_rng *g, mdm_buf *out)
+{
+    if (mdm_gencsv_rng_below(g, 3) == 0)
+        return buf_set(out, NAMES_HOSTILE[mdm_gencsv_rng_below(g, NELEM(NAMES_HOSTILE))]);
+    return buf_set(out, NAMES_ORDINARY[mdm_gencsv_rng_below(g, NELEM(NAMES_ORDINARY))]);
+}
+
+/* What an unquoted empty field may be written as: each reads as missing. */
+static const char *const NA_MARKERS[] = { "", "", "", "NA", "null", "NaN", "None", "N/A" };
+
+static mdm_status put_quoted(mdm_buf *out, const char *value)
+{
+    mdm_status rc = mdm_buf_putc(out, '"');
+    for (const char *p = value; *p && rc == MDM_OK; p++) {
+        if (*p == '"')
+            rc = mdm_buf_putc(out, '"');
+        if (rc == MDM_OK)
+            rc = mdm_buf_putc(out, *p);
+    }
+    return rc == MDM_OK ? mdm_buf_putc(out, '"') : rc;
+}
+
+mdm_status mdm_gencsv_field(mdm_gencsv_rng *g, mdm_buf *out, const char *value,
+                            mdm_gencsv_quoting quoting)
+{
+    if (value == NULL)
+        return mdm_buf_puts(out, NA_MARKERS[mdm_gencsv_rng_below(g, NELEM(NA_MARKERS))]);
+    /* quoted when it must be: separators, quotes, line ends, and text that
+     * would otherwise read as missing (empty, NA markers) */
+    bool must = strpbrk(value, ",\"\r\n") != NULL || mdm_csv_is_na(value, strlen(value));
+    bool quote = must || quoting == MDM_GENCSV_QUOTE_ALL ||
+                 (quoting == MDM_GENCSV_QUOTE_RANDOM && mdm_gencsv_rng_below(g, 3) == 0);
+    return quote ? put_quoted(out, value) : mdm_buf_puts(out, value);
 }

@@ -241,7 +241,7 @@ static double pg_float(const char *v, size_t len)
 }
 
 /* The same for a COPY field, which must be a number as a whole. */
-static bool copy_float(const char *v, size_t len, double *out)
+static bool copy_read_float(const char *v, size_t len, double *out)
 {
     char *end = NULL;
     if (!mdm_dtoa_parse(v, len, out))
@@ -407,7 +407,7 @@ static mdm_status copy_row(mdm_table *out, char *row, size_t n, bool *mismatch, 
             rc = mdm_table_push_int64(out, c, i64, err);
             break;
         case MDM_FLOAT64:
-            if (!copy_float(v, len, &f)) {
+            if (!copy_read_float(v, len, &f)) {
                 *mismatch = true;
                 return MDM_OK;
             }
@@ -824,6 +824,21 @@ static const char *pg_decl(mdm_type t)
     }
 }
 
+/* A timestamp as PostgreSQL writes one ("2024-01-01 00:00:00", the
+ * fraction without trailing zeros): TIMESTAMP reads any form, and a TEXT
+ * column (an append of timestamps) keeps what legacy's INSERT gave it. */
+static size_t copy_timestamp(int64_t micros, char *buf, size_t n)
+{
+    size_t len = mdm_format_timestamp_fast(micros, false, buf, n);
+    if (memchr(buf, '.', len) != NULL) {
+        while (len > 0 && buf[len - 1] == '0')
+            len--;
+        len -= buf[len - 1] == '.';
+        buf[len] = '\0';
+    }
+    return len;
+}
+
 /* Appends text in COPY text format: backslash, tab, newline and CR escaped. */
 static mdm_status copy_text(mdm_buf *b, const char *s, size_t n)
 {
@@ -956,8 +971,47 @@ static mdm_status copy_binary_row(mdm_buf *b, const mdm_table *data, size_t r)
     return rc;
 }
 
-/* Appends one row of data in COPY text format. */
-static mdm_status copy_text_row(mdm_buf *b, const mdm_table *data, size_t r)
+/* The server's own text of a float8 (float8out): the fewest digits that
+ * read back, in exponent form below 1e-4 and from 1e15 ("1e+15",
+ * "-97526121739521", "0.1", "-0"). A float going into a TEXT column gets
+ * it, as legacy's INSERT of a float8 parameter stored it. */
+static size_t float8_text(double v, char *buf, size_t n)
+{
+    char e[40];
+    int prec = 1;
+    for (; prec < 17; prec++) {
+        snprintf(e, sizeof e, "%.*e", prec - 1, v);
+        if (strtod(e, NULL) == v)
+            break;
+    }
+    snprintf(e, sizeof e, "%.*e", prec - 1, v);
+    const char *ep = strchr(e, 'e');
+    int exp10 = atoi(ep + 1);
+    if (exp10 < -4 || exp10 >= 15)
+        return (size_t)snprintf(buf, n, "%.*se%c%02d", (int)(ep - e), e, exp10 < 0 ? '-' : '+',
+                                exp10 < 0 ? -exp10 : exp10);
+    int decimals = prec - 1 - exp10;
+    return (size_t)snprintf(buf, n, "%.*f", decimals > 0 ? decimals : 0, v);
+}
+
+/* A float going into an integer column, as the server's float8-to-int8
+ * assignment cast makes it (rint: halves to even), which legacy's INSERT
+ * of float8 parameters relied on (pandas makes integers with a missing
+ * value floats); anything that does not fit is sent as a float for the
+ * server to refuse. */
+static size_t copy_float(double v, char target, char *buf, size_t n)
+{
+    if (target == 'i' && isfinite(v) && fabs(v) < 9.2e18)
+        return mdm__format_int64((int64_t)rint(v), buf);
+    if (target == 't' && isfinite(v))
+        return float8_text(v, buf, n);
+    return pg_format_float(v, buf, n);
+}
+
+/* Appends one row of data in COPY text format; target[c] (or NULL) says
+ * what column c goes into: 'i' an integer column, 't' a text one, else 0. */
+static mdm_status copy_text_row(mdm_buf *b, const mdm_table *data, size_t r,
+                                const char *target)
 {
     char num[64];
     mdm_status rc = MDM_OK;
@@ -975,14 +1029,17 @@ static mdm_status copy_text_row(mdm_buf *b, const mdm_table *data, size_t r)
                 rc = mdm_buf_append(b, num, n);
                 break;
             case MDM_FLOAT64:
-                n = pg_format_float(col->v.f64[r], num, sizeof num);
+                n = copy_float(col->v.f64[r], target != NULL ? target[c] : 0, num, sizeof num);
                 rc = mdm_buf_append(b, num, n);
                 break;
             case MDM_BOOL:
-                rc = mdm_buf_putc(b, col->v.b[r] ? 't' : 'f');
+                /* the words, not t/f: BOOLEAN reads either, and a TEXT
+                 * column (an append of booleans) keeps what legacy's
+                 * INSERT gave it: 'true', 'false' */
+                rc = mdm_buf_puts(b, col->v.b[r] ? "true" : "false");
                 break;
             case MDM_TIMESTAMP:
-                n = mdm_format_timestamp_fast(col->v.i64[r], true, num, sizeof num);
+                n = copy_timestamp(col->v.i64[r], num, sizeof num);
                 rc = mdm_buf_append(b, num, n);
                 break;
             default: {
@@ -1001,7 +1058,7 @@ static mdm_status copy_text_row(mdm_buf *b, const mdm_table *data, size_t r)
 /* Sends every row of data through COPY ... FROM STDIN (text format, or
  * binary when `binary`). */
 static mdm_status pg_copy_rows(pg_conn *p, const char *copy_sql, const mdm_table *data,
-                               bool binary, mdm_error *err)
+                               bool binary, const char *target, mdm_error *err)
 {
     mdm_buf b;
     mdm_status rc = MDM_OK;
@@ -1019,7 +1076,7 @@ static mdm_status pg_copy_rows(pg_conn *p, const char *copy_sql, const mdm_table
         rc = mdm_buf_append(&b, header, sizeof header);
     }
     for (size_t r = 0; rc == MDM_OK && r < data->nrows; r++) {
-        rc = binary ? copy_binary_row(&b, data, r) : copy_text_row(&b, data, r);
+        rc = binary ? copy_binary_row(&b, data, r) : copy_text_row(&b, data, r, target);
         if (rc == MDM_OK && binary && r + 1 == data->nrows)
             rc = mdm_buf_append(&b, "\377\377", 2);   /* trailer: -1 */
         if (rc != MDM_OK) {
@@ -1108,9 +1165,21 @@ static mdm_status pg_step_insert(mdm_conn *c, mdm_buf *sql, const char *quoted,
         binary = j >= 0 &&
                  strtoul(PQgetvalue(have, j, 1), NULL, 10) == pg_type_oid(data->cols[i].type);
     }
+    char *target = calloc(data->ncols + 1, 1);
+    if (target == NULL)
+        return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; !binary && have != NULL && i < data->ncols; i++) {
+        int j = pg_column_row(have, data->cols[i].name);
+        unsigned long oid = j >= 0 ? strtoul(PQgetvalue(have, j, 1), NULL, 10) : 0;
+        /* int8, int2, int4; text, varchar */
+        target[i] = (oid == 20 || oid == 21 || oid == 23) ? 'i' : (oid == 25 || oid == 1043) ? 't' : 0;
+    }
     mdm_status rc = mdm_buf_printf(sql, "COPY %s (%s) FROM STDIN%s", quoted, quoted_cols,
                                    binary ? " WITH (FORMAT binary)" : "");
-    return rc == MDM_OK ? pg_copy_rows(PG(c), mdm_buf_str(sql), data, binary, err) : rc;
+    if (rc == MDM_OK)
+        rc = pg_copy_rows(PG(c), mdm_buf_str(sql), data, binary, target, err);
+    free(target);
+    return rc;
 }
 
 static const mdm__write_steps pg_write_steps = {

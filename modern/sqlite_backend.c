@@ -189,6 +189,14 @@ static mdm_status sq_push(mdm_table *t, size_t i, sqlite3_stmt *st, int vt, int6
     case MDM_TIMESTAMP:
         return mdm_table_push_timestamp(t, i, ts, err);
     default: {
+        if (vt == SQLITE_FLOAT) {
+            /* a REAL in a text column (SQLite keeps each value's own type):
+             * SQLite's own text has 15 digits and would lose the value;
+             * the round-trip form is what legacy shows too */
+            char buf[40];
+            size_t len = mdm_format_float64(sqlite3_column_double(st, ci), buf, sizeof buf);
+            return mdm_table_push_text(t, i, buf, len, err);
+        }
         const char *s = vt == SQLITE_BLOB ? (const char *)sqlite3_column_blob(st, ci)
                                           : (const char *)sqlite3_column_text(st, ci);
         size_t n = (size_t)sqlite3_column_bytes(st, ci);
