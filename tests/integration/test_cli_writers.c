@@ -468,7 +468,7 @@ static void writers__both_stores_refuse_database_names_over_63_bytes(void **stat
     snprintf(db, sizeof db, "mdmw%ld_", (long)getpid());
     memset(db + strlen(db), 'z', sizeof db - 1 - strlen(db));
     db[sizeof db - 1] = '\0';
-    snprintf(cut, sizeof cut, "%s", db);
+    snprintf(cut, sizeof cut, "%.63s", db);   /* what the server would keep */
     mdm_router *r = pg_router();
     for (int i = 0; i < 2; i++) {
         mdm_store *s = NULL;
