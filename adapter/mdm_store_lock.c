@@ -67,16 +67,16 @@ static mdm_status flock_once(const char *path, int *fd_out, bool *held, mdm_erro
     if (rc != MDM_OK)
         return rc;
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
-    if (fd < 0)   /* ENOENT: a releaser removed the folder between mkdir and open */
-        return errno == ENOENT ? MDM_OK
-                               : mdm_error_set(err, MDM_ERR_IO, "cannot open lock file '%s': %s",
-                                               path, strerror(errno));
-    int r;
-    while ((r = flock(fd, LOCK_EX)) != 0 && errno == EINTR)
-        ;
-    if (r != 0) {
+    if (fd < 0 && errno == ENOENT)
+        return MDM_OK;   /* a releaser removed the folder between mkdir and open */
+    int r = -1;
+    if (fd >= 0)
+        do
+            r = flock(fd, LOCK_EX);
+        while (r != 0 && errno == EINTR);
+    if (r != 0) {   /* the lock file cannot be opened (or, never seen, locked) */
         rc = mdm_error_set(err, MDM_ERR_IO, "cannot lock '%s': %s", path, strerror(errno));
-        close(fd);
+        (void)close(fd);   /* fd -1 when open failed: EBADF, harmless */
         return rc;
     }
     *held = fstat(fd, &by_fd) == 0 && stat(path, &by_path) == 0 && by_fd.st_dev == by_path.st_dev &&
@@ -100,11 +100,10 @@ mdm_status mdm_store_lock_file(const char *db, mdm_store_lock **out, mdm_error *
     l->fd = -1;
     bool held = false;
     mdm_status rc = MDM_OK;
-    for (int i = 0; rc == MDM_OK && !held && i < LOCK_TRIES; i++)
-        rc = flock_once(l->path, &l->fd, &held, err);
-    if (rc == MDM_OK && !held)
-        rc = mdm_error_set(err, MDM_ERR_BUSY, "cannot lock '%s': it kept being replaced",
-                           l->path);
+    for (int i = 0; rc == MDM_OK && !held; i++)
+        rc = i < LOCK_TRIES ? flock_once(l->path, &l->fd, &held, err)
+                            : mdm_error_set(err, MDM_ERR_BUSY, "cannot lock '%s': it kept being "
+                                            "replaced", l->path);
     if (rc != MDM_OK) {
         mdm_store_unlock(l);
         return rc;

@@ -476,6 +476,7 @@ static void writers__both_stores_refuse_database_names_over_63_bytes(void **stat
                                           &err), MDM_OK);
         assert_int_not_equal(s->ops->db_create(s, db, &err), MDM_OK);
         assert_int_equal(err.code, MDM_ERR_INVALID_ARG);
+        assert_int_not_equal(s->ops->db_drop(s, db, &err), MDM_OK);   /* never the cut one */
         assert_int_equal(s->ops->db_exists(s, cut, &there, &err), MDM_OK);
         assert_false(there);
     }
@@ -588,7 +589,7 @@ static void writers__lock_file_errors_name_the_place(void **state)
     snprintf(dir, sizeof dir, "%s.lock", db);
     assert_int_equal(mkdir(dir, 0755), 0);
     assert_int_equal(mdm_store_lock_file(db, &l, &err), MDM_ERR_IO);
-    assert_non_null(strstr(err.message, "cannot open lock file"));
+    assert_non_null(strstr(err.message, "cannot lock"));
     assert_int_equal(rmdir(dir), 0);
     /* taken, then released: no file stays */
     assert_int_equal(mdm_store_lock_file(db, &l, &err), MDM_OK);

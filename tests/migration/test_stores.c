@@ -588,6 +588,108 @@ static void router__the_nulls_fault_is_the_modern_stores(void **state)
     mdm_test_rmrf(dir);
 }
 
+/* A failed statement's kind is the same whichever store runs it: "no such
+ * column" is NOT_FOUND, "... already exists" EXISTS (exit codes 3 and 5). */
+static void stores__error_kinds_of_queries(void **state)
+{
+    fx *f = ready(state);
+    mdm_table t, got;
+    mdm_error err;
+    make_rows(&t, 2);
+    mdm_table_init(&got);
+    OK(f->s->ops->write(f->s, f->db, "train", &t, MDM_IF_EXISTS_FAIL, NULL, NULL, E));
+    assert_int_equal(f->s->ops->query(f->s, f->db, "SELECT nope FROM train", NULL, 0, false, &got,
+                                      &err), MDM_ERR_NOT_FOUND);
+    assert_int_equal(f->s->ops->query(f->s, f->db, "CREATE TABLE train (x INTEGER)", NULL, 0,
+                                      false, &got, &err), MDM_ERR_EXISTS);
+    assert_int_equal(f->s->ops->query(f->s, f->db, "SELECT * FROM", NULL, 0, false, &got, &err),
+                     MDM_ERR_SQL);
+    mdm_table_reset(&t);
+    mdm_table_reset(&got);
+}
+
+/* The second self-test fault (mdm-compare --random's planted change): text
+ * loses its trailing spaces in the modern store's write path. */
+static void router__the_trailing_spaces_fault_is_the_modern_stores(void **state)
+{
+    (void)state;
+    char dir[256], db[320];
+    mdm_router *r = router_for("sqlite", MDM_STORE_FAULT_TRAILING_SPACES);
+    mdm_store *s = NULL;
+    mdm_table t, got;
+    mdm_read_opts ro = MDM_READ_OPTS_INIT;
+    assert_int_equal(mdm_test_tmpdir(dir, sizeof dir), 0);
+    snprintf(db, sizeof db, "%s/f.sqlite", dir);
+    mdm_table_init(&t);
+    mdm_table_init(&got);
+    OK(mdm_table_add_column(&t, "n", MDM_INT64, E));
+    OK(mdm_table_add_column(&t, "s", MDM_TEXT, E));
+    OK(mdm_table_push_int64(&t, 0, 1, E));
+    OK(mdm_table_push_text(&t, 1, " both  ", 7, E));
+    OK(mdm_table_end_row(&t, E));
+    OK(mdm_router_store(r, MDM_IMPL_MODERN, &s, E));
+    OK(s->ops->db_create(s, db, E));
+    OK(s->ops->write(s, db, "train", &t, MDM_IF_EXISTS_FAIL, NULL, NULL, E));
+    OK(s->ops->read(s, db, "train", &ro, &got, E));
+    assert_string_equal(mdm_table_text(&got, 1, 0, NULL), " both");
+    assert_int_equal(mdm_table_int64(&got, 0, 0), 1);
+    mdm_table_reset(&t);
+    mdm_table_reset(&got);
+    mdm_router_free(r);
+    mdm_test_rmrf(dir);
+}
+
+/* Floats appended into PostgreSQL TEXT and BIGINT columns get what legacy's
+ * INSERT of float8 parameters stored: the server's float8 text ("1e+15",
+ * "0.1", "-97526121739521") and the integer the server's cast rounds to
+ * (halves to even). */
+static void stores__floats_appended_into_text_and_bigint(void **state)
+{
+    fx *f = ready(state);
+    mdm_table first, more, got;
+    static const double texts[] = {1e15, 0.1, -97526121739521.0, 1e-5, 2.5};
+    static const double ints[] = {2.5, 3.5, -1.5, 7.0, 1e19};
+    mdm_table_init(&first);
+    mdm_table_init(&more);
+    mdm_table_init(&got);
+    OK(mdm_table_add_column(&first, "t", MDM_TEXT, E));
+    OK(mdm_table_add_column(&first, "i", MDM_INT64, E));
+    OK(mdm_table_push_text(&first, 0, "a", 1, E));
+    OK(mdm_table_push_int64(&first, 1, 1, E));
+    OK(mdm_table_end_row(&first, E));
+    OK(mdm_table_add_column(&more, "t", MDM_FLOAT64, E));
+    OK(mdm_table_add_column(&more, "i", MDM_FLOAT64, E));
+    for (size_t r = 0; r < 4; r++) {
+        OK(mdm_table_push_float64(&more, 0, texts[r], E));
+        OK(mdm_table_push_float64(&more, 1, ints[r], E));
+        OK(mdm_table_end_row(&more, E));
+    }
+    OK(f->s->ops->write(f->s, f->db, "train", &first, MDM_IF_EXISTS_FAIL, NULL, NULL, E));
+    OK(f->s->ops->write(f->s, f->db, "train", &more, MDM_IF_EXISTS_APPEND, NULL, NULL, E));
+    OK(f->s->ops->query(f->s, f->db, "SELECT t, i FROM train ORDER BY i", NULL, 0, false, &got, E));
+    assert_int_equal(got.nrows, 5);
+    static const char *const want_t[] = {"-97526121739521", "a", "1e+15", "0.1", "1e-05"};
+    static const int64_t want_i[] = {-2, 1, 2, 4, 7};
+    for (size_t r = 0; r < 5; r++) {
+        assert_string_equal(mdm_table_text(&got, 0, r, NULL), want_t[r]);
+        assert_int_equal(mdm_table_int64(&got, 1, r), want_i[r]);
+    }
+    /* a float too big for BIGINT is sent as a float, for the server to refuse */
+    mdm_table_reset(&more);
+    mdm_table_init(&more);
+    OK(mdm_table_add_column(&more, "t", MDM_FLOAT64, E));
+    OK(mdm_table_add_column(&more, "i", MDM_FLOAT64, E));
+    OK(mdm_table_push_float64(&more, 0, texts[4], E));
+    OK(mdm_table_push_float64(&more, 1, ints[4], E));
+    OK(mdm_table_end_row(&more, E));
+    mdm_error err;
+    assert_int_not_equal(f->s->ops->write(f->s, f->db, "train", &more, MDM_IF_EXISTS_APPEND, NULL,
+                                          NULL, &err), MDM_OK);
+    mdm_table_reset(&first);
+    mdm_table_reset(&more);
+    mdm_table_reset(&got);
+}
+
 #define BOTH(fn, be)                                                                    \
     cmocka_unit_test_setup_teardown(fn, setup_##be##_modern, teardown),               \
     cmocka_unit_test_setup_teardown(fn, setup_##be##_legacy, teardown)
@@ -609,6 +711,8 @@ int main(void)
         BOTH(stores__big_writes_with_progress, pg),
         BOTH(stores__a_failed_replace_keeps_the_old_table, sqlite),
         BOTH(stores__a_failed_replace_keeps_the_old_table, pg),
+        BOTH(stores__error_kinds_of_queries, sqlite),
+        BOTH(stores__error_kinds_of_queries, pg),
         cmocka_unit_test_setup_teardown(stores__a_failed_swap_is_rolled_back, setup_sqlite_legacy,
                                         teardown),
         cmocka_unit_test(router__checks_its_arguments),
@@ -616,6 +720,9 @@ int main(void)
         cmocka_unit_test(router__a_server_given_by_its_parts),
         cmocka_unit_test(router__routes_and_shadow_reads),
         cmocka_unit_test(router__the_nulls_fault_is_the_modern_stores),
+        cmocka_unit_test(router__the_trailing_spaces_fault_is_the_modern_stores),
+        cmocka_unit_test_setup_teardown(stores__floats_appended_into_text_and_bigint,
+                                        setup_pg_modern, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -195,6 +195,55 @@ static void prepare_db(run_ctx *k)
     mdm_table_reset(&t);
 }
 
+/* The dataset write lock from a fresh router: SQLite's lock file, or (with
+ * a server) PostgreSQL's advisory lock on its own connection. */
+static mdm_status lock_once(run_ctx *k, const char *backend, const char *db, mdm_error *err)
+{
+    mdm_store_settings set;
+    mdm_flag_settings flags;
+    mdm_router *r = NULL;
+    mdm_store_lock *l = NULL;
+    (void)k;
+    memset(&set, 0, sizeof set);
+    set.backend = backend;
+    set.pg_dsn = mdm_test_pg_dsn();
+    set.pool = (mdm_pool_opts)MDM_POOL_OPTS_INIT;
+    mdm_flag_settings_init(&flags);
+    mdm_router_opts ro = {&set, &flags, NULL, NULL};
+    mdm_status rc = mdm_router_new(&r, &ro, err);
+    if (rc == MDM_OK)
+        rc = mdm_router_lock(r, db, &l, err);
+    mdm_store_unlock(l);
+    mdm_router_free(r);
+    return rc;
+}
+
+static mdm_status sqlite_lock(run_ctx *k, mdm_error *err)
+{
+    return lock_once(k, "sqlite", k->db, err);
+}
+
+static mdm_status pg_lock(run_ctx *k, mdm_error *err)
+{
+    return lock_once(k, "postgresql", "mdm_fault_lock", err);
+}
+
+static void fault__write_locks(void **state)
+{
+    (void)state;
+#ifdef MDM_FAULT_OFF
+    skip();
+#endif
+    run_ctx k;
+    memset(&k, 0, sizeof k);
+    prepare_db(&k);
+    assert_true(sweep("sqlite lock", &k, sqlite_lock) > 0);
+    if (mdm_test_pg_dsn() != NULL)
+        assert_true(sweep("postgresql lock", &k, pg_lock) > 0);
+    assert_true(k.nomem > 0);
+    mdm_test_rmrf(k.dir);
+}
+
 static void fault__shadow_reads_and_stores(void **state)
 {
     (void)state;
@@ -218,6 +267,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fault__router_settings),
         cmocka_unit_test(fault__shadow_reads_and_stores),
+        cmocka_unit_test(fault__write_locks),
     };
     return cmocka_run_group_tests_name("stores_fault", tests, NULL, NULL);
 }
