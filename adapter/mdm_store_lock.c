@@ -67,9 +67,10 @@ static mdm_status flock_once(const char *path, int *fd_out, bool *held, mdm_erro
     if (rc != MDM_OK)
         return rc;
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
-    if (fd < 0 && errno == ENOENT)
-        return MDM_OK;   /* a releaser removed the folder between mkdir and open */
-    int r = -1;
+    /* ENOENT: a releaser removed the folder between mkdir and open; like a
+     * file replaced while we waited, that is one more try, not an error */
+    bool gone = fd < 0 && errno == ENOENT;
+    int r = gone ? 0 : -1;
     if (fd >= 0)
         do
             r = flock(fd, LOCK_EX);
@@ -79,12 +80,12 @@ static mdm_status flock_once(const char *path, int *fd_out, bool *held, mdm_erro
         (void)close(fd);   /* fd -1 when open failed: EBADF, harmless */
         return rc;
     }
-    *held = fstat(fd, &by_fd) == 0 && stat(path, &by_path) == 0 && by_fd.st_dev == by_path.st_dev &&
-            by_fd.st_ino == by_path.st_ino;
+    *held = !gone && fstat(fd, &by_fd) == 0 && stat(path, &by_path) == 0 &&
+            by_fd.st_dev == by_path.st_dev && by_fd.st_ino == by_path.st_ino;
     if (*held)
         *fd_out = fd;
     else
-        close(fd);   /* released and unlinked while we waited: try again */
+        (void)close(fd);   /* released and unlinked while we waited (or gone): try again */
     return MDM_OK;
 }
 
