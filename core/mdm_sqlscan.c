@@ -252,17 +252,37 @@ bool mdm_sql_has_order_by(const char *sql, mdm_sql_dialect d)
     return false;
 }
 
+/* Whether a statement is CREATE [TEMP|TEMPORARY] TRIGGER, from its word
+ * at index (1 or 2; the first is CREATE). */
+static bool trigger_word(const mdm_sqltok *t, int index, bool *temp)
+{
+    if (index == 1 && (mdm_sqltok_is_word(t, "TEMP") || mdm_sqltok_is_word(t, "TEMPORARY"))) {
+        *temp = true;
+        return false;
+    }
+    return index == (*temp ? 2 : 1) && mdm_sqltok_is_word(t, "TRIGGER");
+}
+
+/* As sqlite3_complete() reads a statement: inside CREATE TRIGGER only a
+ * `;` right after END ends it (the body's own statements end in `;`). */
 const char *mdm_sql_second_statement(const char *sql, mdm_sql_dialect d)
 {
     mdm_sqlscan s;
     mdm_sqltok t;
-    bool ended = false;
+    int index = 0;
+    bool create = false, temp = false, trigger = false, after_end = false, ended = false;
     mdm_sqlscan_init(&s, sql, d);
     while (next_significant(&s, &t)) {
-        if (t.kind == MDM_SQLTOK_SEMICOLON)
-            ended = true;
-        else if (ended)
+        if (ended && t.kind != MDM_SQLTOK_SEMICOLON)
             return t.text;
+        if (index == 0)
+            create = mdm_sqltok_is_word(&t, "CREATE");
+        else if (create && index <= 2 && !trigger)
+            trigger = trigger_word(&t, index, &temp);
+        index++;
+        if (t.kind == MDM_SQLTOK_SEMICOLON && (!trigger || after_end))
+            ended = true;
+        after_end = mdm_sqltok_is_word(&t, "END");
     }
     return NULL;
 }

@@ -311,48 +311,12 @@ mdm_status mdm_cmp_slt_parse(const char *path, const char *text, size_t len, mdm
 
 /* ---- statement blocks ------------------------------------------------------ */
 
-/* Tracks whether a statement is CREATE [TEMP|TEMPORARY] TRIGGER, from its
- * first words. */
-static bool trigger_words(const mdm_sqltok *t, int index, bool *temp)
-{
-    if (index == 0)
-        return false;
-    if (index == 1 && (mdm_sqltok_is_word(t, "TEMP") || mdm_sqltok_is_word(t, "TEMPORARY"))) {
-        *temp = true;
-        return false;
-    }
-    return index == (*temp ? 2 : 1) && mdm_sqltok_is_word(t, "TRIGGER");
-}
-
-/*
- * Where the statement after the first one starts (NULL: none), for running
- * a `statement` block one statement at a time. core's scanner decides what
- * a `;` is (never inside a literal, a quoted name or a comment); on top of
- * it, as sqlite3_complete() does, inside CREATE TRIGGER only a `;` right
- * after END ends the statement (the body's own statements end in `;`).
- */
+/* Where the statement after the first one starts (NULL: none), for running
+ * a `statement` block one statement at a time: core's scanner decides, as
+ * for the stores' one-statement check (CREATE TRIGGER bodies included). */
 const char *mdm_cmp_slt_next_statement(const char *sql, mdm_sql_dialect d)
 {
-    mdm_sqlscan sc;
-    mdm_sqltok t;
-    int index = 0;
-    bool create = false, temp = false, trigger = false, after_end = false, ended = false;
-    mdm_sqlscan_init(&sc, sql, d);
-    while (mdm_sqlscan_next(&sc, &t)) {
-        if (t.kind == MDM_SQLTOK_SPACE || t.kind == MDM_SQLTOK_COMMENT)
-            continue;
-        if (ended && t.kind != MDM_SQLTOK_SEMICOLON)
-            return t.text;
-        if (index == 0)
-            create = mdm_sqltok_is_word(&t, "CREATE");
-        else if (create && index <= 2 && !trigger)
-            trigger = trigger_words(&t, index, &temp);
-        index++;
-        if (t.kind == MDM_SQLTOK_SEMICOLON && (!trigger || after_end))
-            ended = true;
-        after_end = mdm_sqltok_is_word(&t, "END");
-    }
-    return NULL;
+    return mdm_sql_second_statement(sql, d);
 }
 
 /* ---- results -------------------------------------------------------------- */

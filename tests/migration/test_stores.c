@@ -604,6 +604,13 @@ static void stores__error_kinds_of_queries(void **state)
                                       false, &got, &err), MDM_ERR_EXISTS);
     assert_int_equal(f->s->ops->query(f->s, f->db, "SELECT * FROM", NULL, 0, false, &got, &err),
                      MDM_ERR_SQL);
+    if (strcmp(f->backend, "sqlite") == 0) {   /* a trigger body is one statement */
+        static const char trig[] = "CREATE TRIGGER t1 AFTER INSERT ON train BEGIN "
+                                   "DELETE FROM train WHERE id < 0; SELECT 1; END";
+        OK(f->s->ops->query(f->s, f->db, trig, NULL, 0, false, &got, E));
+        assert_int_equal(f->s->ops->query(f->s, f->db, trig, NULL, 0, false, &got, &err),
+                         MDM_ERR_EXISTS);
+    }
     mdm_table_reset(&t);
     mdm_table_reset(&got);
 }

@@ -278,6 +278,13 @@ static void sql__second_statement_ignores_quoted_semicolons(void **state)
     assert_ptr_equal(mdm_sql_second_statement(sql, SQ), strstr(sql, "DROP"));
     assert_non_null(mdm_sql_second_statement("SELECT 1;SELECT 2", PG));
     assert_null(mdm_sql_second_statement("SELECT $$;$$", PG));
+    /* a trigger's body ends in END; its own statements' `;` do not end it */
+    static const char trig[] = "CREATE TEMP TRIGGER t1 AFTER INSERT ON a BEGIN INSERT INTO b "
+                               "VALUES (1); DELETE FROM c; END; DROP TRIGGER t1";
+    assert_ptr_equal(mdm_sql_second_statement(trig, SQ), strstr(trig, "DROP"));
+    assert_null(mdm_sql_second_statement("CREATE TRIGGER t AFTER DELETE ON a BEGIN SELECT 1; END;",
+                                         SQ));
+    assert_non_null(mdm_sql_second_statement("CREATE TABLE t (a); INSERT INTO t VALUES (1)", SQ));
     assert_non_null(mdm_sql_second_statement("SELECT $$;$$", SQ));
     assert_null(mdm_sql_second_statement("SELECT [;] FROM t", SQ));
     assert_null(mdm_sql_second_statement("SELECT 1 /* /* */ ; DROP */", PG));
