@@ -106,6 +106,26 @@ size_t mdm_format_float64_fast(double v, char *buf, size_t n)
     return len;
 }
 
+size_t mdm_format_float64_shortest(double v, char *buf, size_t n)
+{
+    uint64_t d;
+    int e;
+    size_t len = 0;
+    if (n < 32)
+        return 0;
+    if (signbit(v))
+        buf[len++] = '-';
+    if (!mdm_dtoa_shortest(v, &d, &e)) {   /* a zero: the caller keeps out NaN and infinities */
+        buf[len++] = '0';
+    } else {
+        char dig[20];
+        int k = digits_of(d, dig);
+        len += g_format(dig, k, e + k - 1, 15, buf + len);
+    }
+    buf[len] = '\0';
+    return len;
+}
+
 /* Days since 1970-01-01 to a civil date (H. Hinnant's algorithm, as in
  * mdm_format.c). */
 static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)

@@ -198,6 +198,10 @@ size_t mdm_format_timestamp_full(int64_t micros, char *buf, size_t n);
  * mdm_format_timestamp_full when always_frac. For hot paths. */
 size_t mdm_format_float64_fast(double v, char *buf, size_t n);
 size_t mdm_format_timestamp_fast(int64_t micros, bool always_frac, char *buf, size_t n);
+/* PostgreSQL's own text of a finite float8 (float8out since version 12):
+ * the fewest digits that read back, nearest v, in exponent form below 1e-4
+ * and from 1e15 ("1e+15", "-97526121739521", "0.1", "1e-05", "-0"). n >= 32. */
+size_t mdm_format_float64_shortest(double v, char *buf, size_t n);
 
 /* Parses "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS[.f{1,9}]]" (also with 'T'
  * between date and time) into microseconds; extra fractional digits past

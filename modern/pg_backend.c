@@ -971,40 +971,19 @@ static mdm_status copy_binary_row(mdm_buf *b, const mdm_table *data, size_t r)
     return rc;
 }
 
-/* The server's own text of a float8 (float8out): the fewest digits that
- * read back, in exponent form below 1e-4 and from 1e15 ("1e+15",
- * "-97526121739521", "0.1", "-0"). A float going into a TEXT column gets
- * it, as legacy's INSERT of a float8 parameter stored it. */
-static size_t float8_text(double v, char *buf, size_t n)
-{
-    char e[40];
-    int prec = 1;
-    for (; prec < 17; prec++) {
-        snprintf(e, sizeof e, "%.*e", prec - 1, v);
-        if (strtod(e, NULL) == v)
-            break;
-    }
-    snprintf(e, sizeof e, "%.*e", prec - 1, v);
-    const char *ep = strchr(e, 'e');
-    int exp10 = atoi(ep + 1);
-    if (exp10 < -4 || exp10 >= 15)
-        return (size_t)snprintf(buf, n, "%.*se%c%02d", (int)(ep - e), e, exp10 < 0 ? '-' : '+',
-                                exp10 < 0 ? -exp10 : exp10);
-    int decimals = prec - 1 - exp10;
-    return (size_t)snprintf(buf, n, "%.*f", decimals > 0 ? decimals : 0, v);
-}
-
 /* A float going into an integer column, as the server's float8-to-int8
  * assignment cast makes it (rint: halves to even), which legacy's INSERT
  * of float8 parameters relied on (pandas makes integers with a missing
  * value floats); anything that does not fit is sent as a float for the
- * server to refuse. */
+ * server to refuse. A float going into a TEXT column gets the server's own
+ * float8 text, as legacy's INSERT of a float8 parameter stored it. */
 static size_t copy_float(double v, char target, char *buf, size_t n)
 {
-    if (target == 'i' && isfinite(v) && fabs(v) < 9.2e18)
-        return mdm__format_int64((int64_t)rint(v), buf);
+    double r = rint(v);   /* the server's range test, on the rounded value */
+    if (target == 'i' && r >= -0x1p63 && r < 0x1p63)
+        return mdm__format_int64((int64_t)r, buf);
     if (target == 't' && isfinite(v))
-        return float8_text(v, buf, n);
+        return mdm_format_float64_shortest(v, buf, n);
     return pg_format_float(v, buf, n);
 }
 

@@ -654,8 +654,11 @@ static void stores__floats_appended_into_text_and_bigint(void **state)
 {
     fx *f = ready(state);
     mdm_table first, more, got;
-    static const double texts[] = {1e15, 0.1, -97526121739521.0, 1e-5, 2.5};
-    static const double ints[] = {2.5, 3.5, -1.5, 7.0, 1e19};
+    /* 2^-1017 is a power of two whose nearest 16 digits do not read back,
+     * where the shortest text (the server's) has 16 digits all the same;
+     * -2^63 is the smallest BIGINT, a float exactly. */
+    static const double texts[] = {1e15, 0.1, -97526121739521.0, 1e-5, 0x1p-1017, 2.5};
+    static const double ints[] = {2.5, 3.5, -1.5, 7.0, -0x1p63, 1e19};
     mdm_table_init(&first);
     mdm_table_init(&more);
     mdm_table_init(&got);
@@ -666,7 +669,7 @@ static void stores__floats_appended_into_text_and_bigint(void **state)
     OK(mdm_table_end_row(&first, E));
     OK(mdm_table_add_column(&more, "t", MDM_FLOAT64, E));
     OK(mdm_table_add_column(&more, "i", MDM_FLOAT64, E));
-    for (size_t r = 0; r < 4; r++) {
+    for (size_t r = 0; r < 5; r++) {
         OK(mdm_table_push_float64(&more, 0, texts[r], E));
         OK(mdm_table_push_float64(&more, 1, ints[r], E));
         OK(mdm_table_end_row(&more, E));
@@ -674,10 +677,11 @@ static void stores__floats_appended_into_text_and_bigint(void **state)
     OK(f->s->ops->write(f->s, f->db, "train", &first, MDM_IF_EXISTS_FAIL, NULL, NULL, E));
     OK(f->s->ops->write(f->s, f->db, "train", &more, MDM_IF_EXISTS_APPEND, NULL, NULL, E));
     OK(f->s->ops->query(f->s, f->db, "SELECT t, i FROM train ORDER BY i", NULL, 0, false, &got, E));
-    assert_int_equal(got.nrows, 5);
-    static const char *const want_t[] = {"-97526121739521", "a", "1e+15", "0.1", "1e-05"};
-    static const int64_t want_i[] = {-2, 1, 2, 4, 7};
-    for (size_t r = 0; r < 5; r++) {
+    assert_int_equal(got.nrows, 6);
+    static const char *const want_t[] = {"7.120236347223045e-307", "-97526121739521", "a",
+                                         "1e+15", "0.1", "1e-05"};
+    static const int64_t want_i[] = {INT64_MIN, -2, 1, 2, 4, 7};
+    for (size_t r = 0; r < 6; r++) {
         assert_string_equal(mdm_table_text(&got, 0, r, NULL), want_t[r]);
         assert_int_equal(mdm_table_int64(&got, 1, r), want_i[r]);
     }
@@ -686,8 +690,8 @@ static void stores__floats_appended_into_text_and_bigint(void **state)
     mdm_table_init(&more);
     OK(mdm_table_add_column(&more, "t", MDM_FLOAT64, E));
     OK(mdm_table_add_column(&more, "i", MDM_FLOAT64, E));
-    OK(mdm_table_push_float64(&more, 0, texts[4], E));
-    OK(mdm_table_push_float64(&more, 1, ints[4], E));
+    OK(mdm_table_push_float64(&more, 0, texts[5], E));
+    OK(mdm_table_push_float64(&more, 1, ints[5], E));
     OK(mdm_table_end_row(&more, E));
     mdm_error err;
     assert_int_not_equal(f->s->ops->write(f->s, f->db, "train", &more, MDM_IF_EXISTS_APPEND, NULL,
