@@ -382,7 +382,10 @@ static mdm_status fill_batch(batch *bt, const mdm_table *df, size_t first, size_
     mdm_buf_clear(&bt->scratch);
     for (size_t r = first; r < first + rows; r++) {
         for (size_t c = 0; c < df->ncols; c++, p++) {
-            bt->types[p] = param_type(df->cols[c].type);
+            /* A NULL goes untyped, as the original's driver wrote it (the
+             * literal NULL), so the server takes the column's type: a
+             * float8 NULL would not go into a TIMESTAMP column. */
+            bt->types[p] = 0;
             bt->off[p] = SIZE_MAX;
             bt->vals[p] = NULL;
             if (mdm_table_is_null(df, c, r))
@@ -393,6 +396,7 @@ static mdm_status fill_batch(batch *bt, const mdm_table *df, size_t first, size_
             }
             if (!format_cell(df, c, r, buf, sizeof buf))
                 continue;
+            bt->types[p] = param_type(df->cols[c].type);
             bt->off[p] = bt->scratch.len;
             if (mdm_buf_append(&bt->scratch, buf, strlen(buf) + 1) != MDM_OK)
                 return MDM_ERR_NOMEM;
