@@ -16,6 +16,7 @@
  * about to be dropped). The server drops it when that transaction or
  * session ends, however the process ended.
  */
+#include "mdm_sqlitefile.h"
 #include "mdm_store_impl.h"
 
 #include <errno.h>
@@ -36,34 +37,13 @@ struct mdm_store_lock {
  * giving up (each try means another writer released and unlinked it). */
 #define LOCK_TRIES 1000
 
-/* mkdir -p of the folder that will hold path. */
-static mdm_status make_parents(const char *path, mdm_error *err)
-{
-    char *dir = strdup(path);
-    mdm_status rc = MDM_OK;
-    if (dir == NULL)
-        return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
-    char *slash = strrchr(dir, '/');
-    for (char *p = dir + 1; slash != NULL && slash != dir && rc == MDM_OK && p <= slash; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-            rc = mdm_error_set(err, MDM_ERR_IO, "cannot create folder '%s' for the lock: %s",
-                               dir, strerror(errno));
-        *p = '/';
-    }
-    free(dir);
-    return rc;
-}
-
 /* One try: open (creating) and flock the path; *held when the locked file
  * is still the one the path names. */
 static mdm_status flock_once(const char *path, int *fd_out, bool *held, mdm_error *err)
 {
     struct stat by_fd, by_path;
     *held = false;
-    mdm_status rc = make_parents(path, err);
+    mdm_status rc = mdm_sqlite_make_parents(path, err);
     if (rc != MDM_OK)
         return rc;
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);

@@ -5,9 +5,32 @@
  */
 #include "mdm_sqlitefile.h"
 
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+
+mdm_status mdm_sqlite_make_parents(const char *path, mdm_error *err)
+{
+    char *dir = strdup(path);
+    mdm_status rc = MDM_OK;
+    if (dir == NULL)
+        return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
+    char *slash = strrchr(dir, '/');
+    for (char *p = dir + 1; slash != NULL && slash != dir && rc == MDM_OK && p <= slash; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+            rc = mdm_error_set(err, MDM_ERR_IO, "cannot create folder '%s': %s", dir,
+                               strerror(errno));
+        *p = '/';
+    }
+    free(dir);
+    return rc;
+}
 
 bool mdm_sqlite_wal_has_frames(const char *path)
 {

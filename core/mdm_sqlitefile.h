@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "mdm_status.h"
+
 /* Does path's -wal file exist and hold anything (changes that may not be
  * in the database file yet)? */
 bool mdm_sqlite_wal_has_frames(const char *path);
@@ -27,5 +29,9 @@ void mdm_sqlite_file_uri(const char *path, const char *params, char *out, size_t
  * ask for it (SQLITE_USE_URI, as Debian builds it)? legacy/ opens without
  * SQLITE_OPEN_URI. */
 bool mdm_sqlite_uris_by_default(void);
+
+/* mkdir -p of the folder that will hold path (a database file, or the lock
+ * file beside it); the folder itself is not path's last part. */
+MDM_NODISCARD mdm_status mdm_sqlite_make_parents(const char *path, mdm_error *err);
 
 #endif

@@ -15,6 +15,7 @@
 #include "cmp_result.h"
 #include "mdm_clock.h"
 #include "mdm_csv.h"
+#include "mdm_sqlscan.h"
 #include "cmp_slt.h"
 
 /* The cell's stores; reader == writer outside the cross matrix. */
@@ -115,7 +116,7 @@ static void run_statements(cell_ctx *k, int role, const mdm_cmp_op *op, mdm_cmp_
                                                                          : MDM_SQL_SQLITE;
     const char *cur = op->sql;
     while (cur != NULL) {
-        const char *next = mdm_cmp_slt_next_statement(cur, d);
+        const char *next = mdm_sql_second_statement(cur, d);
         size_t len = next != NULL ? (size_t)(next - cur) : strlen(cur);
         mdm_error err;
         mdm_cmp_op one = *op;

@@ -309,16 +309,6 @@ mdm_status mdm_cmp_slt_parse(const char *path, const char *text, size_t len, mdm
     return rc;
 }
 
-/* ---- statement blocks ------------------------------------------------------ */
-
-/* Where the statement after the first one starts (NULL: none), for running
- * a `statement` block one statement at a time: core's scanner decides, as
- * for the stores' one-statement check (CREATE TRIGGER bodies included). */
-const char *mdm_cmp_slt_next_statement(const char *sql, mdm_sql_dialect d)
-{
-    return mdm_sql_second_statement(sql, d);
-}
-
 /* ---- results -------------------------------------------------------------- */
 
 void mdm_cmp_slt_values_init(mdm_cmp_slt_values *v)

@@ -34,11 +34,6 @@ MDM_NODISCARD mdm_status mdm_cmp_slt_format(const mdm_cmp_op *op, const mdm_tabl
  * printf of its time (16 significant digits, then zeros; NaN, Inf). */
 void mdm_cmp_slt_format_real(double v, char *buf, size_t n);
 
-/* Where the second statement of a `statement` block starts, or NULL: core's
- * scanner, plus CREATE TRIGGER bodies (their `;` end no statement before
- * END), as sqlite3_exec reads a block. */
-const char *mdm_cmp_slt_next_statement(const char *sql, mdm_sql_dialect d);
-
 /* MD5 of every value followed by "\n" (sqllogictest's hash). */
 void mdm_cmp_slt_hash(const mdm_cmp_slt_values *v, char hex[33]);
 

@@ -925,33 +925,6 @@ static mdm_status sq_database_exists(const mdm_conn_config *cfg, const char *nam
     return MDM_OK;
 }
 
-/* mkdir -p of the folder that holds path. */
-static mdm_status make_parents(const char *path, mdm_error *err)
-{
-    char *dir = strdup(path);
-    mdm_status rc = MDM_OK;
-    if (dir == NULL)
-        return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
-    char *slash = strrchr(dir, '/');
-    if (slash != NULL && slash != dir) {
-        *slash = '\0';
-        for (char *p = dir + 1; rc == MDM_OK; p++) {
-            bool end = *p == '\0';
-            if (*p == '/' || end) {
-                *p = '\0';
-                if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-                    rc = mdm_error_set(err, MDM_ERR_IO, "cannot create folder '%s': %s", dir,
-                                       strerror(errno));
-                if (end)
-                    break;
-                *p = '/';
-            }
-        }
-    }
-    free(dir);
-    return rc;
-}
-
 static mdm_status sq_create_database(const mdm_conn_config *cfg, const char *name,
                                      mdm_error *err)
 {
@@ -962,7 +935,7 @@ static mdm_status sq_create_database(const mdm_conn_config *cfg, const char *nam
     if (rc == MDM_OK && exists)
         rc = mdm_error_set(err, MDM_ERR_EXISTS, "database '%s' already exists", name);
     if (rc == MDM_OK)
-        rc = make_parents(name, err);
+        rc = mdm_sqlite_make_parents(name, err);
     one.path = name;
     one.sqlite.create = true;
     one.sqlite.read_only = false;

@@ -21,6 +21,7 @@
 #include "cmp_main.h"
 #include "cmp_script.h"
 #include "cmp_slt.h"
+#include "mdm_sqlscan.h"
 #include "test_support.h"
 
 /* ---- parser ----------------------------------------------------------------- */
@@ -107,22 +108,22 @@ static void slt__statement_blocks_split_as_sqlite_exec_runs_them(void **state)
 {
     (void)state;
     const char *block = "INSERT INTO t VALUES ('a;b'); -- c;d\nDELETE FROM t;;\n UPDATE t SET x = 1";
-    const char *second = mdm_cmp_slt_next_statement(block, MDM_SQL_SQLITE);
+    const char *second = mdm_sql_second_statement(block, MDM_SQL_SQLITE);
     assert_non_null(second);
     assert_true(strncmp(second, "DELETE FROM t;", 14) == 0);
-    const char *third = mdm_cmp_slt_next_statement(second, MDM_SQL_SQLITE);
+    const char *third = mdm_sql_second_statement(second, MDM_SQL_SQLITE);
     assert_non_null(third);
     assert_string_equal(third, "UPDATE t SET x = 1");
-    assert_null(mdm_cmp_slt_next_statement(third, MDM_SQL_SQLITE));
-    assert_null(mdm_cmp_slt_next_statement("SELECT 1; -- trailing\n", MDM_SQL_SQLITE));
+    assert_null(mdm_sql_second_statement(third, MDM_SQL_SQLITE));
+    assert_null(mdm_sql_second_statement("SELECT 1; -- trailing\n", MDM_SQL_SQLITE));
     /* a trigger body's ';' ends nothing before END */
     const char *trig = "CREATE TEMP TRIGGER r UPDATE ON t BEGIN SELECT 1; DELETE FROM u; END;\n"
                        "DROP TRIGGER r";
-    const char *after = mdm_cmp_slt_next_statement(trig, MDM_SQL_SQLITE);
+    const char *after = mdm_sql_second_statement(trig, MDM_SQL_SQLITE);
     assert_non_null(after);
     assert_string_equal(after, "DROP TRIGGER r");
     /* without TRIGGER, BEGIN ... END is no body */
-    assert_non_null(mdm_cmp_slt_next_statement("BEGIN; SELECT 1; END;", MDM_SQL_SQLITE));
+    assert_non_null(mdm_sql_second_statement("BEGIN; SELECT 1; END;", MDM_SQL_SQLITE));
 }
 
 /* ---- formatting ---------------------------------------------------------------- */
