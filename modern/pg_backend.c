@@ -671,6 +671,27 @@ static void pg_disconnect(mdm_conn *c)
     free(p);
 }
 
+/* Fixed session settings: ISO dates in UTC, floats that read back exactly
+ * (PostgreSQL 12+ prints the shortest exact form by default). Only those
+ * the server does not have already are SET: behind a pgbouncer in
+ * transaction mode a SET stays on the server connection, for whichever
+ * client gets it next. */
+static mdm_status pg_session_settings(pg_conn *p, mdm_error *err)
+{
+    static const struct { const char *name, *want, *set; } S[] = {
+        { "DateStyle", "ISO, MDY", "SET DateStyle = 'ISO, MDY'; " },
+        { "TimeZone", "UTC", "SET TimeZone = 'UTC'; " },
+        { "IntervalStyle", "postgres", "SET IntervalStyle = 'postgres'; " },
+    };
+    char sql[160] = "";
+    for (size_t i = 0; i < sizeof S / sizeof S[0]; i++) {
+        const char *have = PQparameterStatus(p->pg, S[i].name);
+        if (have == NULL || strcmp(have, S[i].want) != 0) strcat(sql, S[i].set);
+    }
+    if (PQserverVersion(p->pg) < 120000) strcat(sql, "SET extra_float_digits = 3; ");
+    return sql[0] != '\0' ? pg_exec(p, sql, err) : MDM_OK;
+}
+
 static mdm_status pg_connect(const mdm_conn_config *cfg, mdm_conn **out, mdm_error *err)
 {
     pg_conn *p = calloc(1, sizeof *p);
@@ -685,10 +706,7 @@ static mdm_status pg_connect(const mdm_conn_config *cfg, mdm_conn **out, mdm_err
         free(p);
         return rc;
     }
-    /* Fixed session settings: ISO dates in UTC, floats that read back
-     * exactly (PostgreSQL 12+ prints the shortest exact form when > 0). */
-    rc = pg_exec(p, "SET DateStyle = 'ISO, MDY'; SET TimeZone = 'UTC'; "
-                    "SET extra_float_digits = 3; SET IntervalStyle = 'postgres'", err);
+    rc = pg_session_settings(p, err);
     if (rc == MDM_OK && cfg->pg_schema != NULL && cfg->pg_schema[0] != '\0') {
         char *q = mdm_sql_quote_ident_dup(MDM_SQL_POSTGRESQL, cfg->pg_schema, err);
         const char *vals[1] = {q};
