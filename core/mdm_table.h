@@ -131,9 +131,12 @@ typedef struct mdm_compare_opts {
     double float_tolerance;  /* 0: floats must have the same bits (NaN == NaN,
                                 -0.0 != 0.0); > 0: |a-b| <= tol * max(1,|a|,|b|) */
     bool check_decl_types;   /* compare declared SQL types as well */
+    bool zero_signs_equal;   /* -0.0 equals 0.0 (with tolerance 0): for results
+                                in an ORDER BY's order, which ranks the two as
+                                ties and so may return either first */
 } mdm_compare_opts;
 
-#define MDM_COMPARE_OPTS_INIT { 0.0, false }
+#define MDM_COMPARE_OPTS_INIT { 0.0, false, false }
 
 typedef struct mdm_table_diff {
     mdm_diff_kind kind;

@@ -46,10 +46,11 @@ const char *mdm_table_render_cell(const mdm_table *t, size_t c, size_t r, char *
     return buf;
 }
 
-static bool float_equal(double a, double b, double tol)
+static bool float_equal(double a, double b, double tol, bool zero_signs_equal)
 {
     if (tol <= 0.0)
-        return memcmp(&a, &b, sizeof a) == 0 || (isnan(a) && isnan(b));
+        return memcmp(&a, &b, sizeof a) == 0 || (isnan(a) && isnan(b)) ||
+               (zero_signs_equal && a == 0.0 && b == 0.0);
     if (isnan(a) || isnan(b))
         return isnan(a) && isnan(b);
     if (isinf(a) || isinf(b))
@@ -58,7 +59,8 @@ static bool float_equal(double a, double b, double tol)
     return fabs(a - b) <= tol * scale;
 }
 
-static bool cell_equal(const mdm_table *a, const mdm_table *b, size_t c, size_t r, double tol)
+static bool cell_equal(const mdm_table *a, const mdm_table *b, size_t c, size_t r,
+                       const mdm_compare_opts *o)
 {
     bool na = mdm_table_is_null(a, c, r), nb = mdm_table_is_null(b, c, r);
     if (na || nb)
@@ -68,7 +70,8 @@ static bool cell_equal(const mdm_table *a, const mdm_table *b, size_t c, size_t 
     case MDM_TIMESTAMP:
         return a->cols[c].v.i64[r] == b->cols[c].v.i64[r];
     case MDM_FLOAT64:
-        return float_equal(a->cols[c].v.f64[r], b->cols[c].v.f64[r], tol);
+        return float_equal(a->cols[c].v.f64[r], b->cols[c].v.f64[r], o->float_tolerance,
+                           o->zero_signs_equal);
     case MDM_BOOL:
         return a->cols[c].v.b[r] == b->cols[c].v.b[r];
     case MDM_TEXT: {
@@ -153,7 +156,7 @@ bool mdm_table_equal(const mdm_table *a, const mdm_table *b, const mdm_compare_o
      * person reading both outputs top to bottom would meet. */
     for (size_t r = 0; r < a->nrows; r++) {
         for (size_t c = 0; c < a->ncols; c++) {
-            if (!cell_equal(a, b, c, r, o->float_tolerance)) {
+            if (!cell_equal(a, b, c, r, o)) {
                 fill_cell(d, a, b, c, r);
                 return false;
             }

@@ -356,6 +356,13 @@ static void table__negative_zero_differs_from_zero(void **state)
     assert_string_equal(d.message, "row 0, column 'x': -0.0 (FLOAT64) vs 0.0 (FLOAT64)");
     loose.float_tolerance = 1e-12;
     assert_true(mdm_table_equal(&a, &b, &loose, &d));
+    /* ties of an ORDER BY: the two zeros are equal, nothing else moves */
+    mdm_compare_opts ties = MDM_COMPARE_OPTS_INIT;
+    ties.zero_signs_equal = true;
+    assert_true(mdm_table_equal(&a, &b, &ties, &d));
+    mdm_table_reset(&b);
+    one_float(&b, 0x1p-1074);
+    assert_false(mdm_table_equal(&a, &b, &ties, &d));
     mdm_table_reset(&a);
     mdm_table_reset(&b);
 }
