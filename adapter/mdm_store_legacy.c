@@ -381,16 +381,13 @@ static mdm_status r_query(mdm_store *s, void *e, void *arg, mdm_error *err)
  * other engine error as SQL, but the kind is mdm's (it picks the exit
  * code), not a legacy behaviour, so "no such column" is NOT_FOUND and
  * "... already exists" (table, index, view, trigger) EXISTS with either
- * implementation. PostgreSQL errors already come classified by SQLSTATE. */
+ * implementation (core's mdm_status_refine_sqlite, as modern). PostgreSQL
+ * errors already come classified by SQLSTATE. */
 static mdm_status sqlite_error_kind(mdm_store *s, mdm_status rc, mdm_error *err)
 {
     if (rc != MDM_ERR_SQL || err == NULL || DIALECT(s) != MDM_SQL_SQLITE)
         return rc;
-    if (strstr(err->message, "no such column") != NULL)
-        err->code = MDM_ERR_NOT_FOUND;
-    else if (strstr(err->message, "already exists") != NULL)
-        err->code = MDM_ERR_EXISTS;
-    return err->code;
+    return err->code = mdm_status_refine_sqlite(rc, err->message);
 }
 
 /* One statement only (legacy's PostgreSQL path would run them all), and

@@ -141,6 +141,15 @@ mdm_status mdm_status_from_sqlstate(const char *sqlstate)
     return MDM_ERR_SQL;
 }
 
+mdm_status mdm_status_refine_sqlite(mdm_status code, const char *msg)
+{
+    if (code != MDM_ERR_SQL || msg == NULL)
+        return code;
+    if (strstr(msg, "no such table") != NULL || strstr(msg, "no such column") != NULL)
+        return MDM_ERR_NOT_FOUND;
+    return strstr(msg, "already exists") != NULL ? MDM_ERR_EXISTS : code;
+}
+
 mdm_status mdm_status_from_sqlite(int rc)
 {
     switch (rc & 0xff) {

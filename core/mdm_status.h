@@ -80,4 +80,11 @@ mdm_status mdm_status_from_sqlstate(const char *sqlstate);
 /* Maps an SQLite (extended) result code to a status. */
 mdm_status mdm_status_from_sqlite(int rc);
 
+/* SQLite gives one code (SQLITE_ERROR) for every SQL error; its message
+ * tells more. An MDM_ERR_SQL whose msg names a missing table or column
+ * ("no such table", "no such column") becomes NOT_FOUND, one that says
+ * "already exists" (table, index, view, trigger) EXISTS; any other code
+ * is returned as it is. The one place mdm reads SQLite's messages. */
+mdm_status mdm_status_refine_sqlite(mdm_status code, const char *msg);
+
 #endif

@@ -53,13 +53,7 @@ static mdm_status sq_fail(sqlite3 *db, int rc, mdm_error *err, const char *fmt, 
      * extended code and the message */
     int ext = db ? sqlite3_extended_errcode(db) : rc;
     const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    mdm_status code = mdm_status_from_sqlite(rc);
-    if (code == MDM_ERR_SQL) {
-        if (strncmp(msg, "no such table", 13) == 0 || strncmp(msg, "no such column", 14) == 0)
-            code = MDM_ERR_NOT_FOUND;
-        else if (strstr(msg, "already exists") != NULL)
-            code = MDM_ERR_EXISTS;
-    }
+    mdm_status code = mdm_status_refine_sqlite(mdm_status_from_sqlite(rc), msg);
     va_start(ap, fmt);
     vsnprintf(ctx, sizeof ctx, fmt, ap);
     va_end(ap);
