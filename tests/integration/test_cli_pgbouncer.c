@@ -129,7 +129,7 @@ static pid_t start(fx *f, const char *tag, const char *impl, const char *const *
     argv[n] = NULL;
     snprintf(out, sizeof out, "%s/%s.out", f->dir, tag);
     snprintf(err, sizeof err, "%s/%s.err", f->dir, tag);
-    pid_t pid = mdm_test_cli_spawn(f->bin, f->dir, argv, out, err);
+    pid_t pid = mdm_test_spawn(f->bin, argv, f->dir, out, err);
     assert_true(pid > 0);
     return pid;
 }
@@ -142,9 +142,9 @@ static void collect(fx *f, const char *tag, int status)
     free(f->out);
     free(f->err);
     snprintf(path, sizeof path, "%s/%s.out", f->dir, tag);
-    f->out = mdm_test_cli_slurp(path);
+    f->out = mdm_test_slurp(path);
     snprintf(path, sizeof path, "%s/%s.err", f->dir, tag);
-    f->err = mdm_test_cli_slurp(path);
+    f->err = mdm_test_slurp(path);
 }
 
 /* Runs one mdm command to its end: args NULL-terminated after impl. */
@@ -158,7 +158,7 @@ static int run(fx *f, const char *impl, ...)
         args[n++] = a;
     va_end(ap);
     args[n] = NULL;
-    collect(f, "run", mdm_test_cli_wait(start(f, "run", impl, args)));
+    collect(f, "run", mdm_test_wait(start(f, "run", impl, args)));
     return f->status;
 }
 
@@ -352,7 +352,7 @@ static void pgbouncer__sixteen_processes_lose_nothing(void **state)
         for (int i = 0; i < PROCS; i++)
             start_job(f, &jobs[w][i]);
         for (int i = 0; i < PROCS; i++)
-            jobs[w][i].status = mdm_test_cli_wait(jobs[w][i].pid);
+            jobs[w][i].status = mdm_test_wait(jobs[w][i].pid);
         for (int i = 0; i < PROCS; i++)
             check_job(f, &jobs[w][i], &writes_ok, &writes_failed);
     }

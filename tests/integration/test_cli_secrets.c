@@ -88,11 +88,11 @@ static int run(fx *f, ...)
     args[n] = NULL;
     snprintf(out, sizeof out, "%s/stdout", f->dir);
     snprintf(err, sizeof err, "%s/stderr", f->dir);
-    f->status = mdm_test_cli_wait(mdm_test_cli_spawn(f->bin, f->dir, args, out, err));
+    f->status = mdm_test_wait(mdm_test_spawn(f->bin, args, f->dir, out, err));
     free(f->out);
     free(f->err);
-    f->out = mdm_test_cli_slurp(out);
-    f->err = mdm_test_cli_slurp(err);
+    f->out = mdm_test_slurp(out);
+    f->err = mdm_test_slurp(err);
     return f->status;
 }
 
@@ -140,7 +140,7 @@ static void secrets__config_migrate_keeps_the_file_private(void **state)
     run(f, "config", "migrate", in, "-o", out, NULL);
     ok(f, "migrate with a password");
     assert_int_equal(mode_of(out), 0600);
-    char *text = mdm_test_cli_slurp(out);
+    char *text = mdm_test_slurp(out);
     assert_non_null(strstr(text, "password"));   /* the setting is kept */
     free(text);
     no_secret(f->err, "migrate's stderr");
@@ -295,7 +295,7 @@ static void secrets__old_format_password_with_url_delimiters_connects(void **sta
         no_secret(f->err, impls[i]);
     }
     snprintf(log, sizeof log, "%s/shadow.jsonl", f->home);
-    char *text = mdm_test_cli_slurp(log);
+    char *text = mdm_test_slurp(log);
     no_secret(text, "the shadow log");
     free(text);
 }

@@ -34,7 +34,6 @@
 #include "mdm_router.h"
 #include "mdm_store_impl.h"
 #include "test_mdm_cli.h"
-#include "test_mdm_proc.h"
 #include "test_support.h"
 
 #define TRIES 8

@@ -31,31 +31,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "test_mdm_cli.h"
 #include "test_support.h"
 
 /* ---- running mdm ------------------------------------------------------------ */
 
-/* <dir of this test>/../mdm, or $MDM_BIN. */
+/* <dir of this test>/../mdm, or $MDM_BIN (test_mdm_cli.h). */
 static const char *mdm_bin(void)
 {
     static char path[PATH_MAX];   /* test-only: filled once, single thread */
-    if (path[0] != '\0')
-        return path;
-    const char *env = getenv("MDM_BIN");
-    if (env != NULL && env[0] != '\0') {
-        snprintf(path, sizeof path, "%s", env);
-        return path;
-    }
-    char self[PATH_MAX - 16];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
-        return NULL;
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    if (slash == NULL)
-        return NULL;
-    *slash = '\0';
-    snprintf(path, sizeof path, "%s/../mdm", self);
+    if (path[0] == '\0')
+        mdm_test_cli_bin(path, sizeof path);
     return path;
 }
 

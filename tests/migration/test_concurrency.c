@@ -36,7 +36,6 @@
 #include <unistd.h>
 
 #include "test_mdm_cli.h"
-#include "test_mdm_proc.h"
 #include "test_support.h"
 
 #define ROUNDS 20

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_mdm_cli.h - runs the built `mdm` as users do, for tests that need
- * several processes at once or a fixture of their own: build/mdm (or
+ * several processes at once (the concurrency tests start several and wait
+ * for all of them) or a fixture of their own: build/mdm (or
  * $MDM_BIN) as a child with HOME set to a test folder, PATH, and the
  * extra environment given; never the caller's MDM_* variables. No cmocka
  * here: failures to start are returned, the test asserts.
@@ -15,16 +16,20 @@
 /* <folder of the test binary>/../mdm, or $MDM_BIN. */
 void mdm_test_cli_bin(char *out, size_t n);
 
-/* A child running `bin args...` (args NULL-terminated) with HOME=home,
- * stdin /dev/null, stdout and stderr into the files named (created 0644).
- * Returns its pid, or -1. */
-pid_t mdm_test_cli_spawn(const char *bin, const char *home, const char *const *args,
-                         const char *out_path, const char *err_path);
+/* Starts `bin args...` (args NULL-terminated) with stdin from /dev/null,
+ * stdout to out_path and stderr to err_path (NULL: /dev/null) and an
+ * environment of HOME=home and PATH only (never the caller's MDM_*).
+ * Returns the child's pid (aborts the test when fork fails). */
+pid_t mdm_test_spawn(const char *bin, const char *const *args, const char *home,
+                     const char *out_path, const char *err_path);
 
-/* Waits for pid: its exit status, 128 + the signal, or -1. */
-int mdm_test_cli_wait(pid_t pid);
+/* Waits for the child; returns its exit code, or 128 + signal; -2 (after
+ * killing it) when it runs for more than MDM_TEST_WAIT_LIMIT_S seconds,
+ * the time box of one mdm run in these tests (a hang, never a slow run). */
+#define MDM_TEST_WAIT_LIMIT_S 120
+int mdm_test_wait(pid_t pid);
 
 /* Reads a whole file (malloc'd, NUL-terminated; "" when it cannot be read). */
-char *mdm_test_cli_slurp(const char *path);
+char *mdm_test_slurp(const char *path);
 
 #endif
