@@ -5,6 +5,7 @@
  */
 #include "mdm_buf.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,4 +102,36 @@ char *mdm_buf_steal(mdm_buf *b)
     }
     mdm_buf_init(b);
     return s;
+}
+
+mdm_status mdm_file_read(const char *path, char **out, size_t *len, mdm_error *err)
+{
+    mdm_status rc = MDM_OK;
+    char *data = NULL;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return mdm_error_set(err, MDM_ERR_IO, "%s: %s", path, strerror(errno));
+    if (fseek(f, 0, SEEK_END) != 0) {
+        rc = mdm_error_set(err, MDM_ERR_IO, "%s: cannot seek", path);
+        goto done;
+    }
+    long size = ftell(f);
+    rewind(f);
+    data = malloc((size_t)(size > 0 ? size : 0) + 1);
+    if (data == NULL) {
+        rc = mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if (size > 0 && fread(data, 1, (size_t)size, f) != (size_t)size) {
+        rc = mdm_error_set(err, MDM_ERR_IO, "%s: short read", path);
+        goto done;
+    }
+    data[size > 0 ? size : 0] = '\0';
+    *out = data;
+    *len = (size_t)(size > 0 ? size : 0);
+    data = NULL;
+done:
+    free(data);
+    fclose(f);
+    return rc;
 }

@@ -30,4 +30,9 @@ MDM_NODISCARD mdm_status mdm_buf_printf(mdm_buf *b, const char *fmt, ...) MDM_PR
 /* Hands the string to the caller (free() it) and empties the buffer. */
 char *mdm_buf_steal(mdm_buf *b);
 
+/* Reads the whole file at path into *out (NUL-terminated; caller frees with
+ * free()) and its length into *len. IO names the path; NOMEM. */
+MDM_NODISCARD mdm_status mdm_file_read(const char *path, char **out, size_t *len,
+                                       mdm_error *err);
+
 #endif

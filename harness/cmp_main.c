@@ -293,7 +293,7 @@ static mdm_status load_expected(mdm_cmp_run *r, mdm_error *err)
                 r->opts.expected_path);
         return MDM_OK;
     }
-    return mdm_cmp_expect_load(r->opts.expected_path, &r->expect, err);
+    return mdm_expect_load(r->opts.expected_path, &r->expect, err);
 }
 
 static mdm_status prepare(main_ctx *m, mdm_error *err)

@@ -116,7 +116,7 @@ static mdm_status run_matrix(rnd *k, mdm_cmp_script *scripts, size_t n, const ch
 /* Frees a run of run_matrix (not the borrowed list). */
 static void release_run(mdm_cmp_run *r)
 {
-    mdm_cmp_expect_list_init(&r->expect);
+    mdm_expect_list_init(&r->expect);
     mdm_cmp_run_reset(r);
 }
 

@@ -132,7 +132,7 @@ static void term_expected(const mdm_cmp_run *r, FILE *out)
     char title[256];
     fprintf(out, "expected differences:\n");
     for (size_t i = 0; i < r->expect.count; i++) {
-        const mdm_cmp_expect *e = &r->expect.items[i];
+        const mdm_expect *e = &r->expect.items[i];
         const mdm_cmp_cell *c = NULL;
         const mdm_cmp_diff *d = example_of(r, i, &c);
         if (d == NULL)
@@ -335,7 +335,7 @@ static void md_expected(const mdm_cmp_run *r, FILE *f)
     fprintf(f, "\n## Expected differences (fixtures/expected-differences)\n\n"
                "| id | cells | status | quirk | reason |\n|---|---|---|---|---|\n");
     for (size_t i = 0; i < r->expect.count; i++) {
-        const mdm_cmp_expect *e = &r->expect.items[i];
+        const mdm_expect *e = &r->expect.items[i];
         const char *status = e->hits ? "seen" : (r->stale && r->stale[i]) ? "**STALE**"
                                                                           : "not applicable";
         fprintf(f, "| %s | %zu | %s | ", e->id, cells_of(r, i), status);
@@ -426,7 +426,7 @@ static void json_cell(const mdm_cmp_run *r, const mdm_cmp_cell *c, FILE *f)
 
 static void json_expect(const mdm_cmp_run *r, size_t i, FILE *f)
 {
-    const mdm_cmp_expect *e = &r->expect.items[i];
+    const mdm_expect *e = &r->expect.items[i];
     fputs("    {\"id\": ", f);
     json_str(f, e->id);
     fputs(", \"quirk\": ", f);

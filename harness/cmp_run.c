@@ -27,7 +27,7 @@
 void mdm_cmp_run_init(mdm_cmp_run *r)
 {
     memset(r, 0, sizeof *r);
-    mdm_cmp_expect_list_init(&r->expect);
+    mdm_expect_list_init(&r->expect);
 }
 
 void mdm_cmp_run_reset(mdm_cmp_run *r)
@@ -39,7 +39,7 @@ void mdm_cmp_run_reset(mdm_cmp_run *r)
         mdm_cmp_diffs_reset(&r->cells[i].diffs);
     free(r->cells);
     free(r->stale);
-    mdm_cmp_expect_list_reset(&r->expect);
+    mdm_expect_list_reset(&r->expect);
     mdm_cmp_run_init(r);
 }
 
@@ -379,9 +379,9 @@ static void judge(mdm_cmp_run *r, mdm_cmp_cell *c)
             c->reported++;
             continue;
         }
-        mdm_cmp_diff_key k = { s->name, d->op < s->nops ? mdm_cmp_op_name(&s->ops[d->op]) : "",
+        mdm_expect_key k = { s->name, d->op < s->nops ? mdm_cmp_op_name(&s->ops[d->op]) : "",
                                c->backend, c->name, d->kind, d->message };
-        d->expect = mdm_cmp_expect_match(&r->expect, &k);
+        d->expect = mdm_expect_match(&r->expect, &k);
         if (d->expect >= 0) {
             r->expect.items[d->expect].hits++;
             if (c->verdict == MDM_CMP_MATCHED)
@@ -444,15 +444,15 @@ static mdm_status analyse_group(mdm_cmp_run *r, size_t first, size_t count, mdm_
 
 /* An entry is stale when it matched nothing although a scenario and a
  * backend it names did run (entries for any scenario: on full runs). */
-static bool applicable(const mdm_cmp_run *r, const mdm_cmp_expect *e)
+static bool applicable(const mdm_cmp_run *r, const mdm_expect *e)
 {
     bool script = false, backend = false;
     if (e->scenario == NULL && r->opts.nfiles > 0)
         return false;   /* "any scenario" is only judged on a full run */
     for (size_t i = 0; i < r->nscripts && !script; i++)
-        script = mdm_cmp_glob_list_match(e->scenario, r->scripts[i].name);
+        script = mdm_glob_list_match(e->scenario, r->scripts[i].name);
     for (size_t i = 0; i < r->nbackends && !backend; i++)
-        backend = mdm_cmp_glob_list_match(e->backend, r->backends[i]);
+        backend = mdm_glob_list_match(e->backend, r->backends[i]);
     return script && backend;
 }
 

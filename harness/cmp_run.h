@@ -15,7 +15,7 @@
 #include <sys/types.h>
 
 #include "cmp_diff.h"
-#include "cmp_expect.h"
+#include "mdm_expect.h"
 #include "cmp_script.h"
 
 typedef enum mdm_cmp_verdict {
@@ -88,7 +88,7 @@ typedef struct mdm_cmp_run {
     size_t nbackends;
     mdm_cmp_script *scripts;
     size_t nscripts;
-    mdm_cmp_expect_list expect;
+    mdm_expect_list expect;
     bool *stale;               /* per expected entry, after analysis */
     size_t nstale;
     mdm_cmp_cell *cells;

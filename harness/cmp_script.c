@@ -5,6 +5,7 @@
  * parsers share (string arrays, op allocation, whole-file reads).
  */
 #include "cmp_script.h"
+#include "mdm_buf.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -112,38 +113,6 @@ mdm_status mdm_cmp__script_add_dataset(mdm_cmp_script *s, const char *name, mdm_
     return mdm_cmp__strv_push(&s->datasets, &s->ndatasets, name, strlen(name), err);
 }
 
-mdm_status mdm_cmp__read_file(const char *path, char **out, size_t *len, mdm_error *err)
-{
-    mdm_status rc = MDM_OK;
-    char *data = NULL;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return mdm_error_set(err, MDM_ERR_IO, "%s: %s", path, strerror(errno));
-    if (fseek(f, 0, SEEK_END) != 0) {
-        rc = mdm_error_set(err, MDM_ERR_IO, "%s: cannot seek", path);
-        goto done;
-    }
-    long size = ftell(f);
-    rewind(f);
-    data = malloc((size_t)(size > 0 ? size : 0) + 1);
-    if (data == NULL) {
-        rc = mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    if (size > 0 && fread(data, 1, (size_t)size, f) != (size_t)size) {
-        rc = mdm_error_set(err, MDM_ERR_IO, "%s: short read", path);
-        goto done;
-    }
-    data[size > 0 ? size : 0] = '\0';
-    *out = data;
-    *len = (size_t)(size > 0 ? size : 0);
-    data = NULL;
-done:
-    free(data);
-    fclose(f);
-    return rc;
-}
-
 static bool has_suffix(const char *s, const char *suffix)
 {
     size_t ls = strlen(s), lx = strlen(suffix);
@@ -154,7 +123,7 @@ mdm_status mdm_cmp_script_load(const char *path, mdm_cmp_script *s, mdm_error *e
 {
     char *text = NULL;
     size_t len = 0;
-    mdm_status rc = mdm_cmp__read_file(path, &text, &len, err);
+    mdm_status rc = mdm_file_read(path, &text, &len, err);
     if (rc != MDM_OK)
         return rc;
     if (has_suffix(path, ".test"))

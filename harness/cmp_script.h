@@ -130,8 +130,5 @@ char *mdm_cmp__strndup(const char *s, size_t len, mdm_error *err);
 /* Sets path, name and dir from a file path. */
 MDM_NODISCARD mdm_status mdm_cmp__script_set_path(mdm_cmp_script *s, const char *path,
                                                   mdm_error *err);
-/* Reads a whole file (caller frees); IO error names the path. */
-MDM_NODISCARD mdm_status mdm_cmp__read_file(const char *path, char **out, size_t *len,
-                                            mdm_error *err);
 
 #endif

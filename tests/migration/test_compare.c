@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "cmp_expect.h"
+#include "mdm_expect.h"
 #include "cmp_main.h"
 #include "cmp_md5.h"
 #include "cmp_result.h"
@@ -413,29 +413,29 @@ static const char EXPECT[] =
 static void expect__parse_and_match(void **state)
 {
     (void)state;
-    mdm_cmp_expect_list l;
+    mdm_expect_list l;
     mdm_error err;
-    mdm_cmp_expect_list_init(&l);
-    assert_int_equal(mdm_cmp_expect_parse("e", EXPECT, strlen(EXPECT), &l, &err), MDM_OK);
+    mdm_expect_list_init(&l);
+    assert_int_equal(mdm_expect_parse("e", EXPECT, strlen(EXPECT), &l, &err), MDM_OK);
     assert_int_equal(l.count, 2);
     assert_string_equal(l.items[0].id, "limit-zero");
     assert_string_equal(l.items[0].reason, "limit 0 is falsy in legacy");
-    mdm_cmp_diff_key k = { "read_limits", "limit_zero", "sqlite", "modern", "row_count",
+    mdm_expect_key k = { "read_limits", "limit_zero", "sqlite", "modern", "row_count",
                            "row count: 150 rows vs 0 rows" };
-    assert_int_equal(mdm_cmp_expect_match(&l, &k), 0);
+    assert_int_equal(mdm_expect_match(&l, &k), 0);
     k.op = "columns_limit_zero";
-    assert_int_equal(mdm_cmp_expect_match(&l, &k), 0);
+    assert_int_equal(mdm_expect_match(&l, &k), 0);
     k.cell = "modern>legacy";
-    assert_int_equal(mdm_cmp_expect_match(&l, &k), -1);
-    mdm_cmp_diff_key b = { "any", "read", "sqlite", "modern", "column_type",
+    assert_int_equal(mdm_expect_match(&l, &k), -1);
+    mdm_expect_key b = { "any", "read", "sqlite", "modern", "column_type",
                            "column 3 type: 'FLOAT64' vs 'BOOL'" };
-    assert_int_equal(mdm_cmp_expect_match(&l, &b), 1);
+    assert_int_equal(mdm_expect_match(&l, &b), 1);
     b.backend = "postgresql";
-    assert_int_equal(mdm_cmp_expect_match(&l, &b), -1);
+    assert_int_equal(mdm_expect_match(&l, &b), -1);
     b.backend = "sqlite";
     b.detail = "column 3 type: 'TEXT' vs 'BOOL'";
-    assert_int_equal(mdm_cmp_expect_match(&l, &b), -1);
-    mdm_cmp_expect_list_reset(&l);
+    assert_int_equal(mdm_expect_match(&l, &b), -1);
+    mdm_expect_list_reset(&l);
 }
 
 static void expect__rejects_bad_entries(void **state)
@@ -450,26 +450,26 @@ static void expect__rejects_bad_entries(void **state)
         { "[a]\nkind = x\nkind = y\n", "twice" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        mdm_cmp_expect_list l;
+        mdm_expect_list l;
         mdm_error err;
-        mdm_cmp_expect_list_init(&l);
-        assert_int_equal(mdm_cmp_expect_parse("e", bad[i][0], strlen(bad[i][0]), &l, &err),
+        mdm_expect_list_init(&l);
+        assert_int_equal(mdm_expect_parse("e", bad[i][0], strlen(bad[i][0]), &l, &err),
                          MDM_ERR_PARSE);
         if (strstr(err.message, bad[i][1]) == NULL)
             fail_msg("'%s' not in '%s'", bad[i][1], err.message);
-        mdm_cmp_expect_list_reset(&l);
+        mdm_expect_list_reset(&l);
     }
 }
 
 static void expect__repository_list_is_valid(void **state)
 {
     (void)state;
-    mdm_cmp_expect_list l;
+    mdm_expect_list l;
     mdm_error err;
-    mdm_cmp_expect_list_init(&l);
-    assert_int_equal(mdm_cmp_expect_load("fixtures/expected-differences", &l, &err), MDM_OK);
+    mdm_expect_list_init(&l);
+    assert_int_equal(mdm_expect_load("fixtures/expected-differences", &l, &err), MDM_OK);
     assert_true(l.count > 5);
-    mdm_cmp_expect_list_reset(&l);
+    mdm_expect_list_reset(&l);
 }
 
 /* ---- whole runs ----------------------------------------------------------- */

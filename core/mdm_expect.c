@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmp_expect.c - parsing and matching the expected-differences list. The
- * file is a list of [id] sections of `key = value` lines; the matcher
- * fields are glob lists, `reason` and `quirk` are required, and a
- * difference matches an entry when every field given matches.
+ * mdm_expect.c - parsing and matching the expected-differences list, the
+ * one matcher of mdm-compare and of shadow mode. The file is a list of
+ * [id] sections of `key = value` lines; the matcher fields are glob lists,
+ * `reason` and `quirk` are required, and a difference matches an entry when
+ * every field given matches (a field the difference does not know, NULL in
+ * its key, is not checked).
  */
-#include "cmp_expect.h"
+#include "mdm_expect.h"
 
 #include <ctype.h>
 #include <fnmatch.h>
@@ -13,14 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmp_script.h"
+#include "mdm_buf.h"
 
-void mdm_cmp_expect_list_init(mdm_cmp_expect_list *l)
+void mdm_expect_list_init(mdm_expect_list *l)
 {
     memset(l, 0, sizeof *l);
 }
 
-static void entry_free(mdm_cmp_expect *e)
+static void entry_free(mdm_expect *e)
 {
     free(e->id);
     free(e->scenario);
@@ -33,14 +35,14 @@ static void entry_free(mdm_cmp_expect *e)
     free(e->reason);
 }
 
-void mdm_cmp_expect_list_reset(mdm_cmp_expect_list *l)
+void mdm_expect_list_reset(mdm_expect_list *l)
 {
     if (l == NULL)
         return;
     for (size_t i = 0; i < l->count; i++)
         entry_free(&l->items[i]);
     free(l->items);
-    mdm_cmp_expect_list_init(l);
+    mdm_expect_list_init(l);
 }
 
 static void trim(const char **s, size_t *n)
@@ -52,7 +54,7 @@ static void trim(const char **s, size_t *n)
 }
 
 /* The field a key names, or NULL. */
-static char **field_of(mdm_cmp_expect *e, const char *key, size_t klen)
+static char **field_of(mdm_expect *e, const char *key, size_t klen)
 {
     struct { const char *name; char **slot; } fields[] = {
         { "scenario", &e->scenario }, { "op", &e->op },       { "backend", &e->backend },
@@ -65,17 +67,29 @@ static char **field_of(mdm_cmp_expect *e, const char *key, size_t klen)
     return NULL;
 }
 
+static char *dup_n(const char *s, size_t n, mdm_error *err)
+{
+    char *d = malloc(n + 1);
+    if (d == NULL) {
+        (void)mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
 static mdm_status eerr(const char *src, int line, mdm_error *err, const char *what, const char *d)
 {
     return mdm_error_set(err, MDM_ERR_PARSE, "%s:%d: %s%s%s", src, line, what, d ? ": " : "",
                          d ? d : "");
 }
 
-static mdm_status check_entry(const char *src, const mdm_cmp_expect_list *l, mdm_error *err)
+static mdm_status check_entry(const char *src, const mdm_expect_list *l, mdm_error *err)
 {
     if (l->count == 0)
         return MDM_OK;
-    const mdm_cmp_expect *e = &l->items[l->count - 1];
+    const mdm_expect *e = &l->items[l->count - 1];
     if (e->reason == NULL || e->reason[0] == '\0')
         return eerr(src, e->line, err, "entry has no reason", e->id);
     if (e->quirk == NULL || e->quirk[0] == '\0')
@@ -87,27 +101,27 @@ static mdm_status check_entry(const char *src, const mdm_cmp_expect_list *l, mdm
 }
 
 static mdm_status new_entry(const char *src, int line, const char *s, size_t n,
-                            mdm_cmp_expect_list *l, mdm_error *err)
+                            mdm_expect_list *l, mdm_error *err)
 {
     mdm_status rc = check_entry(src, l, err);
     if (rc != MDM_OK)
         return rc;
     if (n < 3 || s[n - 1] != ']')
         return eerr(src, line, err, "expected [id]", NULL);
-    mdm_cmp_expect *grown = realloc(l->items, (l->count + 1) * sizeof *grown);
+    mdm_expect *grown = realloc(l->items, (l->count + 1) * sizeof *grown);
     if (grown == NULL)
         return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
     l->items = grown;
-    mdm_cmp_expect *e = &grown[l->count++];
+    mdm_expect *e = &grown[l->count++];
     memset(e, 0, sizeof *e);
     e->line = line;
-    e->id = mdm_cmp__strndup(s + 1, n - 2, err);
+    e->id = dup_n(s + 1, n - 2, err);
     return e->id ? MDM_OK : MDM_ERR_NOMEM;
 }
 
 /* key = value; a second `reason` line continues the text. */
 static mdm_status set_field(const char *src, int line, const char *s, size_t n,
-                            mdm_cmp_expect_list *l, mdm_error *err)
+                            mdm_expect_list *l, mdm_error *err)
 {
     const char *eq = memchr(s, '=', n);
     if (l->count == 0)
@@ -138,14 +152,14 @@ static mdm_status set_field(const char *src, int line, const char *s, size_t n,
     return MDM_OK;
 }
 
-mdm_status mdm_cmp_expect_parse(const char *source, const char *text, size_t len,
-                                mdm_cmp_expect_list *out, mdm_error *err)
+mdm_status mdm_expect_parse(const char *source, const char *text, size_t len,
+                                mdm_expect_list *out, mdm_error *err)
 {
-    mdm_cmp_expect_list l;
+    mdm_expect_list l;
     mdm_status rc = MDM_OK;
     const char *p = text, *end = text + len;
     int line = 0;
-    mdm_cmp_expect_list_init(&l);
+    mdm_expect_list_init(&l);
     while (rc == MDM_OK && p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *s = p;
@@ -163,26 +177,26 @@ mdm_status mdm_cmp_expect_parse(const char *source, const char *text, size_t len
     if (rc == MDM_OK)
         rc = check_entry(source, &l, err);
     if (rc != MDM_OK) {
-        mdm_cmp_expect_list_reset(&l);
+        mdm_expect_list_reset(&l);
         return rc;
     }
-    mdm_cmp_expect_list_reset(out);
+    mdm_expect_list_reset(out);
     *out = l;
     return MDM_OK;
 }
 
-mdm_status mdm_cmp_expect_load(const char *path, mdm_cmp_expect_list *out, mdm_error *err)
+mdm_status mdm_expect_load(const char *path, mdm_expect_list *out, mdm_error *err)
 {
     char *text = NULL;
     size_t len = 0;
-    mdm_status rc = mdm_cmp__read_file(path, &text, &len, err);
+    mdm_status rc = mdm_file_read(path, &text, &len, err);
     if (rc == MDM_OK)
-        rc = mdm_cmp_expect_parse(path, text, len, out, err);
+        rc = mdm_expect_parse(path, text, len, out, err);
     free(text);
     return rc;
 }
 
-bool mdm_cmp_glob_list_match(const char *globs, const char *s)
+bool mdm_glob_list_match(const char *globs, const char *s)
 {
     char pat[512];
     if (globs == NULL)
@@ -223,15 +237,20 @@ static bool detail_matches(const char *globs, const char *s)
     return false;
 }
 
-static bool entry_matches(const mdm_cmp_expect *e, const mdm_cmp_diff_key *k)
+/* A field the difference does not know (NULL) is not checked. */
+static bool field_matches(const char *globs, const char *s)
 {
-    return mdm_cmp_glob_list_match(e->scenario, k->scenario) &&
-           mdm_cmp_glob_list_match(e->op, k->op) && mdm_cmp_glob_list_match(e->backend, k->backend) &&
-           mdm_cmp_glob_list_match(e->cell, k->cell) && mdm_cmp_glob_list_match(e->kind, k->kind) &&
-           detail_matches(e->detail, k->detail);
+    return s == NULL || mdm_glob_list_match(globs, s);
 }
 
-long mdm_cmp_expect_match(const mdm_cmp_expect_list *l, const mdm_cmp_diff_key *k)
+static bool entry_matches(const mdm_expect *e, const mdm_expect_key *k)
+{
+    return field_matches(e->scenario, k->scenario) && field_matches(e->op, k->op) &&
+           field_matches(e->backend, k->backend) && field_matches(e->cell, k->cell) &&
+           field_matches(e->kind, k->kind) && detail_matches(e->detail, k->detail);
+}
+
+long mdm_expect_match(const mdm_expect_list *l, const mdm_expect_key *k)
 {
     for (size_t i = 0; i < l->count; i++)
         if (entry_matches(&l->items[i], k))
