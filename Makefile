@@ -31,6 +31,8 @@ OPT      := -O0 --coverage
 endif
 CFLAGS   ?= $(OPT) -g
 CPPFLAGS += -D_DEFAULT_SOURCE
+# Where `make install` puts the expected-differences list shadow mode reads.
+CPPFLAGS += -DMDM_DATADIR='"$(PREFIX)/share/mdm"'
 CPPFLAGS += $(call pkg_cflags,$(LIB_PKGS))
 WARN     := -std=c11 -Wall -Wextra -Werror
 LDLIBS   += $(call pkg_libs,$(LIB_PKGS)) -lpthread -lm
@@ -197,8 +199,9 @@ fuzz:
 	@bash ci/fuzz.sh
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mdm
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 fixtures/expected-differences $(DESTDIR)$(PREFIX)/share/mdm/
 
 clean:
 	rm -rf $(BUILD) reports/coverage reports/tests reports/*.md.tmp

@@ -69,7 +69,7 @@ static mdm_status make_router(mdm_adapter *a, const mdm_adapter_opts *o, mdm_err
     mdm_flag_settings_init(&flags);
     mdm_status rc = mdm_flag_set(&flags, "storage.impl", mdm_impl_name(o->impl),
                                  MDM_FLAG_SRC_CLI, "the adapter's impl", err);
-    mdm_router_opts ro = {&set, &flags, o->shadow_log, a->warn};
+    mdm_router_opts ro = {&set, &flags, o->shadow_log, a->warn, NULL, NULL};
     if (rc == MDM_OK)
         rc = mdm_router_new(&a->router, &ro, err);
     return rc;

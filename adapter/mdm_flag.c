@@ -47,6 +47,7 @@ const char *mdm_flag_source_name(mdm_flag_source src)
 {
     switch (src) {
     case MDM_FLAG_SRC_CONFIG: return "config";
+    case MDM_FLAG_SRC_ROLLOUT: return "rollout";
     case MDM_FLAG_SRC_ENV: return "env";
     case MDM_FLAG_SRC_CLI: return "command line";
     default: return "default";
@@ -65,7 +66,9 @@ static void rollout_init(mdm_flag_rollout *r)
 {
     r->mode = DEFAULT_IMPL;
     r->percent = 100;
+    r->rest = MDM_IMPL_LEGACY;
     origin_set(&r->mode_from, MDM_FLAG_SRC_DEFAULT, NULL);
+    origin_set(&r->rest_from, MDM_FLAG_SRC_DEFAULT, NULL);
     origin_set(&r->percent_from, MDM_FLAG_SRC_DEFAULT, NULL);
 }
 
@@ -78,6 +81,7 @@ void mdm_flag_settings_init(mdm_flag_settings *s)
     origin_set(&s->kill_switch_from, MDM_FLAG_SRC_DEFAULT, NULL);
     s->shadow_log[0] = '\0';
     origin_set(&s->shadow_log_from, MDM_FLAG_SRC_DEFAULT, NULL);
+    origin_set(&s->expected_from, MDM_FLAG_SRC_DEFAULT, NULL);
 }
 
 /* "<where>: expected ..., got 'v'" (where defaults to the key). */
@@ -202,6 +206,21 @@ static mdm_status set_percent(mdm_flag_rollout *r, const char *key, const char *
     return rc;
 }
 
+/* storage.reads.rest: what the datasets outside the rollout get. */
+static mdm_status set_rest(mdm_flag_rollout *r, const char *key, const char *value,
+                           mdm_flag_source src, const char *where, mdm_error *err)
+{
+    mdm_impl impl = MDM_IMPL_LEGACY;
+    mdm_status rc = parse_mode(key, value, false, where, &impl, err);
+    if (rc == MDM_OK && impl == MDM_IMPL_MODERN)
+        rc = bad_value(err, key, value, where, "legacy or shadow");
+    if (rc == MDM_OK && src >= r->rest_from.source) {
+        r->rest = impl;
+        origin_set(&r->rest_from, src, where);
+    }
+    return rc;
+}
+
 static mdm_status set_kill(mdm_flag_settings *s, const char *value, mdm_flag_source src,
                            const char *where, mdm_error *err)
 {
@@ -220,14 +239,16 @@ static mdm_status set_kill(mdm_flag_settings *s, const char *value, mdm_flag_sou
     return MDM_OK;
 }
 
-static mdm_status set_log(mdm_flag_settings *s, const char *value, mdm_flag_source src,
-                          const char *where, mdm_error *err)
+/* A file path setting (the shadow log, the expected-differences list). */
+static mdm_status set_path(char *buf, size_t n, mdm_flag_origin *from, const char *key,
+                           const char *value, mdm_flag_source src, const char *where,
+                           mdm_error *err)
 {
-    if (value == NULL || strlen(value) >= sizeof s->shadow_log)
-        return bad_value(err, "storage.shadow_log", value, where, "a file path");
-    if (src >= s->shadow_log_from.source) {
-        snprintf(s->shadow_log, sizeof s->shadow_log, "%s", value);
-        origin_set(&s->shadow_log_from, src, where);
+    if (value == NULL || strlen(value) >= n)
+        return bad_value(err, key, value, where, "a file path");
+    if (src >= from->source) {
+        snprintf(buf, n, "%s", value);
+        origin_set(from, src, where);
     }
     return MDM_OK;
 }
@@ -247,10 +268,16 @@ mdm_status mdm_flag_set(mdm_flag_settings *s, const char *key, const char *value
         return set_percent(&s->reads, key, value, src, where, err);
     if (strcmp(key, MDM_FLAG_WRITES ".percent") == 0)
         return set_percent(&s->writes, key, value, src, where, err);
+    if (strcmp(key, MDM_FLAG_READS ".rest") == 0)
+        return set_rest(&s->reads, key, value, src, where, err);
     if (strcmp(key, "storage.kill_switch") == 0)
         return set_kill(s, value, src, where, err);
     if (strcmp(key, "storage.shadow_log") == 0)
-        return set_log(s, value, src, where, err);
+        return set_path(s->shadow_log, sizeof s->shadow_log, &s->shadow_log_from, key, value,
+                        src, where, err);
+    if (strcmp(key, "storage.expected_differences") == 0)
+        return set_path(s->expected, sizeof s->expected, &s->expected_from, key, value, src,
+                        where, err);
     return mdm_error_set(err, MDM_ERR_CONFIG, "%s%sunknown setting '%s'",
                          where != NULL && where[0] ? where : "",
                          where != NULL && where[0] ? ": " : "", key);
@@ -268,6 +295,7 @@ mdm_status mdm_flag_apply_env(mdm_flag_settings *s, const mdm_env *env, mdm_erro
         {"MDM_STORAGE_WRITES_PERCENT", MDM_FLAG_WRITES ".percent"},
         {"MDM_STORAGE_KILL_SWITCH", "storage.kill_switch"},
         {"MDM_STORAGE_SHADOW_LOG", "storage.shadow_log"},
+        {"MDM_STORAGE_EXPECTED_DIFFERENCES", "storage.expected_differences"},
     };
     mdm_status rc = MDM_OK;
     for (size_t i = 0; rc == MDM_OK && i < sizeof vars / sizeof vars[0]; i++) {
@@ -364,7 +392,9 @@ void mdm_flag_decide(const mdm_flag_settings *s, mdm_flag_op op, const char *dat
         out->impl = r->mode;
         snprintf(out->reason, sizeof out->reason, "bucket %d <= %d%%", out->bucket, r->percent);
     } else {
-        snprintf(out->reason, sizeof out->reason, "bucket %d > %d%%", out->bucket, r->percent);
+        out->impl = r->rest;
+        snprintf(out->reason, sizeof out->reason, "bucket %d > %d%%%s", out->bucket, r->percent,
+                 r->rest == MDM_IMPL_SHADOW ? " (shadow)" : "");
     }
 #if !MDM_WITH_LEGACY
     if (!mdm_impl_available(out->impl)) {   /* LEGACY=0: modern serves everything */

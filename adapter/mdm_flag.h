@@ -5,7 +5,8 @@
  * percentage rollout and a kill switch.
  *
  * Settings are a caller-owned, fixed-size struct. Each value remembers where
- * it came from (default, config file, environment, command line); layers are
+ * it came from (default, config file, rollout state, environment, command
+ * line); layers are
  * applied in that order, so a later layer wins. Nothing here reads the
  * process environment: callers pass an mdm_env lookup (main passes getenv).
  * A dataset is in a rollout when its bucket, murmur3("<flag>:<dataset>") %
@@ -48,11 +49,12 @@ bool mdm_impl_available(mdm_impl impl);
 typedef enum mdm_flag_source {
     MDM_FLAG_SRC_DEFAULT = 0,
     MDM_FLAG_SRC_CONFIG,
+    MDM_FLAG_SRC_ROLLOUT,   /* the rollout state `mdm rollout advance` writes */
     MDM_FLAG_SRC_ENV,
     MDM_FLAG_SRC_CLI
 } mdm_flag_source;
 
-/* "default", "config", "env", "command line". */
+/* "default", "config", "rollout", "env", "command line". */
 const char *mdm_flag_source_name(mdm_flag_source src);
 
 typedef struct mdm_flag_origin {
@@ -65,8 +67,12 @@ typedef struct mdm_flag_origin {
 typedef struct mdm_flag_rollout {
     mdm_impl mode;
     int percent;                 /* 0..100 */
+    mdm_impl rest;               /* what the other datasets get: legacy, or (reads
+                                    only) shadow, so a partial rollout keeps
+                                    gathering evidence on the rest */
     mdm_flag_origin mode_from;
     mdm_flag_origin percent_from;
+    mdm_flag_origin rest_from;
 } mdm_flag_rollout;
 
 typedef struct mdm_flag_settings {
@@ -76,6 +82,10 @@ typedef struct mdm_flag_settings {
     mdm_flag_origin kill_switch_from;
     char shadow_log[1024];       /* JSON Lines log; "" = <home>/shadow.jsonl */
     mdm_flag_origin shadow_log_from;
+    char expected[1024];         /* expected-differences list; "" = the installed one */
+    mdm_flag_origin expected_from;
+    long generation;             /* the rollout state's generation (0: none);
+                                    evidence is recorded under it */
 } mdm_flag_settings;
 
 /*
@@ -89,7 +99,9 @@ void mdm_flag_settings_init(mdm_flag_settings *s);
  *   key:   "storage.impl" (reads and writes together, both at 100 %; for
  *          "shadow" writes go to legacy), "storage.reads", "storage.writes",
  *          "storage.reads.percent", "storage.writes.percent",
- *          "storage.kill_switch", "storage.shadow_log".
+ *          "storage.reads.rest" (legacy or shadow),
+ *          "storage.kill_switch", "storage.shadow_log",
+ *          "storage.expected_differences".
  *   value: text as written by the user ("modern", "25", "on", ...).
  *   where: names the place for messages and `mdm flags` (copied).
  * A value from a lower-precedence layer than the one already set is
@@ -140,7 +152,8 @@ typedef struct mdm_flag_decision {
 /*
  * mdm_flag_decide - which implementation serves op on dataset (its
  * normalised name): legacy when the kill switch is on or the mode is
- * legacy; else the mode when bucket <= percent; else legacy. Raising the
+ * legacy; else the mode when bucket <= percent; else the flag's rest
+ * (legacy unless set to shadow). Raising the
  * percentage never moves a dataset back (the bucket does not change).
  */
 void mdm_flag_decide(const mdm_flag_settings *s, mdm_flag_op op, const char *dataset,

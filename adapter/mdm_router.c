@@ -7,8 +7,10 @@
 #include "mdm_dsn.h"
 #include "mdm_store_impl.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct mdm_router {
     mdm_store_settings set;    /* strings below are the router's copies */
@@ -23,6 +25,8 @@ struct mdm_router {
     mdm_shadow shadow;
     bool shadow_ready;
     char shadow_log[1024];
+    char *evidence, *expected;  /* copies of the options' paths; NULL: none */
+    mdm_expect_list expect;
 };
 
 /* ---- Settings ----------------------------------------------------------------------------- */
@@ -223,7 +227,12 @@ mdm_status mdm_router_new(mdm_router **out, const mdm_router_opts *opts, mdm_err
     r->warn = opts->warn != NULL ? opts->warn : stderr;
     r->pg = strcmp(opts->store->backend, "postgresql") == 0;
     snprintf(r->shadow_log, sizeof r->shadow_log, "%s", opts->shadow_log ? opts->shadow_log : "");
+    mdm_expect_list_init(&r->expect);
     mdm_status rc = copy_settings(r, opts->store);
+    if (rc == MDM_OK && opts->evidence != NULL && (r->evidence = strdup(opts->evidence)) == NULL)
+        rc = MDM_ERR_NOMEM;
+    if (rc == MDM_OK && opts->expected != NULL && (r->expected = strdup(opts->expected)) == NULL)
+        rc = MDM_ERR_NOMEM;
     if (rc != MDM_OK)
         rc = mdm_error_set(err, rc, "out of memory");
     if (rc == MDM_OK && r->pg)
@@ -255,6 +264,9 @@ void mdm_router_free(mdm_router *r)
     mdm_router_close_stores(r);
     mdm_conf_free(r->legacy_conf);
     free(r->server_dsn);
+    free(r->evidence);
+    free(r->expected);
+    mdm_expect_list_reset(&r->expect);
     for (size_t i = 0; i < r->nstrs; i++)
         free(r->strs[i]);
     free(r);
@@ -356,13 +368,44 @@ static mdm_status candidate_side(void *arg, mdm_table *out, mdm_error *err)
     return scrubbed(s->r, s->rd->fn(s->rd->ctx, s->route->cand, true, out, err), err);
 }
 
+/* The expected-differences list: none when not configured; a missing file
+ * is a warning (every difference then counts as unexpected). */
+static mdm_status load_expected(mdm_router *r, mdm_error *err)
+{
+    if (r->expected == NULL)
+        return MDM_OK;
+    if (access(r->expected, F_OK) != 0 && errno == ENOENT) {
+        fprintf(r->warn, "mdm: warning: no expected-differences list at '%s': every shadow "
+                         "difference counts as unexpected\n", r->expected);
+        return MDM_OK;
+    }
+    mdm_error e;
+    if (mdm_expect_load(r->expected, &r->expect, &e) != MDM_OK)
+        return mdm_error_set(err, MDM_ERR_CONFIG, "expected-differences list: %s", e.message);
+    return MDM_OK;
+}
+
 static mdm_status shadow_ready(mdm_router *r, mdm_error *err)
 {
     if (r->shadow_ready)
         return MDM_OK;
     mdm_status rc = mdm_shadow_init(&r->shadow, r->shadow_log, r->warn, err);
+    if (rc == MDM_OK)
+        rc = load_expected(r, err);
+    if (rc == MDM_OK)
+        rc = mdm_shadow_set_evidence(&r->shadow, r->evidence, r->flags.generation,
+                                     r->expected != NULL ? &r->expect : NULL,
+                                     mdm_router_backend(r), err);
     r->shadow_ready = rc == MDM_OK;
     return rc;
+}
+
+/* The matcher's cell: who wrote what both sides read. */
+static const char *shadow_cell(const mdm_router *r, const char *dataset)
+{
+    mdm_flag_decision w;
+    mdm_flag_decide(&r->flags, MDM_FLAG_OP_WRITE, dataset, &w);
+    return w.impl == MDM_IMPL_MODERN ? "modern" : "legacy>modern";
 }
 
 mdm_status mdm_router_run_read(mdm_router *r, const mdm_route *route, const mdm_router_read *rd,
@@ -375,6 +418,7 @@ mdm_status mdm_router_run_read(mdm_router *r, const mdm_route *route, const mdm_
         return rc;
     side s = {r, route, rd};
     mdm_shadow_call call = {rd->operation, rd->dataset, rd->detail, rd->ordered,
-                            control_side, &s, candidate_side, &s};
+                            control_side, &s, candidate_side, &s, "reads",
+                            shadow_cell(r, rd->dataset)};
     return mdm_shadow_run(&r->shadow, &call, out, err);
 }

@@ -36,6 +36,14 @@ typedef struct mdm_router_opts {
     const char *shadow_log;            /* shadow mode's log file; copied; NULL: none
                                           (a shadow read then fails: no log path) */
     FILE *warn;                        /* warnings; NULL: stderr */
+    const char *evidence;              /* shadow runs are recorded in this evidence file
+                                          (mdm_evidence.h) under flags->generation;
+                                          copied; NULL: not recorded */
+    const char *expected;              /* the expected-differences list shadow runs
+                                          match against (copied; NULL: none; a missing
+                                          file: a warning, then none; a broken one:
+                                          CONFIG naming file:line on the first shadow
+                                          run) */
 } mdm_router_opts;
 
 /* Makes a router. No store is made yet. INVALID_ARG (missing settings),

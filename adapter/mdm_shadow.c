@@ -8,6 +8,7 @@
 #include "mdm_shadow.h"
 #include "mdm_buf.h"
 #include "mdm_clock.h"
+#include "mdm_table_ops.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,20 @@ mdm_status mdm_shadow_init(mdm_shadow *sh, const char *log_path, FILE *warn, mdm
     memcpy(sh->log_path, log_path, strlen(log_path) + 1);
     sh->compare = exact;
     sh->warn = warn;
+    return MDM_OK;
+}
+
+mdm_status mdm_shadow_set_evidence(mdm_shadow *sh, const char *path, long generation,
+                                   const mdm_expect_list *expect, const char *backend,
+                                   mdm_error *err)
+{
+    const char *p = path != NULL ? path : "";
+    if (strlen(p) >= sizeof sh->evidence_path)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "shadow: evidence path too long");
+    memcpy(sh->evidence_path, p, strlen(p) + 1);
+    sh->generation = generation;
+    sh->expect = expect;
+    sh->backend = backend;
     return MDM_OK;
 }
 
@@ -300,6 +315,16 @@ static void log_mismatch(mdm_shadow *sh, const mdm_shadow_call *call, const side
     mdm_buf_reset(&line);
 }
 
+/* Same tables? Fills diff (in order; kind NONE when there is nothing to show). */
+static bool same_tables(const mdm_shadow *sh, const mdm_shadow_call *call, const mdm_table *a,
+                        const mdm_table *b, mdm_table_diff *diff)
+{
+    memset(diff, 0, sizeof *diff);
+    if (mdm_table_equal(a, b, &sh->compare, diff))
+        return true;
+    return !call->ordered && mdm_table_equal_unordered(a, b, &sh->compare);
+}
+
 /* Same result? Fills diff (kind NONE when there is nothing to show). */
 static bool same_result(const mdm_shadow *sh, const mdm_shadow_call *call, const side *ctl,
                         const side *cand, mdm_table_diff *diff)
@@ -307,10 +332,92 @@ static bool same_result(const mdm_shadow *sh, const mdm_shadow_call *call, const
     memset(diff, 0, sizeof *diff);
     if (ctl->rc != MDM_OK || cand->rc != MDM_OK)
         return ctl->rc == cand->rc;
-    if (mdm_table_equal(ctl->table, cand->table, &sh->compare, diff))
-        return true;
-    return !call->ordered &&
-           mdm_table_equal_unordered(ctl->table, cand->table, &sh->compare);
+    return same_tables(sh, call, ctl->table, cand->table, diff);
+}
+
+/* ---- Expected differences --------------------------------------------------- */
+
+/* The harness's op name for a shadow operation. */
+static const char *harness_op(const char *operation)
+{
+    if (strcmp(operation, "load") == 0 || strcmp(operation, "read_table") == 0)
+        return "read";
+    if (strcmp(operation, "info") == 0 || strcmp(operation, "table_info") == 0)
+        return "info";
+    return operation;
+}
+
+static long match_key(const mdm_shadow *sh, const mdm_shadow_call *call, const char *kind,
+                      const char *detail)
+{
+    mdm_expect_key k = {NULL, harness_op(call->operation), sh->backend, call->cell, kind, detail};
+    return mdm_expect_match(sh->expect, &k);
+}
+
+/* A table difference: expected when it and, after a column type
+ * difference, the first difference among the agreeing columns are. */
+static long match_tables(const mdm_shadow *sh, const mdm_shadow_call *call, const mdm_table *a,
+                         const mdm_table *b, const mdm_table_diff *d)
+{
+    long id = match_key(sh, call, mdm_diff_kind_name(d->kind), d->message);
+    if (id < 0 || d->kind != MDM_DIFF_COLUMN_TYPE)
+        return id;
+    mdm_table pa, pb;
+    mdm_table_diff rest;
+    mdm_table_init(&pa);
+    mdm_table_init(&pb);
+    if (mdm_table_agreeing(a, b, &pa, &pb, NULL) && !same_tables(sh, call, &pa, &pb, &rest))
+        id = match_tables(sh, call, &pa, &pb, &rest);
+    mdm_table_reset(&pa);
+    mdm_table_reset(&pb);
+    return id;
+}
+
+/* "error sql: ..." or "ok, 3 rows x 2 columns", as the harness writes it. */
+static void describe(const side *s, char *buf, size_t n)
+{
+    if (s->rc != MDM_OK)
+        snprintf(buf, n, "error %s: %.300s", mdm_status_name(s->rc), s->err->message);
+    else
+        snprintf(buf, n, "ok, %zu rows x %zu columns", s->table->nrows, s->table->ncols);
+}
+
+/* The expected-differences entry this difference is, or -1. */
+static long expected_entry(const mdm_shadow *sh, const mdm_shadow_call *call, const side *ctl,
+                           const side *cand, const mdm_table_diff *diff)
+{
+    char dc[400], dd[400], msg[900];
+    if (sh->expect == NULL)
+        return -1;
+    if (ctl->rc == MDM_OK && cand->rc == MDM_OK)
+        return match_tables(sh, call, ctl->table, cand->table, diff);
+    describe(ctl, dc, sizeof dc);
+    describe(cand, dd, sizeof dd);
+    snprintf(msg, sizeof msg, "legacy: %s | %s: %s", dc, call->cell ? call->cell : "modern", dd);
+    return match_key(sh, call, ctl->rc != MDM_OK && cand->rc != MDM_OK ? "error_kind" : "error",
+                     msg);
+}
+
+static mdm_outcome outcome_kind(const side *ctl, const side *cand)
+{
+    if (ctl->rc == MDM_OK && cand->rc != MDM_OK)
+        return MDM_OUTCOME_CANDIDATE_ERROR;
+    if (ctl->rc != MDM_OK && cand->rc == MDM_OK)
+        return MDM_OUTCOME_CONTROL_ERROR;
+    return MDM_OUTCOME_MISMATCH;
+}
+
+static void record(mdm_shadow *sh, const mdm_shadow_call *call, mdm_outcome oc, long id,
+                   const side *ctl, const side *cand)
+{
+    mdm_error e;
+    if (sh->evidence_path[0] == '\0')
+        return;
+    mdm_evidence_rec rec = {sh->generation, call->flag ? call->flag : "reads", call->operation,
+                            call->dataset, oc, id >= 0 ? sh->expect->items[id].id : NULL,
+                            ctl->ms, cand->ms};
+    if (mdm_evidence_record(sh->evidence_path, &rec, &e) != MDM_OK)
+        log_failed(sh, e.message);
 }
 
 mdm_status mdm_shadow_run(mdm_shadow *sh, const mdm_shadow_call *call, mdm_table *out,
@@ -319,6 +426,8 @@ mdm_status mdm_shadow_run(mdm_shadow *sh, const mdm_shadow_call *call, mdm_table
     mdm_table cand_table;
     mdm_error cand_err, ctl_err;
     mdm_table_diff diff;
+    mdm_outcome oc = MDM_OUTCOME_MATCH;
+    long id = -1;
     if (sh == NULL || call == NULL || call->control == NULL || out == NULL)
         return mdm_error_set(err, MDM_ERR_INVALID_ARG, "shadow: NULL argument");
     side ctl = {MDM_OK, out, err != NULL ? err : &ctl_err, 0.0};
@@ -333,10 +442,16 @@ mdm_status mdm_shadow_run(mdm_shadow *sh, const mdm_shadow_call *call, mdm_table
     }
     if (ctl.rc == MDM_OK && cand.rc != MDM_OK)
         sh->stats.candidate_errors++;
-    if (same_result(sh, call, &ctl, &cand, &diff))
+    if (same_result(sh, call, &ctl, &cand, &diff)) {
         sh->stats.matches++;
-    else
+    } else if ((id = expected_entry(sh, call, &ctl, &cand, &diff)) >= 0) {
+        oc = MDM_OUTCOME_EXPECTED;
+        sh->stats.expected++;
+    } else {
+        oc = outcome_kind(&ctl, &cand);
         log_mismatch(sh, call, &ctl, &cand, diff.kind != MDM_DIFF_NONE ? &diff : NULL);
+    }
+    record(sh, call, oc, id, &ctl, &cand);
     mdm_table_reset(&cand_table);
     return ctl.rc;
 }

@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "mdm_evidence.h"
+#include "mdm_expect.h"
 #include "mdm_status.h"
 #include "mdm_table.h"
 
@@ -26,9 +28,12 @@ typedef mdm_status (*mdm_shadow_fn)(void *arg, mdm_table *out, mdm_error *err);
 typedef struct mdm_shadow_stats {
     uint64_t runs;             /* experiments run */
     uint64_t matches;          /* same result (or same error kind) */
-    uint64_t mismatches;       /* logged lines, candidate errors included */
+    uint64_t expected;         /* differences fixtures/expected-differences lists
+                                  (counted as evidence, not logged) */
+    uint64_t mismatches;       /* logged lines: every other difference */
     uint64_t candidate_errors; /* candidate failed where control did not */
-    uint64_t log_failures;     /* lines that could not be written */
+    uint64_t log_failures;     /* log lines or evidence records that could not
+                                  be written */
 } mdm_shadow_stats;
 
 typedef struct mdm_shadow {
@@ -37,12 +42,26 @@ typedef struct mdm_shadow {
     FILE *warn;                /* where a log failure is reported once; NULL: silent */
     bool warned;
     mdm_shadow_stats stats;
+    /* Evidence (mdm_shadow_set_evidence); all empty: none recorded and
+       every difference is unexpected. */
+    char evidence_path[1024];  /* mdm_evidence.h file; "" : none */
+    long generation;           /* the rollout state's generation */
+    const mdm_expect_list *expect;  /* borrowed; NULL: no list */
+    const char *backend;       /* borrowed: the matcher's backend; NULL: any */
 } mdm_shadow;
 
 /* Initialises sh for the given log path (copied; INVALID_ARG if it is NULL
  * or too long). warn: borrowed, may be NULL. */
 MDM_NODISCARD mdm_status mdm_shadow_init(mdm_shadow *sh, const char *log_path, FILE *warn,
                                          mdm_error *err);
+
+/* Records every comparison from now on in the evidence file at path
+ * (copied; NULL or "": none) under generation, and matches differences
+ * against expect (borrowed, may be NULL) for backend (borrowed, may be
+ * NULL). INVALID_ARG when the path is too long. */
+MDM_NODISCARD mdm_status mdm_shadow_set_evidence(mdm_shadow *sh, const char *path,
+                                                 long generation, const mdm_expect_list *expect,
+                                                 const char *backend, mdm_error *err);
 
 /* One experiment. */
 typedef struct mdm_shadow_call {
@@ -55,6 +74,10 @@ typedef struct mdm_shadow_call {
     void *control_arg;
     mdm_shadow_fn candidate;   /* modern: compared, never returned */
     void *candidate_arg;
+    const char *flag;          /* the evidence's flag: "reads" (NULL) or "writes" */
+    const char *cell;          /* the matcher's cell: "legacy>modern" when legacy
+                                  wrote what both read, "modern" when modern did;
+                                  NULL: not checked */
 } mdm_shadow_call;
 
 /*
@@ -71,6 +94,13 @@ typedef struct mdm_shadow_call {
  * (only the candidate failed; its error is under "candidate"),
  * "control_error" (only the control failed), "error_mismatch" (both failed
  * with different kinds). Errors of the same kind on both sides match.
+ * A difference the expected list names (matched as mdm-compare matches it:
+ * op "read" for load/read_table, "info" for info/table_info, else the
+ * operation; no scenario; the call's cell; kind and message as the harness
+ * writes them; after an expected column type difference the columns that
+ * agree are compared again) is not logged. With an evidence file, every
+ * run is recorded there with its mdm_outcome (an error mismatch counts as
+ * a mismatch) and both timings.
  *   out: initialised by the caller; receives the control's table.
  * Returns the control's status, with err set by the control only.
  */

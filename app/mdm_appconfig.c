@@ -22,7 +22,8 @@ typedef enum target {
     T_NONE = 0, T_BACKEND, T_SQLITE_PATH, T_JOURNAL, T_SYNC, T_CACHE, T_MMAP, T_TEMP, T_BUSY,
     T_PG_PATH, T_PG_PREFIX, T_PG_DSN, T_PG_HOST, T_PG_PORT, T_PG_USER, T_PG_PASSWORD,
     T_PG_SSLMODE, T_PG_CTIMEOUT, T_POOL_SIZE, T_POOL_OVERFLOW, T_POOL_TIMEOUT, T_POOL_PREPING,
-    T_POOL_RECYCLE, T_FLAG
+    T_POOL_RECYCLE, T_FLAG, T_POL_STEP, T_POL_MAX, T_POL_MIN, T_POL_MISMATCH, T_POL_CANDERR,
+    T_POL_LATENCY, T_POL_TRIP
 } target;
 
 /* Pool scopes: which backend's pool a connection_pool map sets. */
@@ -107,11 +108,22 @@ static const spec writes_spec[] = {
     FLAG("mode", V_STR, MDM_FLAG_WRITES),
     FLAG("percent", V_STR, MDM_FLAG_WRITES ".percent"),
     END};
+static const spec policy_spec[] = {
+    LEAF("step", V_INT, T_POL_STEP, 1, 100, NULL),
+    LEAF("maximum", V_INT, T_POL_MAX, 1, 100, NULL),
+    LEAF("min_comparisons", V_INT, T_POL_MIN, 0, I64, NULL),
+    LEAF("max_mismatch_rate", V_NUM, T_POL_MISMATCH, 0, 1, NULL),
+    LEAF("max_candidate_error_rate", V_NUM, T_POL_CANDERR, 0, 1, NULL),
+    LEAF("max_p99_latency_ratio", V_NUM, T_POL_LATENCY, 0, 1e6, NULL),
+    LEAF("rollback_after", V_INT, T_POL_TRIP, 1, 1000, NULL),
+    END};
 static const spec rollout_spec[] = {
     FLAG("kill_switch", V_STR, "storage.kill_switch"),
     MAP("reads", reads_spec, S_INHERIT),
     MAP("writes", writes_spec, S_INHERIT),
     FLAG("shadow_log", V_STR, "storage.shadow_log"),
+    FLAG("expected_differences", V_STR, "storage.expected_differences"),
+    MAP("policy", policy_spec, S_INHERIT),
     END};
 
 /* ---- the old format ---- */
@@ -176,6 +188,7 @@ void mdm_app_config_init(mdm_app_config *c)
     c->mmap_size = 268435456;
     c->busy_timeout_ms = 5000;
     c->pg_connect_timeout = 10;
+    c->policy = (mdm_rollout_policy)MDM_ROLLOUT_POLICY_INIT;
     pg_pool.pool_size = 10;      /* legacy's PostgreSQL defaults (LEGACY.md 2) */
     pg_pool.max_overflow = 20;
     c->pool[MDM_APP_SQLITE] = sqlite_pool;
@@ -401,6 +414,27 @@ static mdm_status apply_int(loader *L, const mdm_conf_node *n, const spec *s, co
     return rc;
 }
 
+static mdm_status apply_policy(loader *L, const mdm_conf_node *n, const spec *s,
+                               const char *key)
+{
+    mdm_rollout_policy *p = &L->c->policy;
+    int64_t i = 0;
+    double d = 0;
+    mdm_status rc = s->kind == V_INT ? parse_int(L, n, s, key, &i) : parse_num(L, n, s, key, &d);
+    if (rc != MDM_OK)
+        return rc;
+    switch (s->target) {
+    case T_POL_STEP: p->step = (int)i; break;
+    case T_POL_MAX: p->maximum = (int)i; break;
+    case T_POL_MIN: p->min_comparisons = i; break;
+    case T_POL_MISMATCH: p->max_mismatch_rate = d; break;
+    case T_POL_CANDERR: p->max_candidate_error_rate = d; break;
+    case T_POL_LATENCY: p->max_p99_latency_ratio = d; break;
+    default: p->rollback_after = (int)i; break;
+    }
+    return MDM_OK;
+}
+
 static mdm_status apply_flag(loader *L, const mdm_conf_node *n, const spec *s, const char *key)
 {
     char where[400];
@@ -422,6 +456,8 @@ static mdm_status apply_leaf(loader *L, const mdm_conf_node *n, const spec *s, c
         return apply_pool(L, n, s, key, scope);
     if (s->target == T_FLAG)
         return apply_flag(L, n, s, key);
+    if (s->target >= T_POL_STEP)
+        return apply_policy(L, n, s, key);
     if (s->target == T_PG_PREFIX)
         return apply_prefix(L, n, key);
     switch (s->kind) {
@@ -717,6 +753,12 @@ mdm_status mdm_app_config_dump(const mdm_app_config *c, mdm_buf *out, mdm_error 
     PUT("rollout.writes.percent = %d", c->flags.writes.percent);
     PUT("rollout.kill_switch = %s", c->flags.kill_switch ? "on" : "off");
     PUT("rollout.shadow_log = %s", c->flags.shadow_log);
+    PUT("rollout.expected_differences = %s", c->flags.expected);
+    PUT("rollout.policy = step %d, maximum %d, min_comparisons %lld, max_mismatch_rate %g, "
+        "max_candidate_error_rate %g, max_p99_latency_ratio %g, rollback_after %d",
+        c->policy.step, c->policy.maximum, (long long)c->policy.min_comparisons,
+        c->policy.max_mismatch_rate, c->policy.max_candidate_error_rate,
+        c->policy.max_p99_latency_ratio, c->policy.rollback_after);
 #undef PUT
     for (size_t i = 0; i < n; i++)
         sorted[i] = mdm_buf_str(&lines[i]);

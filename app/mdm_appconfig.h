@@ -20,6 +20,7 @@
 #include "mdm_buf.h"
 #include "mdm_conf.h"
 #include "mdm_flag.h"
+#include "mdm_rollout.h"
 #include "mdm_store.h"   /* mdm_pool_opts: the stores' pools */
 #include "mdm_status.h"
 
@@ -51,6 +52,8 @@ typedef struct mdm_app_config {
     mdm_pool_opts pool[2];
     /* The flag: defaults plus the file's rollout: section (config layer). */
     mdm_flag_settings flags;
+    /* rollout.policy: what `mdm rollout advance` decides by. */
+    mdm_rollout_policy policy;
 } mdm_app_config;
 
 /* Defaults (no file). Free with mdm_app_config_reset(). */

@@ -26,6 +26,55 @@ static const cli_opt_spec flags_opts[] = {
     {"--dataset", 0, "NAME"}, {"--format", 0, "FMT"}, {NULL, 0, NULL}};
 static const cli_opt_spec migrate_opts[] = {{"--output", 'o', "NEW.yaml"}, {NULL, 0, NULL}};
 static const cli_opt_spec no_opts[] = {{NULL, 0, NULL}};
+static const cli_opt_spec rollout_opts[] = {
+    {"--resume", 0, NULL}, {"--format", 0, "FMT"}, {NULL, 0, NULL}};
+
+#define MDM_ROLLOUT_HELP                                                                    \
+    "Moves the storage flag from legacy to modern one step at a time, on evidence.\n"      \
+    "\n"                                                                                   \
+    "  status    per flag (reads, writes): mode, percent, how many datasets each\n"        \
+    "            implementation serves, and the evidence since the last change:\n"        \
+    "            comparisons by outcome, the unexpected mismatch rate and the\n"           \
+    "            candidate error rate with their 95% upper bounds (exact one-sided\n"      \
+    "            Clopper-Pearson; 0 in n comparisons gives about 3/n), the latency\n"      \
+    "            ratio candidate/control at p50 and p99, and what advance would do.\n"    \
+    "  advance   does exactly one thing and says why: start (shadow every read),\n"      \
+    "            advance one step, hold (not enough evidence, or an upper bound not\n"    \
+    "            yet under its limit), or roll back (kill switch on) when checks have\n"  \
+    "            failed rollback_after times in a row. --resume clears the kill\n"        \
+    "            switch after a rollback. Each change starts a new generation: the\n"     \
+    "            evidence counts from there.\n"                                           \
+    "  history   every decision with its evidence (<home>/rollout/history.jsonl,\n"      \
+    "            append-only).\n"                                                         \
+    "\n"                                                                                   \
+    "Phases: reads shadow; reads modern from one step to the maximum (the\n"             \
+    "datasets not yet moved stay in shadow, so evidence keeps coming); writes\n"          \
+    "shadow (not built yet: the rollout holds at reads 100%); writes modern; done\n"     \
+    "(legacy can be removed).\n"                                                           \
+    "\n"                                                                                   \
+    "Policy (config file, rollout.policy; defaults in brackets):\n"                      \
+    "  step [10]                       percent points per advance\n"                      \
+    "  maximum [100]                   the percent a phase ends at\n"                     \
+    "  min_comparisons [300]           evidence needed before any verdict\n"             \
+    "  max_mismatch_rate [0.01]        unexpected mismatches per comparison\n"           \
+    "  max_candidate_error_rate [0.01] candidate errors per comparison\n"                \
+    "  max_p99_latency_ratio [2.0]     candidate p99 / control p99\n"                    \
+    "  rollback_after [2]              failed checks in a row that roll back\n"          \
+    "A check fails when a rate (or the p99 ratio) is over its limit; a step is\n"        \
+    "taken only when every check passes and both upper bounds are under their\n"         \
+    "limits.\n"                                                                            \
+    "\n"                                                                                   \
+    "Evidence: every shadow comparison is counted in <home>/rollout/evidence.sqlite\n"   \
+    "by generation, flag, operation, dataset and outcome (match; expected, with\n"      \
+    "the id of its entry in the expected-differences list; mismatch; candidate_error;\n" \
+    "control_error), with both latencies as histograms; unexpected ones are also\n"      \
+    "logged line by line in the shadow log. The state the flag reads is\n"               \
+    "<home>/rollout/state (replaced atomically; 'mdm flags' shows it as source\n"        \
+    "'rollout': command line > environment > rollout state > config file >\n"           \
+    "defaults).\n"                                                                         \
+    "\n"                                                                                   \
+    "  --resume             (advance) clear the kill switch after a rollback\n"          \
+    "  --format FMT         table (default), csv or json\n"
 
 static const cli_command commands[] = {
     {"register", "NAME FILE.csv [--table T] [--if-exists fail|replace|append]",
@@ -81,14 +130,17 @@ static const cli_command commands[] = {
      no_opts, 1, 1, mdm_cmd_remove},
     {"flags", "[--dataset NAME] [--format table|csv|json]",
      "Prints each effective setting of the storage flag, its value and where\n"
-     "it came from (command line > MDM_STORAGE_* environment > config file's\n"
-     "rollout: > defaults). With --dataset, also the dataset's bucket for reads\n"
+     "it came from (command line > MDM_STORAGE_* environment > rollout state\n"
+     "that 'mdm rollout advance' keeps > config file's rollout: > defaults). With --dataset, also the dataset's bucket for reads\n"
      "and writes (murmur3 of \"<flag>:<dataset>\" % 100 + 1; the dataset is in\n"
      "the rollout when bucket <= percent) and which implementation serves it.\n"
      "\n"
      "  --dataset NAME       show NAME's buckets and implementations\n"
      "  --format FMT         table (default), csv or json\n",
      flags_opts, 0, 0, mdm_cmd_flags},
+    {"rollout", "status|advance|history [--resume] [--format table|csv|json]",
+     MDM_ROLLOUT_HELP,
+     rollout_opts, 1, 1, mdm_cmd_rollout},
     {"config migrate", "OLD.yaml [-o NEW.yaml]",
      "Rewrites a config file in the old format (database:) in the new format\n"
      "(storage:), keeping every setting; rollout: is kept as it is. Prints to\n"
@@ -462,11 +514,18 @@ static mdm_status config_error(mdm_status rc, mdm_error *err)
     return rc;
 }
 
-/* The flag: config layer (already in cfg), then environment, then --impl. */
+/* The flag: config layer (already in cfg), then the rollout state
+ * `mdm rollout advance` keeps, then environment, then --impl. */
 static mdm_status resolve_flags(mdm_cli *cli, cli_session *s, mdm_error *err)
 {
+    mdm_rollout_paths p;
     s->flags = s->cfg.flags;
-    mdm_status rc = mdm_flag_apply_env(&s->flags, &cli->io->env, err);
+    mdm_rollout_paths_init(&p, s->home);
+    mdm_status rc = mdm_rollout_state_load(p.state, &s->rollout, err);
+    if (rc == MDM_OK)
+        rc = mdm_rollout_state_apply(&s->rollout, p.state, &s->flags, err);
+    if (rc == MDM_OK)
+        rc = mdm_flag_apply_env(&s->flags, &cli->io->env, err);
     if (rc == MDM_OK && (rc = mdm_flag_apply_cli(&s->flags, cli->impl_opt, err)) == MDM_ERR_CONFIG)
         rc = err->code = MDM_ERR_INVALID_ARG;   /* a bad --impl is a usage error */
     if (rc == MDM_OK && cli->impl_opt != NULL && s->flags.kill_switch) {

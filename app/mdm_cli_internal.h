@@ -15,6 +15,7 @@
 #include "mdm_dataset.h"
 #include "mdm_flag.h"
 #include "mdm_output.h"
+#include "mdm_rollout.h"
 
 #define CLI_MAX_POS 4
 #define CLI_MAX_OPTS 64
@@ -65,7 +66,8 @@ typedef struct cli_session {
     char home[2048];
     const char *user_home;               /* $HOME or NULL */
     mdm_app_config cfg;
-    mdm_flag_settings flags;             /* config + env + command line */
+    mdm_flag_settings flags;             /* config + rollout state + env + command line */
+    mdm_rollout_state rollout;           /* the rollout state file (exists false: none) */
     mdm_dsm *dsm;
 } cli_session;
 
@@ -86,5 +88,6 @@ int mdm_cmd_list(mdm_cli *cli, const cli_args *a);
 int mdm_cmd_remove(mdm_cli *cli, const cli_args *a);
 int mdm_cmd_flags(mdm_cli *cli, const cli_args *a);
 int mdm_cmd_config_migrate(mdm_cli *cli, const cli_args *a);
+int mdm_cmd_rollout(mdm_cli *cli, const cli_args *a);
 
 #endif

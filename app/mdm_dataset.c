@@ -30,6 +30,8 @@ struct mdm_dsm {
     bool pg;
     mdm_router *router;        /* the stores, the flag, shadow runs */
     char shadow_log[1024];
+    char evidence[1024];       /* <home>/rollout/evidence.sqlite */
+    char expected[1024];       /* the expected-differences list */
 };
 
 /* ---- Names ---------------------------------------------------------------------- */
@@ -164,7 +166,8 @@ static mdm_status make_router(mdm_dsm *m, mdm_error *err)
 {
     mdm_store_settings set;
     store_settings(m->cfg, &set);
-    mdm_router_opts ro = {&set, &m->flags, m->shadow_log, m->warn};
+    mdm_router_opts ro = {&set, &m->flags, m->shadow_log, m->warn, m->evidence,
+                          m->expected[0] ? m->expected : NULL};
     return mdm_router_new(&m->router, &ro, err);
 }
 
@@ -181,6 +184,34 @@ static mdm_status shadow_path(mdm_dsm *m, mdm_error *err)
     if (n < 0 || (size_t)n >= sizeof m->shadow_log)
         return mdm_error_set(err, MDM_ERR_CONFIG, "shadow log path too long");
     return MDM_OK;
+}
+
+/* Shadow runs record their evidence under <home>/rollout (made when a
+ * flag is in shadow mode) and match the expected-differences list: the
+ * configured one (missing: a warning), else the one `make install` put in
+ * MDM_DATADIR when it is there (mdm_dsm_expected_list). */
+static mdm_status evidence_paths(mdm_dsm *m, mdm_error *err)
+{
+    const char *list = mdm_dsm_expected_list(&m->flags);
+    int a = snprintf(m->evidence, sizeof m->evidence, "%s/rollout/evidence.sqlite", m->home);
+    int b = snprintf(m->expected, sizeof m->expected, "%s", list);
+    if (a < 0 || (size_t)a >= sizeof m->evidence || b < 0 || (size_t)b >= sizeof m->expected)
+        return mdm_error_set(err, MDM_ERR_CONFIG, "rollout evidence path too long");
+    if (m->flags.reads.mode == MDM_IMPL_SHADOW) {
+        char dir[1024];
+        snprintf(dir, sizeof dir, "%s/rollout", m->home);
+        (void)mkdir(m->home, 0755);
+        (void)mkdir(dir, 0755);
+    }
+    return MDM_OK;
+}
+
+const char *mdm_dsm_expected_list(const mdm_flag_settings *f)
+{
+    static const char installed[] = MDM_DATADIR "/expected-differences";
+    if (f->expected[0] != '\0')
+        return f->expected;
+    return access(installed, F_OK) == 0 ? installed : "";
 }
 
 mdm_status mdm_dsm_new(mdm_dsm **out, const mdm_dsm_opts *opts, mdm_error *err)
@@ -202,6 +233,8 @@ mdm_status mdm_dsm_new(mdm_dsm **out, const mdm_dsm_opts *opts, mdm_error *err)
                         : mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
     if (rc == MDM_OK)
         rc = shadow_path(m, err);
+    if (rc == MDM_OK)
+        rc = evidence_paths(m, err);
     if (rc == MDM_OK)
         rc = make_router(m, err);
     if (rc != MDM_OK) {

@@ -49,6 +49,12 @@ typedef struct mdm_dsm_opts {
     FILE *warn;                      /* warnings; NULL: stderr */
 } mdm_dsm_opts;
 
+/* The expected-differences list shadow runs match against: the configured
+ * one (storage.expected_differences), else the installed one
+ * (MDM_DATADIR/expected-differences) when it exists, else "" (none: every
+ * difference counts as unexpected). */
+const char *mdm_dsm_expected_list(const mdm_flag_settings *f);
+
 MDM_NODISCARD mdm_status mdm_dsm_new(mdm_dsm **out, const mdm_dsm_opts *opts, mdm_error *err);
 void mdm_dsm_free(mdm_dsm *m);   /* NULL is a no-op */
 

@@ -148,3 +148,22 @@ mdm_status mdm_table_nulls_as_empty(const mdm_table *src, mdm_table *out, mdm_er
     mdm_table_reset(&t);
     return rc;
 }
+
+/* Copies of a and b with only the columns that agree in name and type,
+ * so that a type difference (often an expected one) does not hide the
+ * values of every other column. False when nothing is left to compare. */
+bool mdm_table_agreeing(const mdm_table *a, const mdm_table *b, mdm_table *pa, mdm_table *pb,
+                        mdm_error *err)
+{
+    char **names = calloc(a->ncols + 1, sizeof *names);
+    size_t n = 0;
+    bool ok = names != NULL && a->ncols == b->ncols;
+    for (size_t c = 0; ok && c < a->ncols; c++)
+        if (strcmp(a->cols[c].name, b->cols[c].name) == 0 && a->cols[c].type == b->cols[c].type)
+            names[n++] = a->cols[c].name;
+    ok = ok && n > 0 && n < a->ncols &&
+         mdm_table_project(a, NULL, (const char *const *)names, n, pa, err) == MDM_OK &&
+         mdm_table_project(b, NULL, (const char *const *)names, n, pb, err) == MDM_OK;
+    free(names);
+    return ok;
+}

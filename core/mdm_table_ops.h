@@ -10,6 +10,7 @@
 #ifndef MDM_TABLE_OPS_H
 #define MDM_TABLE_OPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "mdm_status.h"
@@ -46,5 +47,13 @@ MDM_NODISCARD mdm_status mdm_table_from_strings(const char *name, const char *co
  * a writer that loses NULLs), into out (replaced on success). */
 MDM_NODISCARD mdm_status mdm_table_nulls_as_empty(const mdm_table *src, mdm_table *out,
                                                   mdm_error *err);
+
+/* Copies of a and b (same column count) with only the columns that agree
+ * in name and type, into pa and pb (initialised), so that a type difference
+ * (often an expected one) does not hide the values of every other column.
+ * False when nothing is left to compare (or none differs, or no memory).
+ * The harness and shadow mode both compare the rest this way. */
+bool mdm_table_agreeing(const mdm_table *a, const mdm_table *b, mdm_table *pa, mdm_table *pb,
+                        mdm_error *err);
 
 #endif

@@ -116,25 +116,6 @@ static mdm_status compare_slt_tables(const mdm_cmp_op *op, size_t i, const mdm_c
     return rc;
 }
 
-/* Copies of a and b with only the columns that agree in name and type,
- * so that a type difference (often an expected one) does not hide the
- * values of every other column. False when nothing is left to compare. */
-static bool agreeing_columns(const mdm_table *a, const mdm_table *b, mdm_table *pa,
-                             mdm_table *pb, mdm_error *err)
-{
-    char **names = calloc(a->ncols + 1, sizeof *names);
-    size_t n = 0;
-    bool ok = names != NULL && a->ncols == b->ncols;
-    for (size_t c = 0; ok && c < a->ncols; c++)
-        if (strcmp(a->cols[c].name, b->cols[c].name) == 0 && a->cols[c].type == b->cols[c].type)
-            names[n++] = a->cols[c].name;
-    ok = ok && n > 0 && n < a->ncols &&
-         mdm_table_project(a, NULL, (const char *const *)names, n, pa, err) == MDM_OK &&
-         mdm_table_project(b, NULL, (const char *const *)names, n, pb, err) == MDM_OK;
-    free(names);
-    return ok;
-}
-
 static mdm_status add_table_diff(const mdm_cmp_op *op, size_t i, const mdm_table_diff *d,
                                  mdm_cmp_diffs *out, mdm_error *err)
 {
@@ -155,7 +136,7 @@ static mdm_status compare_rest(const mdm_cmp_op *op, size_t i, const mdm_table *
     mdm_status rc = MDM_OK;
     mdm_table_init(&pa);
     mdm_table_init(&pb);
-    if (agreeing_columns(a, b, &pa, &pb, err)) {
+    if (mdm_table_agreeing(a, b, &pa, &pb, err)) {
         if (op->sort == MDM_CMP_SORT_ROWS)
             rc = mdm_cmp_table_sort(&pa, err);
         if (rc == MDM_OK && op->sort == MDM_CMP_SORT_ROWS)

@@ -23,7 +23,7 @@ mdm_status mdm_cmp_router_new(const mdm_cmp_env *env, mdm_router **out, mdm_erro
     set.pool = pool;
     set.faults = env->mutate;
     mdm_flag_settings_init(&flags);   /* unused: a cell names its stores */
-    mdm_router_opts ro = {&set, &flags, NULL, NULL};
+    mdm_router_opts ro = {&set, &flags, NULL, NULL, NULL, NULL};
     return mdm_router_new(out, &ro, err);
 }
 

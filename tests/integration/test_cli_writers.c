@@ -448,7 +448,7 @@ static mdm_router *pg_router(void)
     set.pg_dsn = mdm_test_pg_dsn();
     set.pool = pool;
     mdm_flag_settings_init(&flags);
-    mdm_router_opts ro = {&set, &flags, NULL, NULL};
+    mdm_router_opts ro = {&set, &flags, NULL, NULL, NULL, NULL};
     if (mdm_router_new(&r, &ro, &err) != MDM_OK)
         fail_msg("router: %s", err.message);
     return r;
@@ -522,7 +522,7 @@ static void *create_db(void *arg)
     set.pg_dsn = mdm_test_pg_dsn();
     set.pool = pool;
     mdm_flag_settings_init(&flags);
-    mdm_router_opts ro = {&set, &flags, NULL, NULL};
+    mdm_router_opts ro = {&set, &flags, NULL, NULL, NULL, NULL};
     mdm_error_clear(&err);
     j->rc = mdm_router_new(&r, &ro, &err);
     if (j->rc == MDM_OK)
@@ -616,7 +616,7 @@ static void writers__pg_lock_without_a_server_is_a_connection_error(void **state
     set.pg_dsn = dsn;
     set.pool = pool;
     mdm_flag_settings_init(&flags);
-    mdm_router_opts ro = {&set, &flags, NULL, NULL};
+    mdm_router_opts ro = {&set, &flags, NULL, NULL, NULL, NULL};
     assert_int_equal(mdm_router_new(&r, &ro, &err), MDM_OK);
     assert_int_equal(mdm_router_lock(r, "mdm_nowhere", &l, &err), MDM_ERR_CONNECTION);
     assert_non_null(strstr(err.message, "write lock of database 'mdm_nowhere'"));

@@ -251,7 +251,7 @@ static mdm_router *router_for(const sweep *s, mdm_error *err)
     set.busy_timeout_ms = 5000;
     set.pool = pool;
     mdm_flag_settings_init(&flags);
-    mdm_router_opts ro = {&set, &flags, NULL, s->w->warn};
+    mdm_router_opts ro = {&set, &flags, NULL, s->w->warn, NULL, NULL};
     return mdm_router_new(&r, &ro, err) == MDM_OK ? r : NULL;
 }
 

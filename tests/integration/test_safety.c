@@ -348,7 +348,7 @@ static mdm_router *router_for(const char *backend)
     set.pg_dsn = mdm_test_pg_dsn();
     set.pool = pool;
     mdm_flag_settings_init(&flags);
-    mdm_router_opts ro = {&set, &flags, NULL, NULL};
+    mdm_router_opts ro = {&set, &flags, NULL, NULL, NULL, NULL};
     if (mdm_router_new(&r, &ro, &err) != MDM_OK)
         fail_msg("router: %s", err.message);
     return r;

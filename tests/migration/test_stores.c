@@ -46,7 +46,7 @@ static mdm_router *router_for(const char *backend, unsigned faults)
     set.pool = pool;
     set.faults = faults;
     mdm_flag_settings_init(&flags);
-    mdm_router_opts ro = {&set, &flags, NULL, NULL};
+    mdm_router_opts ro = {&set, &flags, NULL, NULL, NULL, NULL};
     if (mdm_router_new(&r, &ro, &err) != MDM_OK)
         fail_msg("router: %s", err.message);
     return r;
@@ -427,7 +427,7 @@ static void router__checks_its_arguments(void **state)
     char longlog[1100];
     memset(&set, 0, sizeof set);
     mdm_flag_settings_init(&flags);
-    mdm_router_opts ro = {&set, &flags, NULL, NULL};
+    mdm_router_opts ro = {&set, &flags, NULL, NULL, NULL, NULL};
     assert_int_equal(mdm_router_new(&r, &ro, &err), MDM_ERR_INVALID_ARG);   /* no backend */
     assert_int_equal(mdm_router_new(NULL, &ro, &err), MDM_ERR_INVALID_ARG);
     assert_int_equal(mdm_router_new(&r, NULL, &err), MDM_ERR_INVALID_ARG);
@@ -457,7 +457,7 @@ static void router__an_unknown_backend_is_refused(void **state)
     memset(&set, 0, sizeof set);
     set.backend = "oracle";
     mdm_flag_settings_init(&flags);
-    mdm_router_opts ro = {&set, &flags, NULL, NULL};
+    mdm_router_opts ro = {&set, &flags, NULL, NULL, NULL, NULL};
     assert_int_equal(mdm_router_new(&r, &ro, &err), MDM_ERR_CONFIG);
     assert_string_equal(err.message, "unknown backend 'oracle' (sqlite, postgresql)");
     assert_null(r);
@@ -484,7 +484,7 @@ static void router__a_server_given_by_its_parts(void **state)
     set.pg_user = mdm_dsn_get(dsn, "user", user, sizeof user);
     set.pool = (mdm_pool_opts)MDM_POOL_OPTS_INIT;
     mdm_flag_settings_init(&flags);
-    mdm_router_opts ro = {&set, &flags, NULL, NULL};
+    mdm_router_opts ro = {&set, &flags, NULL, NULL, NULL, NULL};
     OK(mdm_router_new(&r, &ro, E));
     mdm_strlist_init(&names);
     OK(mdm_router_list_databases(r, &names, E));
@@ -533,7 +533,7 @@ static void router__routes_and_shadow_reads(void **state)
     mdm_table_init(&got);
 
     for (int with_log = 0; with_log < 2; with_log++) {
-        mdm_router_opts ro = {&set, &flags, with_log ? log : NULL, NULL};
+        mdm_router_opts ro = {&set, &flags, with_log ? log : NULL, NULL, NULL, NULL};
         OK(mdm_router_new(&r, &ro, E));
         OK(mdm_router_route(r, MDM_FLAG_OP_WRITE, "d", &rt, E));
         assert_int_equal(rt.d.impl, MDM_IMPL_MODERN);

@@ -77,7 +77,7 @@ static mdm_status make_pg_router(run_ctx *k, mdm_error *err)
     set.pg_sslmode = "disable";
     set.pool = (mdm_pool_opts)MDM_POOL_OPTS_INIT;
     mdm_flag_settings_init(&flags);
-    mdm_router_opts ro = {&set, &flags, k->log, NULL};
+    mdm_router_opts ro = {&set, &flags, k->log, NULL, NULL, NULL};
     mdm_status rc = mdm_router_new(&r, &ro, err);
     mdm_router_free(r);
     return rc;
@@ -120,7 +120,7 @@ static mdm_status shadow_read(run_ctx *k, mdm_error *err)
     flags.reads.mode = MDM_IMPL_SHADOW;
     flags.reads.percent = 100;
     mdm_table_init(&got);
-    mdm_router_opts ro = {&set, &flags, k->log, NULL};
+    mdm_router_opts ro = {&set, &flags, k->log, NULL, NULL, NULL};
     mdm_status rc = mdm_router_new(&r, &ro, err);
     if (rc == MDM_OK)
         rc = mdm_router_route(r, MDM_FLAG_OP_READ, "d", &rt, err);
@@ -149,7 +149,7 @@ static mdm_status modern_read(run_ctx *k, mdm_error *err)
     set.pool = (mdm_pool_opts)MDM_POOL_OPTS_INIT;
     mdm_flag_settings_init(&flags);
     mdm_table_init(&got);
-    mdm_router_opts ro = {&set, &flags, NULL, NULL};
+    mdm_router_opts ro = {&set, &flags, NULL, NULL, NULL, NULL};
     mdm_status rc = mdm_router_new(&r, &ro, err);
     if (rc == MDM_OK)
         rc = mdm_router_store(r, MDM_IMPL_MODERN, &s, err);
@@ -179,7 +179,7 @@ static void prepare_db(run_ctx *k)
     set.backend = "sqlite";
     set.pool = (mdm_pool_opts)MDM_POOL_OPTS_INIT;
     mdm_flag_settings_init(&flags);
-    mdm_router_opts ro = {&set, &flags, NULL, NULL};
+    mdm_router_opts ro = {&set, &flags, NULL, NULL, NULL, NULL};
     mdm_table_init(&t);
     assert_int_equal(mdm_table_add_column(&t, "id", MDM_INT64, &err), MDM_OK);
     for (int i = 1; i <= 2; i++) {
@@ -209,7 +209,7 @@ static mdm_status lock_once(run_ctx *k, const char *backend, const char *db, mdm
     set.pg_dsn = mdm_test_pg_dsn();
     set.pool = (mdm_pool_opts)MDM_POOL_OPTS_INIT;
     mdm_flag_settings_init(&flags);
-    mdm_router_opts ro = {&set, &flags, NULL, NULL};
+    mdm_router_opts ro = {&set, &flags, NULL, NULL, NULL, NULL};
     mdm_status rc = mdm_router_new(&r, &ro, err);
     if (rc == MDM_OK)
         rc = mdm_router_lock(r, db, &l, err);

@@ -255,7 +255,7 @@ static void dsn__router_checks_the_configured_dsn(void **state)
     set.backend = "postgresql";
     set.pg_dsn = "postgresql://u:SeCrEt@Pa55@h/d";
     mdm_flag_settings_init(&flags);
-    mdm_router_opts ro = {&set, &flags, NULL, NULL};
+    mdm_router_opts ro = {&set, &flags, NULL, NULL, NULL, NULL};
     assert_int_equal(mdm_router_new(&r, &ro, &err), MDM_ERR_CONFIG);
     assert_null(r);
     assert_null(strstr(err.message, "Pa55"));

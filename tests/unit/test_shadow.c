@@ -207,7 +207,7 @@ static void shadow__run_refuses_null_arguments(void **state)
     mdm_error err;
     build(&t, cols, 1, cells, 1);
     side_arg ctl = {&t, MDM_OK, 0};
-    mdm_shadow_call call = {"load", "d", NULL, true, side, &ctl, side, &ctl};
+    mdm_shadow_call call = {"load", "d", NULL, true, side, &ctl, side, &ctl, NULL, NULL};
     mdm_shadow_call no_control = {"load", "d", NULL, true, NULL, NULL, side, &ctl};
     assert_int_equal(mdm_shadow_init(&sh, f->log, NULL, &err), MDM_OK);
     mdm_table_init(&out);
@@ -236,7 +236,7 @@ static void shadow__a_missing_candidate_is_a_candidate_error(void **state)
     mdm_error err;
     build(&t, cols, 1, cells, 2);
     side_arg ctl = {&t, MDM_OK, 0};
-    mdm_shadow_call call = {"load", "d", "train", true, side, &ctl, NULL, NULL};
+    mdm_shadow_call call = {"load", "d", "train", true, side, &ctl, NULL, NULL, NULL, NULL};
     assert_int_equal(mdm_shadow_init(&sh, f->log, NULL, &err), MDM_OK);
     mdm_table_init(&out);
     assert_int_equal(mdm_shadow_run(&sh, &call, &out, &err), MDM_OK);
@@ -301,7 +301,7 @@ static void shadow__each_kind_of_difference_is_named_in_the_log(void **state)
         assert_false(mdm_table_equal(&ctl_t, &cand_t, &sh.compare, &d));
         assert_int_equal(d.kind, cases[i].kind);   /* the case is what it says */
         side_arg ctl = {&ctl_t, MDM_OK, 0}, cand = {&cand_t, MDM_OK, 0};
-        mdm_shadow_call call = {"load", "d", "train", true, side, &ctl, side, &cand};
+        mdm_shadow_call call = {"load", "d", "train", true, side, &ctl, side, &cand, NULL, NULL};
         assert_int_equal(mdm_shadow_run(&sh, &call, &out, &err), MDM_OK);
         assert_true(mdm_table_equal(&ctl_t, &out, NULL, NULL));   /* the control's */
         char *line = last_line(f->log, &n);
@@ -376,7 +376,7 @@ static void shadow__unordered_rows_compare_as_a_multiset(void **state)
     mdm_error err;
     build(&b, cols, 3, shuffled, 3);
     side_arg ctl = {&a, MDM_OK, 0}, cand = {&b, MDM_OK, 0};
-    mdm_shadow_call call = {"query", "d", "SELECT ...", false, side, &ctl, side, &cand};
+    mdm_shadow_call call = {"query", "d", "SELECT ...", false, side, &ctl, side, &cand, NULL, NULL};
     assert_int_equal(mdm_shadow_init(&sh, f->log, NULL, &err), MDM_OK);
     mdm_table_init(&out);
     assert_int_equal(mdm_shadow_run(&sh, &call, &out, &err), MDM_OK);
@@ -409,7 +409,7 @@ static void shadow__log_records_escape_what_callers_pass(void **state)
     build(&a, cols, 1, one, 1);
     build(&b, cols, 1, two, 1);
     side_arg ctl = {&a, MDM_OK, 0}, cand = {&b, MDM_OK, 0};
-    mdm_shadow_call call = {"query", dataset, detail, true, side, &ctl, side, &cand};
+    mdm_shadow_call call = {"query", dataset, detail, true, side, &ctl, side, &cand, NULL, NULL};
     assert_int_equal(mdm_shadow_init(&sh, f->log, NULL, &err), MDM_OK);
     mdm_table_init(&out);
     assert_int_equal(mdm_shadow_run(&sh, &call, &out, &err), MDM_OK);
@@ -452,7 +452,7 @@ static void shadow__a_full_disk_is_reported_once(void **state)
     build(&a, cols, 1, one, 1);
     build(&b, cols, 1, two, 1);
     side_arg ctl = {&a, MDM_OK, 0}, cand = {&b, MDM_OK, 0};
-    mdm_shadow_call call = {"load", "d", NULL, true, side, &ctl, side, &cand};
+    mdm_shadow_call call = {"load", "d", NULL, true, side, &ctl, side, &cand, NULL, NULL};
     assert_int_equal(mdm_shadow_init(&sh, "/dev/full", warn, &err), MDM_OK);
     mdm_table_init(&out);
     for (int i = 0; i < 2; i++) {
