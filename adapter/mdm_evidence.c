@@ -91,15 +91,29 @@ static sqlite3_stmt *prepare(sqlite3 *db, const char *path, const char *sql, con
     return st;
 }
 
+/* Steps st to its end (handing each row to take, when given) and
+ * finalises it; NULL st: the prepare failed (err set). */
+static mdm_status step_all(sqlite3 *db, const char *path, sqlite3_stmt *st,
+                           void (*take)(sqlite3_stmt *, void *), void *ctx, mdm_error *err)
+{
+    int rc = st != NULL ? SQLITE_ROW : SQLITE_MISUSE;
+    while (rc == SQLITE_ROW && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        take(st, ctx);
+    (void)sqlite3_finalize(st);
+    return st == NULL ? MDM_ERR_IO : rc == SQLITE_DONE ? MDM_OK : db_fail(db, path, "step", err);
+}
+
 static mdm_status run(sqlite3 *db, const char *path, const char *sql, const bindv *v, size_t nv,
                       mdm_error *err)
 {
-    sqlite3_stmt *st = prepare(db, path, sql, v, nv, err);
-    if (st == NULL)
-        return MDM_ERR_IO;
-    int rc = sqlite3_step(st);
-    (void)sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? MDM_OK : db_fail(db, path, "write", err);
+    return step_all(db, path, prepare(db, path, sql, v, nv, err), NULL, NULL, err);
+}
+
+static mdm_status exec(sqlite3 *db, const char *path, const char *sql, const char *what,
+                       mdm_error *err)
+{
+    return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? MDM_OK
+                                                                : db_fail(db, path, what, err);
 }
 
 static mdm_status open_db(const char *path, int flags, sqlite3 **db, mdm_error *err)
@@ -116,10 +130,10 @@ mdm_status mdm_evidence_record(const char *path, const mdm_evidence_rec *r, mdm_
     char ctl[8] = "control", cand[10] = "candidate";
     const char *op = r->operation != NULL ? r->operation : "";
     mdm_status rc = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &db, err);
-    if (rc == MDM_OK && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        rc = db_fail(db, path, "begin", err);
-    if (rc == MDM_OK && sqlite3_exec(db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
-        rc = db_fail(db, path, "schema", err);
+    if (rc == MDM_OK)
+        rc = exec(db, path, "BEGIN IMMEDIATE", "begin", err);
+    if (rc == MDM_OK)
+        rc = exec(db, path, SCHEMA, "schema", err);
     bindv count[] = {{NULL, r->generation}, {r->flag, 0}, {op, 0},
                      {r->dataset != NULL ? r->dataset : "", 0}, {mdm_outcome_name(r->outcome), 0},
                      {r->expect_id != NULL ? r->expect_id : "", 0}};
@@ -133,8 +147,8 @@ mdm_status mdm_evidence_record(const char *path, const mdm_evidence_rec *r, mdm_
         rc = run(db, path, LATENCY_SQL, lat_ctl, 5, err);
     if (rc == MDM_OK)
         rc = run(db, path, LATENCY_SQL, lat_cand, 5, err);
-    if (rc == MDM_OK && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        rc = db_fail(db, path, "commit", err);
+    if (rc == MDM_OK)
+        rc = exec(db, path, "COMMIT", "commit", err);
     if (rc != MDM_OK && db != NULL)
         (void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     (void)sqlite3_close(db);
@@ -160,9 +174,17 @@ static double quantile(const hist *h, double q)
     return 0.0;
 }
 
+typedef struct sums {
+    mdm_evidence_summary *out;
+    hist *ctl, *cand;
+} sums;
+
 /* One row of a summary query: (name, count, bucket). */
-static void take_row(sqlite3_stmt *st, mdm_evidence_summary *out, hist *ctl, hist *cand)
+static void take_row(sqlite3_stmt *st, void *ctx)
 {
+    sums *x = ctx;
+    mdm_evidence_summary *out = x->out;
+    hist *ctl = x->ctl, *cand = x->cand;
     const char *name = (const char *)sqlite3_column_text(st, 0);
     uint64_t n = (uint64_t)sqlite3_column_int64(st, 1);
     int b = sqlite3_column_int(st, 2);
@@ -183,16 +205,10 @@ static void take_row(sqlite3_stmt *st, mdm_evidence_summary *out, hist *ctl, his
 
 /* v: generation, flag, operation (when NULL it is left unbound: SQL NULL). */
 static mdm_status read_rows(sqlite3 *db, const char *path, const char *sql, const bindv *v,
-                            mdm_evidence_summary *out, hist *ctl, hist *cand, mdm_error *err)
+                            sums *x, mdm_error *err)
 {
     sqlite3_stmt *st = prepare(db, path, sql, v, v[2].s != NULL ? 3 : 2, err);
-    if (st == NULL)
-        return MDM_ERR_IO;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        take_row(st, out, ctl, cand);
-    (void)sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? MDM_OK : db_fail(db, path, "read", err);
+    return step_all(db, path, st, take_row, x, err);
 }
 
 mdm_status mdm_evidence_summarize(const char *path, long generation, const char *flag,
@@ -208,13 +224,14 @@ mdm_status mdm_evidence_summarize(const char *path, long generation, const char 
     if (stat(path, &stb) != 0 && errno == ENOENT)
         return MDM_OK;
     bindv v[] = {{NULL, generation}, {flag, 0}, {operation, 0}};
+    sums x = {out, &ctl, &cand};
     mdm_status rc = open_db(path, SQLITE_OPEN_READONLY, &db, err);
     if (rc == MDM_OK)
-        rc = read_rows(db, path, OUTCOMES_SQL, v, out, &ctl, &cand, err);
+        rc = read_rows(db, path, OUTCOMES_SQL, v, &x, err);
     if (rc == MDM_OK)
-        rc = read_rows(db, path, DATASETS_SQL, v, out, &ctl, &cand, err);
+        rc = read_rows(db, path, DATASETS_SQL, v, &x, err);
     if (rc == MDM_OK)
-        rc = read_rows(db, path, BUCKETS_SQL, v, out, &ctl, &cand, err);
+        rc = read_rows(db, path, BUCKETS_SQL, v, &x, err);
     (void)sqlite3_close(db);
     out->control_p50 = quantile(&ctl, 0.50);
     out->control_p99 = quantile(&ctl, 0.99);

@@ -14,7 +14,7 @@
 
 struct mdm_router {
     mdm_store_settings set;    /* strings below are the router's copies */
-    char *strs[12];
+    char *strs[12];            /* 10 settings, the evidence file, the expected list */
     size_t nstrs;
     mdm_flag_settings flags;
     FILE *warn;
@@ -25,7 +25,7 @@ struct mdm_router {
     mdm_shadow shadow;
     bool shadow_ready;
     char shadow_log[1024];
-    char *evidence, *expected;  /* copies of the options' paths; NULL: none */
+    const char *evidence, *expected;  /* copies (in strs) of the options' paths; NULL: none */
     mdm_expect_list expect;
 };
 
@@ -228,11 +228,13 @@ mdm_status mdm_router_new(mdm_router **out, const mdm_router_opts *opts, mdm_err
     r->pg = strcmp(opts->store->backend, "postgresql") == 0;
     snprintf(r->shadow_log, sizeof r->shadow_log, "%s", opts->shadow_log ? opts->shadow_log : "");
     mdm_expect_list_init(&r->expect);
+    r->evidence = opts->evidence;
+    r->expected = opts->expected;
     mdm_status rc = copy_settings(r, opts->store);
-    if (rc == MDM_OK && opts->evidence != NULL && (r->evidence = strdup(opts->evidence)) == NULL)
-        rc = MDM_ERR_NOMEM;
-    if (rc == MDM_OK && opts->expected != NULL && (r->expected = strdup(opts->expected)) == NULL)
-        rc = MDM_ERR_NOMEM;
+    if (rc == MDM_OK)
+        rc = keep(r, &r->evidence);
+    if (rc == MDM_OK)
+        rc = keep(r, &r->expected);
     if (rc != MDM_OK)
         rc = mdm_error_set(err, rc, "out of memory");
     if (rc == MDM_OK && r->pg)
@@ -264,8 +266,6 @@ void mdm_router_free(mdm_router *r)
     mdm_router_close_stores(r);
     mdm_conf_free(r->legacy_conf);
     free(r->server_dsn);
-    free(r->evidence);
-    free(r->expected);
     mdm_expect_list_reset(&r->expect);
     for (size_t i = 0; i < r->nstrs; i++)
         free(r->strs[i]);

@@ -563,6 +563,87 @@ static void router__routes_and_shadow_reads(void **state)
     mdm_test_rmrf(dir);
 }
 
+/* A read whose candidate (dry) side sees the flag column as BOOL, as
+ * modern reads legacy's SQLite BOOLEAN; the control sees INT64. */
+static mdm_status read_flags(void *ctx, mdm_store *s, bool dry, mdm_table *out, mdm_error *err)
+{
+    (void)ctx;
+    (void)s;
+    mdm_status rc = mdm_table_add_column(out, "ok", dry ? MDM_BOOL : MDM_INT64, err);
+    if (rc == MDM_OK)
+        rc = dry ? mdm_table_push_bool(out, 0, true, err) : mdm_table_push_int64(out, 0, 1, err);
+    return rc == MDM_OK ? mdm_table_end_row(out, err) : rc;
+}
+
+/* Shadow reads record their evidence and match the expected list (the
+ * cell is legacy>modern while legacy writes, modern once modern does); a
+ * missing list is a warning, a broken one a CONFIG error naming file:line. */
+static void router__shadow_reads_record_evidence_and_match_the_list(void **state)
+{
+    (void)state;
+    char dir[256], log[320], ev[320], list[320], missing[320], broken[320], text[600] = "";
+    mdm_store_settings set;
+    mdm_flag_settings flags;
+    mdm_router *r = NULL;
+    mdm_route rt;
+    mdm_table got;
+    mdm_shadow_stats st;
+    mdm_evidence_summary sum;
+    mdm_error err;
+    static const char good[] = "[bool]\nbackend = sqlite\ncell = legacy>modern\n"
+                               "kind = column_type\nquirk = q\nreason = r\n";
+    assert_int_equal(mdm_test_tmpdir(dir, sizeof dir), 0);
+    snprintf(log, sizeof log, "%s/shadow.jsonl", dir);
+    snprintf(ev, sizeof ev, "%s/evidence.sqlite", dir);
+    snprintf(list, sizeof list, "%s/expected", dir);
+    snprintf(missing, sizeof missing, "%s/missing", dir);
+    snprintf(broken, sizeof broken, "%s/broken", dir);
+    assert_int_equal(mdm_test_write_file(list, good, strlen(good)), 0);
+    assert_int_equal(mdm_test_write_file(broken, "[x]\nnonsense = 1\n", 17), 0);
+    memset(&set, 0, sizeof set);
+    set.backend = "sqlite";
+    set.pool = (mdm_pool_opts)MDM_POOL_OPTS_INIT;
+    mdm_flag_settings_init(&flags);
+    flags.reads.mode = MDM_IMPL_SHADOW;
+    flags.generation = 4;
+    FILE *warn = tmpfile();
+    assert_non_null(warn);
+    mdm_table_init(&got);
+    const char *lists[] = {list, missing, broken};
+    for (int i = 0; i < 3; i++) {
+        for (int writes_modern = 0; writes_modern < 2; writes_modern++) {
+            flags.writes.mode = writes_modern ? MDM_IMPL_MODERN : MDM_IMPL_LEGACY;
+            mdm_router_opts ro = {&set, &flags, log, warn, ev, lists[i]};
+            OK(mdm_router_new(&r, &ro, E));
+            OK(mdm_router_route(r, MDM_FLAG_OP_READ, "d", &rt, E));
+            mdm_router_read rd = {"load", "d", "train", true, read_flags, NULL};
+            mdm_status rc = mdm_router_run_read(r, &rt, &rd, &got, &err);
+            mdm_table_reset(&got);
+            mdm_router_shadow_stats(r, &st);
+            if (i == 2) {
+                assert_int_equal(rc, MDM_ERR_CONFIG);
+                assert_non_null(strstr(err.message, "expected-differences list: "));
+                assert_non_null(strstr(err.message, "broken:2: unknown key"));
+            } else {
+                assert_int_equal(rc, MDM_OK);
+                assert_int_equal(st.expected, i == 0 && !writes_modern);
+                assert_int_equal(st.mismatches, i != 0 || writes_modern);
+            }
+            mdm_router_free(r);
+        }
+    }
+    OK(mdm_evidence_summarize(ev, 4, "reads", "load", &sum, E));
+    assert_int_equal(sum.total, 4);
+    assert_int_equal(sum.n[MDM_OUTCOME_EXPECTED], 1);
+    assert_int_equal(sum.n[MDM_OUTCOME_MISMATCH], 3);
+    rewind(warn);
+    text[fread(text, 1, sizeof text - 1, warn)] = '\0';
+    assert_non_null(strstr(text, "no expected-differences list at '"));
+    assert_non_null(strstr(text, "every shadow difference counts as unexpected"));
+    fclose(warn);
+    mdm_test_rmrf(dir);
+}
+
 /* The self-test fault lives in the modern store's write path. */
 static void router__the_nulls_fault_is_the_modern_stores(void **state)
 {
@@ -731,6 +812,7 @@ int main(void)
         cmocka_unit_test(router__a_server_given_by_its_parts),
         cmocka_unit_test(router__routes_and_shadow_reads),
         cmocka_unit_test(router__the_nulls_fault_is_the_modern_stores),
+        cmocka_unit_test(router__shadow_reads_record_evidence_and_match_the_list),
         cmocka_unit_test(router__the_trailing_spaces_fault_is_the_modern_stores),
         cmocka_unit_test_setup_teardown(stores__floats_appended_into_text_and_bigint,
                                         setup_pg_modern, teardown),

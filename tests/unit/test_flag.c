@@ -474,6 +474,61 @@ static void flag__origin_text_says_where(void **state)
                         "env MDM_STORAGE_KILL_SWITCH");
 }
 
+
+static void flag__rest_shadows_the_datasets_not_yet_moved(void **state)
+{
+    (void)state;
+    const char *kv[] = {"MDM_STORAGE_EXPECTED_DIFFERENCES", "/x/list", NULL};
+    mdm_env env = {fake_env, kv};
+    mdm_flag_settings s;
+    mdm_flag_decision d;
+    mdm_error err;
+    char buf[300];
+    int moved = 0, shadowed = 0;
+    mdm_flag_settings_init(&s);
+    assert_int_equal(s.reads.rest, MDM_IMPL_LEGACY);
+    assert_int_equal(mdm_flag_set(&s, "storage.reads", "modern", MDM_FLAG_SRC_ROLLOUT, "state:2",
+                                  &err), MDM_OK);
+    assert_int_equal(mdm_flag_set(&s, "storage.reads.percent", "30", MDM_FLAG_SRC_ROLLOUT,
+                                  "state:3", &err), MDM_OK);
+    assert_int_equal(mdm_flag_set(&s, "storage.reads.rest", "shadow", MDM_FLAG_SRC_ROLLOUT,
+                                  "state:4", &err), MDM_OK);
+    assert_string_equal(mdm_flag_origin_text(&s.reads.rest_from, buf, sizeof buf),
+                        "rollout state:4");
+    for (int i = 0; i < 200; i++) {
+        char name[32];
+        dataset_name(i, name, sizeof name);
+        mdm_flag_decide(&s, MDM_FLAG_OP_READ, name, &d);
+        moved += d.impl == MDM_IMPL_MODERN;
+        shadowed += d.impl == MDM_IMPL_SHADOW;
+        assert_int_equal(d.impl, d.bucket <= 30 ? MDM_IMPL_MODERN : MDM_IMPL_SHADOW);
+        if (d.impl == MDM_IMPL_SHADOW)
+            assert_non_null(strstr(d.reason, "(shadow)"));
+    }
+    assert_int_equal(moved + shadowed, 200);
+    assert_true(moved > 0 && shadowed > 0);
+    /* a config value is below the rollout layer; the environment above it */
+    assert_int_equal(mdm_flag_set(&s, "storage.reads.percent", "90", MDM_FLAG_SRC_CONFIG, "c:1",
+                                  &err), MDM_OK);
+    assert_int_equal(s.reads.percent, 30);
+    assert_int_equal(mdm_flag_set(&s, "storage.reads.rest", "legacy", MDM_FLAG_SRC_ENV, "E",
+                                  &err), MDM_OK);
+    assert_int_equal(s.reads.rest, MDM_IMPL_LEGACY);
+    /* modern is no rest, nor is anything else */
+    assert_int_equal(mdm_flag_set(&s, "storage.reads.rest", "modern", MDM_FLAG_SRC_CLI, "t",
+                                  &err), MDM_ERR_CONFIG);
+    assert_non_null(strstr(err.message, "expected legacy or shadow, got 'modern'"));
+    assert_int_equal(mdm_flag_set(&s, "storage.reads.rest", "maybe", MDM_FLAG_SRC_CLI, "t",
+                                  &err), MDM_ERR_CONFIG);
+    assert_string_equal(mdm_flag_source_name(MDM_FLAG_SRC_ROLLOUT), "rollout");
+    /* the expected-differences list is a path setting like the shadow log */
+    assert_string_equal(s.expected, "");
+    assert_int_equal(mdm_flag_apply_env(&s, &env, &err), MDM_OK);
+    assert_string_equal(s.expected, "/x/list");
+    assert_string_equal(mdm_flag_origin_text(&s.expected_from, buf, sizeof buf),
+                        "env MDM_STORAGE_EXPECTED_DIFFERENCES");
+}
+
 #else /* !MDM_WITH_LEGACY */
 
 static void flag__legacy_and_shadow_are_refused_without_legacy(void **state)
@@ -535,6 +590,7 @@ int main(void)
         cmocka_unit_test(flag__rollout_moves_exactly_the_datasets_within_the_percentage),
         cmocka_unit_test(flag__buckets_are_sticky_and_per_flag),
         cmocka_unit_test(flag__origin_text_says_where),
+        cmocka_unit_test(flag__rest_shadows_the_datasets_not_yet_moved),
 #else
         cmocka_unit_test(flag__legacy_and_shadow_are_refused_without_legacy),
 #endif

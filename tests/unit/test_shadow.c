@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "mdm_shadow.h"
 #include "test_support.h"
 
@@ -208,7 +210,7 @@ static void shadow__run_refuses_null_arguments(void **state)
     build(&t, cols, 1, cells, 1);
     side_arg ctl = {&t, MDM_OK, 0};
     mdm_shadow_call call = {"load", "d", NULL, true, side, &ctl, side, &ctl, NULL, NULL};
-    mdm_shadow_call no_control = {"load", "d", NULL, true, NULL, NULL, side, &ctl};
+    mdm_shadow_call no_control = {"load", "d", NULL, true, NULL, NULL, side, &ctl, NULL, NULL};
     assert_int_equal(mdm_shadow_init(&sh, f->log, NULL, &err), MDM_OK);
     mdm_table_init(&out);
     assert_int_equal(mdm_shadow_run(NULL, &call, &out, &err), MDM_ERR_INVALID_ARG);
@@ -474,6 +476,170 @@ static void shadow__a_full_disk_is_reported_once(void **state)
     mdm_table_reset(&b);
 }
 
+
+/* ---- expected differences and evidence ------------------------------------------------ */
+
+static const char EXPECT_LIST[] =
+    "[bool-as-int]\n"
+    "backend = sqlite\n"
+    "cell = legacy>modern\n"
+    "kind = column_type\n"
+    "detail = column * type: 'INT64' vs 'BOOL'\n"
+    "quirk = q\nreason = r\n"
+    "[legacy-syntax-error]\n"
+    "scenario = identifiers\n"    /* shadow runs no scenario: not checked */
+    "op = read\n"
+    "kind = error\n"
+    "detail = legacy: error sql: * | *: ok, *\n"
+    "quirk = q\nreason = r\n"
+    "[both-fail-kinds]\n"
+    "op = query\n"
+    "kind = error_kind\n"
+    "detail = legacy: error sql: * | modern: error not_found: *\n"
+    "quirk = q\nreason = r\n";
+
+/* A table with an id and a flag column: the flag as INT64 (legacy's
+ * SQLite read) or BOOL; `bad` changes the second id. */
+static void flag_table(mdm_table *t, bool as_bool, bool bad)
+{
+    mdm_error e;
+    mdm_table_init(t);
+    assert_int_equal(mdm_table_add_column(t, "id", MDM_INT64, &e), MDM_OK);
+    assert_int_equal(mdm_table_add_column(t, "ok", as_bool ? MDM_BOOL : MDM_INT64, &e), MDM_OK);
+    for (int r = 0; r < 2; r++) {
+        assert_int_equal(mdm_table_push_int64(t, 0, r == 1 && bad ? 9 : r + 1, &e), MDM_OK);
+        if (as_bool)
+            assert_int_equal(mdm_table_push_bool(t, 1, r == 0, &e), MDM_OK);
+        else
+            assert_int_equal(mdm_table_push_int64(t, 1, r == 0, &e), MDM_OK);
+        assert_int_equal(mdm_table_end_row(t, &e), MDM_OK);
+    }
+}
+
+/* The expected id recorded for each outcome ("" for none), in one string
+ * "outcome:id:n;" sorted. */
+static void recorded(const char *path, char *out, size_t n)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    out[0] = '\0';
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT outcome, expect_id, sum(n) FROM counts "
+                                            "GROUP BY 1, 2 ORDER BY 1, 2", -1, &st, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        size_t l = strlen(out);
+        snprintf(out + l, n - l, "%s:%s:%d;", sqlite3_column_text(st, 0),
+                 sqlite3_column_text(st, 1), sqlite3_column_int(st, 2));
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+static void shadow__expected_differences_are_counted_not_logged(void **state)
+{
+    fx *f = *state;
+    mdm_expect_list l;
+    mdm_shadow sh;
+    mdm_table ints, bools, bools_bad, out;
+    mdm_error err;
+    char ev[400], got[600];
+    size_t lines = 0;
+    snprintf(ev, sizeof ev, "%s/evidence.sqlite", f->dir);
+    mdm_expect_list_init(&l);
+    assert_int_equal(mdm_expect_parse("list", EXPECT_LIST, strlen(EXPECT_LIST), &l, &err), MDM_OK);
+    flag_table(&ints, false, false);
+    flag_table(&bools, true, false);
+    flag_table(&bools_bad, true, true);
+    side_arg legacy = {&ints, MDM_OK, 0}, modern = {&bools, MDM_OK, 0};
+    side_arg modern_bad = {&bools_bad, MDM_OK, 0};
+    side_arg sql_err = {&ints, MDM_ERR_SQL, 0}, nf_err = {&ints, MDM_ERR_NOT_FOUND, 0};
+    assert_int_equal(mdm_shadow_init(&sh, f->log, NULL, &err), MDM_OK);
+    assert_int_equal(mdm_shadow_set_evidence(&sh, ev, 7, &l, "sqlite", &err), MDM_OK);
+    mdm_table_init(&out);
+    struct {
+        const char *op, *cell;
+        side_arg *ctl, *cand;
+    } runs[] = {
+        {"load", "legacy>modern", &legacy, &modern},      /* expected: bool-as-int */
+        {"load", "legacy>modern", &legacy, &modern_bad},  /* the type is, the id is not */
+        {"load", "modern", &legacy, &modern},             /* another cell: mismatch */
+        {"read_table", NULL, &sql_err, &modern},          /* expected: legacy-syntax-error */
+        {"info", NULL, &sql_err, &modern},                /* op info: control error */
+        {"query", NULL, &sql_err, &nf_err},               /* expected: both-fail-kinds */
+        {"query", NULL, &legacy, &nf_err},                /* candidate error */
+        {"query", NULL, &legacy, &legacy},                /* match */
+    };
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        mdm_shadow_call call = {runs[i].op, "d", NULL, true, side, runs[i].ctl, side,
+                                runs[i].cand, NULL, runs[i].cell};
+        mdm_status want = runs[i].ctl->fail;
+        assert_int_equal(mdm_shadow_run(&sh, &call, &out, &err), want);
+        mdm_table_reset(&out);
+    }
+    assert_int_equal(sh.stats.runs, 8);
+    assert_int_equal(sh.stats.matches, 1);
+    assert_int_equal(sh.stats.expected, 3);
+    assert_int_equal(sh.stats.mismatches, 4);   /* logged: the unexpected ones only */
+    free(last_line(f->log, &lines));
+    assert_int_equal(lines, 4);
+    recorded(ev, got, sizeof got);
+    assert_string_equal(got, "candidate_error::1;control_error::1;"
+                             "expected:bool-as-int:1;expected:both-fail-kinds:1;"
+                             "expected:legacy-syntax-error:1;match::1;mismatch::2;");
+    mdm_evidence_summary s;
+    assert_int_equal(mdm_evidence_summarize(ev, 7, "reads", NULL, &s, &err), MDM_OK);
+    assert_int_equal(s.total, 8);
+
+    /* another backend: the sqlite entry no longer applies */
+    assert_int_equal(mdm_shadow_set_evidence(&sh, NULL, 0, &l, "postgresql", &err), MDM_OK);
+    mdm_shadow_call call = {"load", "d", NULL, true, side, &legacy, side, &modern, "writes",
+                            "legacy>modern"};
+    assert_int_equal(mdm_shadow_run(&sh, &call, &out, &err), MDM_OK);
+    assert_int_equal(sh.stats.expected, 3);
+    assert_int_equal(sh.stats.mismatches, 5);
+    mdm_table_reset(&out);
+    mdm_table_reset(&ints);
+    mdm_table_reset(&bools);
+    mdm_table_reset(&bools_bad);
+    mdm_expect_list_reset(&l);
+}
+
+static void shadow__evidence_that_cannot_be_recorded_is_reported_once(void **state)
+{
+    fx *f = *state;
+    mdm_shadow sh;
+    mdm_table a, out;
+    mdm_error err;
+    char ev[400], text[512] = "", big[sizeof sh.evidence_path + 1];
+    FILE *warn = tmpfile();
+    assert_non_null(warn);
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    assert_int_equal(mdm_shadow_init(&sh, f->log, warn, &err), MDM_OK);
+    assert_int_equal(mdm_shadow_set_evidence(&sh, big, 1, NULL, NULL, &err), MDM_ERR_INVALID_ARG);
+    assert_string_equal(err.message, "shadow: evidence path too long");
+    snprintf(ev, sizeof ev, "%s/no/such/folder/evidence.sqlite", f->dir);
+    assert_int_equal(mdm_shadow_set_evidence(&sh, ev, 1, NULL, NULL, &err), MDM_OK);
+    flag_table(&a, false, false);
+    side_arg ctl = {&a, MDM_OK, 0};
+    mdm_shadow_call call = {"load", "d", NULL, true, side, &ctl, side, &ctl, NULL, NULL};
+    mdm_table_init(&out);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(mdm_shadow_run(&sh, &call, &out, &err), MDM_OK);
+        assert_true(mdm_table_equal(&a, &out, NULL, NULL));   /* the caller is unaffected */
+        mdm_table_reset(&out);
+    }
+    assert_int_equal(sh.stats.matches, 2);
+    assert_int_equal(sh.stats.log_failures, 2);
+    rewind(warn);
+    text[fread(text, 1, sizeof text - 1, warn)] = '\0';
+    assert_has(text, "evidence file '");
+    assert_null(strchr(strchr(text, '\n') + 1, '\n'));   /* one line */
+    fclose(warn);
+    mdm_table_reset(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -489,6 +655,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(shadow__log_records_escape_what_callers_pass, setup,
                                         teardown),
         cmocka_unit_test(shadow__a_full_disk_is_reported_once),
+        cmocka_unit_test_setup_teardown(shadow__expected_differences_are_counted_not_logged,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            shadow__evidence_that_cannot_be_recorded_is_reported_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
