@@ -3,7 +3,8 @@
  * mdm_cli.c - the program's command line: global options, the command
  * table with each command's synopsis and help, option parsing, exit codes,
  * one-line errors, and the session (home, config file, feature flag
- * resolved as command line > MDM_STORAGE_* > config > defaults).
+ * resolved as command line > MDM_STORAGE_* > rollout state > config >
+ * defaults).
  */
 #include "mdm_cli_internal.h"
 
@@ -131,9 +132,10 @@ static const cli_command commands[] = {
     {"flags", "[--dataset NAME] [--format table|csv|json]",
      "Prints each effective setting of the storage flag, its value and where\n"
      "it came from (command line > MDM_STORAGE_* environment > rollout state\n"
-     "that 'mdm rollout advance' keeps > config file's rollout: > defaults). With --dataset, also the dataset's bucket for reads\n"
-     "and writes (murmur3 of \"<flag>:<dataset>\" % 100 + 1; the dataset is in\n"
-     "the rollout when bucket <= percent) and which implementation serves it.\n"
+     "that 'mdm rollout advance' keeps > config file's rollout: > defaults).\n"
+     "With --dataset, also the dataset's bucket for reads and writes (murmur3\n"
+     "of \"<flag>:<dataset>\" % 100 + 1; the dataset is in the rollout when\n"
+     "bucket <= percent) and which implementation serves it.\n"
      "\n"
      "  --dataset NAME       show NAME's buckets and implementations\n"
      "  --format FMT         table (default), csv or json\n",

@@ -193,6 +193,10 @@ mdm_status mdm_rollout_state_save(const char *path, const mdm_rollout_state *st,
 
 int mdm_rollout_lock(const mdm_rollout_paths *p, mdm_error *err)
 {
+    char home[sizeof p->dir];
+    snprintf(home, sizeof home, "%s", p->dir);
+    *strrchr(home, '/') = '\0';   /* dir is <home>/rollout */
+    (void)mkdir(home, 0755);
     (void)mkdir(p->dir, 0755);
     int fd = open(p->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0 || flock(fd, LOCK_EX) != 0) {
