@@ -28,7 +28,7 @@ static const cli_opt_spec flags_opts[] = {
 static const cli_opt_spec migrate_opts[] = {{"--output", 'o', "NEW.yaml"}, {NULL, 0, NULL}};
 static const cli_opt_spec no_opts[] = {{NULL, 0, NULL}};
 static const cli_opt_spec rollout_opts[] = {
-    {"--resume", 0, NULL}, {"--format", 0, "FMT"}, {NULL, 0, NULL}};
+    {"--resume", 0, NULL}, {"--format", 0, "FMT"}, {"--output", 'o', "FILE"}, {NULL, 0, NULL}};
 
 #define MDM_ROLLOUT_HELP                                                                    \
     "Moves the storage flag from legacy to modern one step at a time, on evidence.\n"      \
@@ -47,6 +47,10 @@ static const cli_opt_spec rollout_opts[] = {
     "            evidence counts from there.\n"                                           \
     "  history   every decision with its evidence (<home>/rollout/history.jsonl,\n"      \
     "            append-only).\n"                                                         \
+    "  report    one self-contained HTML page (inline SVG, no script, nothing\n"          \
+    "            fetched): the percent of each flag, the mismatch and candidate\n"       \
+    "            error rates with their upper bounds, the latency ratios, and every\n"   \
+    "            decision; to stdout, or -o FILE (written whole, then renamed).\n"       \
     "\n"                                                                                   \
     "Phases: reads shadow; reads modern from one step to the maximum (the\n"             \
     "datasets not yet moved stay in shadow, so evidence keeps coming); writes\n"          \
@@ -75,7 +79,8 @@ static const cli_opt_spec rollout_opts[] = {
     "defaults).\n"                                                                         \
     "\n"                                                                                   \
     "  --resume             (advance) clear the kill switch after a rollback\n"          \
-    "  --format FMT         table (default), csv or json\n"
+    "  --format FMT         table (default), csv or json\n"                             \
+    "  -o, --output FILE    (report) where to write the page\n"
 
 static const cli_command commands[] = {
     {"register", "NAME FILE.csv [--table T] [--if-exists fail|replace|append]",
@@ -140,7 +145,7 @@ static const cli_command commands[] = {
      "  --dataset NAME       show NAME's buckets and implementations\n"
      "  --format FMT         table (default), csv or json\n",
      flags_opts, 0, 0, mdm_cmd_flags},
-    {"rollout", "status|advance|history [--resume] [--format table|csv|json]",
+    {"rollout", "status|advance|history|report [--resume] [--format table|csv|json] [-o FILE]",
      MDM_ROLLOUT_HELP,
      rollout_opts, 1, 1, mdm_cmd_rollout},
     {"config migrate", "OLD.yaml [-o NEW.yaml]",

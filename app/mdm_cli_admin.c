@@ -346,22 +346,6 @@ static mdm_status rollout_advance(cli_session *s, const mdm_rollout_paths *p, bo
     return rc == MDM_OK ? mdm_table_end_row(t, err) : rc;
 }
 
-/* The text of "key":"..." or "key":number in a history line ("" if absent). */
-static void json_get(const char *line, const char *key, char *out, size_t n)
-{
-    char pat[64];
-    snprintf(pat, sizeof pat, "\"%s\":", key);
-    const char *p = strstr(line, pat);
-    out[0] = '\0';
-    if (p == NULL)
-        return;
-    p += strlen(pat);
-    bool quoted = *p == '"';
-    p += quoted;
-    size_t len = quoted ? strcspn(p, "\"") : strcspn(p, ",}");
-    snprintf(out, n, "%.*s", (int)len, p);
-}
-
 static mdm_status rollout_history(const mdm_rollout_paths *p, mdm_table *t, mdm_error *err)
 {
     static const char *const keys[] = {"time", "generation", "decision", "flag", "from", "to",
@@ -381,13 +365,35 @@ static mdm_status rollout_history(const mdm_rollout_paths *p, mdm_table *t, mdm_
         if (nl != NULL)
             *nl = '\0';
         for (size_t k = 0; rc == MDM_OK && k < nkeys; k++) {
-            json_get(line, keys[k], v, sizeof v);
+            mdm_rollout_history_field(line, keys[k], v, sizeof v);
             rc = mdm_table_push_text(t, k, v, strlen(v), err);
         }
         if (rc == MDM_OK)
             rc = mdm_table_end_row(t, err);
     }
     free(text);
+    return rc;
+}
+
+/* The report, to a file (written whole, then renamed into place) or out. */
+static mdm_status rollout_report(cli_session *s, const mdm_rollout_paths *p, const char *path,
+                                 FILE *out, mdm_error *err)
+{
+    char phase[80], tmp[4200];
+    mdm_rollout_phase_text(&s->flags, phase, sizeof phase);
+    if (path == NULL)
+        return mdm_rollout_report(p->history, phase, out, err);
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL)
+        return mdm_error_set(err, MDM_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+    mdm_status rc = mdm_rollout_report(p->history, phase, f, err);
+    if (fclose(f) != 0 && rc == MDM_OK)
+        rc = mdm_error_set(err, MDM_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+    if (rc == MDM_OK && rename(tmp, path) != 0)
+        rc = mdm_error_set(err, MDM_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+    if (rc != MDM_OK)
+        (void)unlink(tmp);
     return rc;
 }
 
@@ -424,11 +430,14 @@ int mdm_cmd_rollout(mdm_cli *cli, const cli_args *a)
     mdm_error_clear(&err);
     if (cli_format(a, &fmt, &err) != MDM_OK)
         return cli_usage(cli, "--format: %s", err.message);
+    const char *report_to = cli_opt(a, "--output");
     if (strcmp(what, "status") != 0 && strcmp(what, "advance") != 0 &&
-        strcmp(what, "history") != 0)
-        return cli_usage(cli, "expected status, advance or history, got '%s'", what);
+        strcmp(what, "history") != 0 && strcmp(what, "report") != 0)
+        return cli_usage(cli, "expected status, advance, history or report, got '%s'", what);
     if (cli_flag(a, "--resume") && strcmp(what, "advance") != 0)
         return cli_usage(cli, "--resume goes with advance");
+    if (report_to != NULL && strcmp(what, "report") != 0)
+        return cli_usage(cli, "--output goes with report");
     mdm_table_init(&t);
     mdm_status rc = cli_session_open(cli, &s, true, &err);
     mdm_rollout_paths_init(&p, s.home);
@@ -436,8 +445,13 @@ int mdm_cmd_rollout(mdm_cli *cli, const cli_args *a)
         rc = rollout_status(&s, &p, &t, &err);
     else if (rc == MDM_OK && strcmp(what, "advance") == 0)
         rc = rollout_advance(&s, &p, cli_flag(a, "--resume"), &t, &err);
-    else if (rc == MDM_OK)
+    else if (rc == MDM_OK && strcmp(what, "history") == 0)
         rc = rollout_history(&p, &t, &err);
+    else if (rc == MDM_OK) {
+        rc = rollout_report(&s, &p, report_to, cli->io->out, &err);
+        cli_session_close(&s);
+        return rc == MDM_OK ? MDM_EXIT_OK : cli_fail(cli, &err);
+    }
     if (rc == MDM_OK)
         rc = fmt == MDM_OUT_TABLE ? print_plain(&t, cli->io->out, &err)
                                   : mdm_output_write(&t, fmt, cli->io->out, &err);

@@ -481,3 +481,19 @@ mdm_status mdm_rollout_history_append(const char *path, const mdm_rollout_decisi
     mdm_buf_reset(&b);
     return rc;
 }
+
+/* The text of "key":"..." or "key":number in a history line ("" if absent). */
+void mdm_rollout_history_field(const char *line, const char *key, char *out, size_t n)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *p = strstr(line, pat);
+    out[0] = '\0';
+    if (p == NULL)
+        return;
+    p += strlen(pat);
+    bool quoted = *p == '"';
+    p += quoted;
+    size_t len = quoted ? strcspn(p, "\"") : strcspn(p, ",}");
+    snprintf(out, n, "%.*s", (int)len, p);
+}

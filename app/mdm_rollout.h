@@ -131,6 +131,16 @@ MDM_NODISCARD mdm_status mdm_rollout_history_append(const char *path,
                                                     const mdm_rollout_decision *d,
                                                     long generation, mdm_error *err);
 
+/* The text of "key":"..." or "key":number in one history line, into out
+ * ("" when absent; the history's strings hold no quote or backslash). */
+void mdm_rollout_history_field(const char *line, const char *key, char *out, size_t n);
+
+/* Writes the report: one self-contained HTML page (inline SVG, no script,
+ * nothing fetched) of the history at path (none yet: a page that says so),
+ * with phase (the current one) in its heading. IO when writing fails. */
+MDM_NODISCARD mdm_status mdm_rollout_report(const char *history, const char *phase, FILE *out,
+                                            mdm_error *err);
+
 /* Takes the rollout lock (made with its folder); returns the descriptor
  * to close, or -1 with err set (IO). */
 int mdm_rollout_lock(const mdm_rollout_paths *p, mdm_error *err);

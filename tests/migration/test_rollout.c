@@ -168,6 +168,19 @@ static void rollout__a_clean_candidate_reaches_all_reads_in_the_policys_steps(vo
     assert_out_has(f, "reads modern 50%,reads modern 100%");
     assert_int_equal(mdm(f, "load", "d0", NULL, NULL), 0);   /* modern serves, same rows */
     assert_out_has(f, "True");
+
+    char page[400];
+    snprintf(page, sizeof page, "%s/report.html", f->dir);
+    assert_int_equal(mdm(f, "rollout", "report", "-o", page), 0);
+    char *html = mdm_test_cli_slurp(page);
+    assert_non_null(strstr(html, "<!DOCTYPE html>"));
+    assert_non_null(strstr(html, "Phase now: <b>reads modern 100%</b>. 5 decisions."));
+    assert_int_equal(strstr(strstr(strstr(html, "<svg") + 1, "<svg") + 1, "<svg") != NULL, 1);
+    assert_non_null(strstr(html, "<tr class=\"advance\">"));
+    assert_null(strstr(html, "<script"));   /* self-contained: nothing runs or is fetched */
+    assert_null(strstr(html, "src="));
+    assert_null(strstr(html, "href="));
+    free(html);
 }
 
 static void rollout__concurrent_advances_take_one_decision_each(void **state)
@@ -204,6 +217,9 @@ static void rollout__a_broken_state_or_command_is_refused_clearly(void **state)
     assert_out_has(f, "max_mismatch_rate");
     assert_out_has(f, "Clopper-Pearson");
     assert_int_equal(mdm(f, "rollout", "history", NULL, NULL), 0);   /* none yet */
+    assert_int_equal(mdm(f, "rollout", "report", NULL, NULL), 0);
+    assert_out_has(f, "No decision yet");
+    assert_int_equal(mdm(f, "rollout", "status", "-o", "x.html"), 2);
     assert_int_equal(mdm(f, "rollout", "advance", NULL, NULL), 0);
     snprintf(path, sizeof path, "%s/state", dir);
     assert_int_equal(mdm_test_write_file(path, "generation = 1\nstorage.reads = sideways\n", 41),
