@@ -135,3 +135,15 @@ done:
     fclose(f);
     return rc;
 }
+
+char *mdm_strndup(const char *s, size_t len, mdm_error *err)
+{
+    char *p = malloc(len + 1);
+    if (p == NULL) {
+        (void)mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    memcpy(p, s, len);
+    p[len] = '\0';
+    return p;
+}

@@ -30,6 +30,10 @@ MDM_NODISCARD mdm_status mdm_buf_printf(mdm_buf *b, const char *fmt, ...) MDM_PR
 /* Hands the string to the caller (free() it) and empties the buffer. */
 char *mdm_buf_steal(mdm_buf *b);
 
+/* The first len bytes of s as a new string (caller frees with free()), or
+ * NULL with err set (NOMEM). */
+char *mdm_strndup(const char *s, size_t len, mdm_error *err);
+
 /* Reads the whole file at path into *out (NUL-terminated; caller frees with
  * free()) and its length into *len. IO names the path; NOMEM. */
 MDM_NODISCARD mdm_status mdm_file_read(const char *path, char **out, size_t *len,

@@ -67,18 +67,6 @@ static char **field_of(mdm_expect *e, const char *key, size_t klen)
     return NULL;
 }
 
-static char *dup_n(const char *s, size_t n, mdm_error *err)
-{
-    char *d = malloc(n + 1);
-    if (d == NULL) {
-        (void)mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
-        return NULL;
-    }
-    memcpy(d, s, n);
-    d[n] = '\0';
-    return d;
-}
-
 static mdm_status eerr(const char *src, int line, mdm_error *err, const char *what, const char *d)
 {
     return mdm_error_set(err, MDM_ERR_PARSE, "%s:%d: %s%s%s", src, line, what, d ? ": " : "",
@@ -115,7 +103,7 @@ static mdm_status new_entry(const char *src, int line, const char *s, size_t n,
     mdm_expect *e = &grown[l->count++];
     memset(e, 0, sizeof *e);
     e->line = line;
-    e->id = dup_n(s + 1, n - 2, err);
+    e->id = mdm_strndup(s + 1, n - 2, err);
     return e->id ? MDM_OK : MDM_ERR_NOMEM;
 }
 

@@ -7,6 +7,7 @@
  * goes.
  */
 #include "cmp_cell.h"
+#include "mdm_buf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,7 +121,7 @@ static void run_statements(cell_ctx *k, int role, const mdm_cmp_op *op, mdm_cmp_
         size_t len = next != NULL ? (size_t)(next - cur) : strlen(cur);
         mdm_error err;
         mdm_cmp_op one = *op;
-        one.sql = mdm_cmp__strndup(cur, len, &err);
+        one.sql = mdm_strndup(cur, len, &err);
         if (one.sql == NULL) {
             mdm_cmp_result_set_error(out, &err);
             return;

@@ -7,6 +7,7 @@
  * file. The format is documented in fixtures/README.md.
  */
 #include "cmp_script.h"
+#include "mdm_buf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -169,14 +170,14 @@ static mdm_status parse_create(scn *c, mdm_cmp_op *op, int mode, mdm_error *err)
     mdm_status rc = need_tok(c, &t, "table name", err);
     if (rc != MDM_OK)
         return rc;
-    op->table = mdm_cmp__strndup(t.text, t.len, err);
+    op->table = mdm_strndup(t.text, t.len, err);
     if ((rc = need_tok(c, &t, "'from'", err)) != MDM_OK)
         return rc;
     if (!is_kw(&t, "from"))
         return perr(c, err, "expected 'from'", t.text);
     if ((rc = need_tok(c, &t, "CSV file", err)) != MDM_OK)
         return rc;
-    op->source = mdm_cmp__strndup(t.text, t.len, err);
+    op->source = mdm_strndup(t.text, t.len, err);
     op->if_exists = mode;
     if (next_tok(c, &t, &bad)) {
         if (!is_kw(&t, "if_exists") || mode >= 0)
@@ -247,7 +248,7 @@ static mdm_status parse_read(scn *c, mdm_cmp_op *op, mdm_error *err)
     mdm_status rc = need_tok(c, &t, "table name", err);
     if (rc != MDM_OK)
         return rc;
-    op->table = mdm_cmp__strndup(t.text, t.len, err);
+    op->table = mdm_strndup(t.text, t.len, err);
     if (op->table == NULL)
         return MDM_ERR_NOMEM;
     op->sort = MDM_CMP_SORT_ROWS;
@@ -270,7 +271,7 @@ static mdm_status parse_sql(scn *c, mdm_cmp_op *op, mdm_error *err)
     else
         c->p = save;
     skip_space(c);
-    op->sql = mdm_cmp__strndup(c->p, (size_t)(c->end - c->p), err);
+    op->sql = mdm_strndup(c->p, (size_t)(c->end - c->p), err);
     return op->sql ? MDM_OK : MDM_ERR_NOMEM;
 }
 
@@ -282,7 +283,7 @@ static mdm_status parse_one_name(scn *c, mdm_cmp_op *op, mdm_error *err)
                              err);
     if (rc != MDM_OK)
         return rc;
-    op->table = mdm_cmp__strndup(t.text, t.len, err);
+    op->table = mdm_strndup(t.text, t.len, err);
     if (op->table == NULL)
         return MDM_ERR_NOMEM;
     if (op->kind == MDM_CMP_OP_DATASET) {
@@ -375,8 +376,8 @@ static mdm_status parse_op(scn *c, tok *first, mdm_error *err)
         return MDM_ERR_NOMEM;
     op->kind = v->kind;
     op->line = c->line;
-    op->verb = mdm_cmp__strndup(v->name, strlen(v->name), err);
-    op->label = label[0] ? mdm_cmp__strndup(label, strlen(label), err) : NULL;
+    op->verb = mdm_strndup(v->name, strlen(v->name), err);
+    op->label = label[0] ? mdm_strndup(label, strlen(label), err) : NULL;
     take_conditions(c, op);
     if (op->verb == NULL || (label[0] && op->label == NULL))
         return MDM_ERR_NOMEM;
@@ -423,12 +424,12 @@ static mdm_status param_text(scn *c, mdm_cmp_param *p, mdm_error *err)
     if (c->p < c->end && *c->p == '"') {
         if (!next_tok(c, &t, &bad))
             return perr(c, err, "bad quoted value", NULL);
-        p->text = mdm_cmp__strndup(t.text, t.len, err);
+        p->text = mdm_strndup(t.text, t.len, err);
         if (p->text == NULL)
             return MDM_ERR_NOMEM;
         return expect_end(c, err);
     }
-    p->text = mdm_cmp__strndup(c->p, (size_t)(c->end - c->p), err);
+    p->text = mdm_strndup(c->p, (size_t)(c->end - c->p), err);
     return p->text ? MDM_OK : MDM_ERR_NOMEM;
 }
 
@@ -447,13 +448,13 @@ static mdm_status parse_param(scn *c, mdm_cmp_op *op, mdm_error *err)
     op->params = grown;
     mdm_cmp_param *p = &grown[op->nparams++];
     memset(p, 0, sizeof *p);
-    p->name = mdm_cmp__strndup(name.text, name.len, err);
+    p->name = mdm_strndup(name.text, name.len, err);
     if (p->name == NULL)
         return MDM_ERR_NOMEM;
     if (is_kw(&type, "null")) {
         p->is_null = true;
         p->type = MDM_TEXT;
-        p->text = mdm_cmp__strndup("", 0, err);
+        p->text = mdm_strndup("", 0, err);
         if (p->text == NULL)
             return MDM_ERR_NOMEM;
         bool bad;

@@ -56,25 +56,13 @@ void mdm_cmp_script_reset(mdm_cmp_script *s)
     mdm_cmp_script_init(s);
 }
 
-char *mdm_cmp__strndup(const char *s, size_t len, mdm_error *err)
-{
-    char *p = malloc(len + 1);
-    if (p == NULL) {
-        (void)mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
-        return NULL;
-    }
-    memcpy(p, s, len);
-    p[len] = '\0';
-    return p;
-}
-
 mdm_status mdm_cmp__strv_push(char ***v, size_t *n, const char *s, size_t len, mdm_error *err)
 {
     char **grown = realloc(*v, (*n + 1) * sizeof **v);
     if (grown == NULL)
         return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
     *v = grown;
-    grown[*n] = mdm_cmp__strndup(s, len, err);
+    grown[*n] = mdm_strndup(s, len, err);
     if (grown[*n] == NULL)
         return MDM_ERR_NOMEM;
     (*n)++;
@@ -170,10 +158,10 @@ mdm_status mdm_cmp__script_set_path(mdm_cmp_script *s, const char *path, mdm_err
     const char *base = slash ? slash + 1 : path;
     const char *dot = strrchr(base, '.');
     size_t nlen = dot && dot != base ? (size_t)(dot - base) : strlen(base);
-    s->path = mdm_cmp__strndup(path, strlen(path), err);
-    s->name = mdm_cmp__strndup(base, nlen, err);
-    s->dir = slash ? mdm_cmp__strndup(path, (size_t)(slash - path), err)
-                   : mdm_cmp__strndup(".", 1, err);
+    s->path = mdm_strndup(path, strlen(path), err);
+    s->name = mdm_strndup(base, nlen, err);
+    s->dir = slash ? mdm_strndup(path, (size_t)(slash - path), err)
+                   : mdm_strndup(".", 1, err);
     if (s->path == NULL || s->name == NULL || s->dir == NULL)
         return MDM_ERR_NOMEM;
     return MDM_OK;

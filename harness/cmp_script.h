@@ -125,8 +125,6 @@ MDM_NODISCARD mdm_status mdm_cmp__script_add_dataset(mdm_cmp_script *s, const ch
 MDM_NODISCARD mdm_status mdm_cmp__strv_push(char ***v, size_t *n, const char *s, size_t len,
                                             mdm_error *err);
 void mdm_cmp__strv_free(char **v, size_t n);
-/* strndup that sets NOMEM. */
-char *mdm_cmp__strndup(const char *s, size_t len, mdm_error *err);
 /* Sets path, name and dir from a file path. */
 MDM_NODISCARD mdm_status mdm_cmp__script_set_path(mdm_cmp_script *s, const char *path,
                                                   mdm_error *err);

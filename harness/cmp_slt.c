@@ -6,6 +6,7 @@
  * formatting by type string, sorting, MD5 hashing and checking.
  */
 #include "cmp_slt.h"
+#include "mdm_buf.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -174,7 +175,7 @@ static mdm_cmp_op *new_op(slt *c, mdm_cmp_op_kind kind, const char *verb, int li
     op->skipif = c->skipif, op->nskipif = c->nskipif;
     c->onlyif = c->skipif = NULL;
     c->nonlyif = c->nskipif = 0;
-    op->verb = mdm_cmp__strndup(verb, strlen(verb), err);
+    op->verb = mdm_strndup(verb, strlen(verb), err);
     return op->verb ? op : NULL;
 }
 
@@ -206,7 +207,7 @@ static mdm_status parse_query_options(slt *c, mdm_cmp_op *op, char words[8][128]
         } else if (strcmp(words[i], "valuesort") == 0) {
             op->sort = MDM_CMP_SORT_VALUES;
         } else if (op->label == NULL) {
-            op->label = mdm_cmp__strndup(words[i], strlen(words[i]), err);
+            op->label = mdm_strndup(words[i], strlen(words[i]), err);
             if (op->label == NULL)
                 return MDM_ERR_NOMEM;
         } else {
@@ -232,7 +233,7 @@ static mdm_status parse_query(slt *c, char words[8][128], size_t nw, mdm_error *
     mdm_cmp_op *op = new_op(c, MDM_CMP_OP_QUERY, "query", c->line, err);
     if (op == NULL)
         return MDM_ERR_NOMEM;
-    op->types = mdm_cmp__strndup(words[1], strlen(words[1]), err);
+    op->types = mdm_strndup(words[1], strlen(words[1]), err);
     if (op->types == NULL)
         return MDM_ERR_NOMEM;
     mdm_status rc = parse_query_options(c, op, words, nw, err);
@@ -454,7 +455,7 @@ static char *format_text(const mdm_table *t, size_t c, size_t r, mdm_error *err)
     if (col->type == MDM_TEXT) {
         size_t len;
         const char *s = mdm_table_text(t, c, r, &len);
-        return len == 0 ? mdm_cmp__strndup("(empty)", 7, err) : mdm_cmp__strndup(s, len, err);
+        return len == 0 ? mdm_strndup("(empty)", 7, err) : mdm_strndup(s, len, err);
     }
     if (col->type == MDM_BOOL)
         snprintf(buf, sizeof buf, "%s", col->v.b[r] ? "true" : "false");
@@ -464,7 +465,7 @@ static char *format_text(const mdm_table *t, size_t c, size_t r, mdm_error *err)
         mdm_format_timestamp(col->v.i64[r], buf, sizeof buf);
     else
         snprintf(buf, sizeof buf, "%" PRId64, col->v.i64[r]);
-    return mdm_cmp__strndup(buf, strlen(buf), err);
+    return mdm_strndup(buf, strlen(buf), err);
 }
 
 static char *format_cell(const mdm_table *t, size_t c, size_t r, char type, mdm_error *err)
@@ -472,13 +473,13 @@ static char *format_cell(const mdm_table *t, size_t c, size_t r, char type, mdm_
     char buf[400];   /* "%.3f" of the largest double has 313 characters */
     char *out;
     if (mdm_table_is_null(t, c, r))
-        return mdm_cmp__strndup("NULL", 4, err);
+        return mdm_strndup("NULL", 4, err);
     if (type == 'I' || type == 'R') {
         if (type == 'I')
             format_int(t, c, r, buf, sizeof buf);
         else
             format_real(t, c, r, buf, sizeof buf);
-        return mdm_cmp__strndup(buf, strlen(buf), err);
+        return mdm_strndup(buf, strlen(buf), err);
     }
     out = format_text(t, c, r, err);
     if (out != NULL)
