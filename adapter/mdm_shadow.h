@@ -2,8 +2,10 @@
 /*
  * mdm_shadow.h - shadow mode for reads, as GitHub's Scientist does it: the
  * control (legacy) answers the caller, the candidate (modern) runs as well,
- * the two results are compared, and every mismatch is appended to a JSON
- * Lines log.
+ * the two results are compared, every unexpected mismatch is appended to a
+ * JSON Lines log, differences the expected-differences list names are
+ * counted as expected, and (with an evidence file) every run is counted by
+ * outcome (mdm_evidence.h).
  *
  * A shadow runner is a caller-owned struct holding the log path, the
  * comparison options and counters; it keeps no file open between calls.

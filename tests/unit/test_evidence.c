@@ -214,7 +214,7 @@ static void recorder(const char *path, int n, int id)
 static void evidence__concurrent_processes_lose_no_count(void **state)
 {
     fx *f = *state;
-    enum { PROCS = 6, EACH = 40 };
+    enum { PROCS = 4, EACH = 15 };
     pid_t pids[PROCS];
     long long s[3];
     for (int p = 0; p < PROCS; p++) {
