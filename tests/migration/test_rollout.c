@@ -71,7 +71,8 @@ static int setup_on(void **state, bool pg)
                      "    max_p99_latency_ratio: 1000000\n"
                      "    rollback_after: 2\n",
                      storage, src);
-    static const char csv[] = "id,name,ok\n1,a,True\n2,,False\n3,c,True\n";
+    static const char csv[] = "id,name,ok,at\n1,a,True,2024-01-02T03:04:05\n"
+                              "2,,False,\n3,c,True,2025-06-07T08:09:10\n";
     if (mdm_test_write_file(f->cfg, cfg, (size_t)n) != 0 ||
         mdm_test_write_file(f->csv, csv, sizeof csv - 1) != 0)
         return -1;
