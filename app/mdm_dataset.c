@@ -6,6 +6,7 @@
  * implementation serves, and shadow runs, are decided there only).
  */
 #include "mdm_dataset.h"
+#include "mdm_sqlitefile.h"
 #include "mdm_csv.h"
 #include "mdm_router.h"
 #include "mdm_sql.h"
@@ -197,12 +198,10 @@ static mdm_status evidence_paths(mdm_dsm *m, mdm_error *err)
     int b = snprintf(m->expected, sizeof m->expected, "%s", list);
     if (a < 0 || (size_t)a >= sizeof m->evidence || b < 0 || (size_t)b >= sizeof m->expected)
         return mdm_error_set(err, MDM_ERR_CONFIG, "rollout evidence path too long");
-    if (m->flags.reads.mode == MDM_IMPL_SHADOW) {
-        char dir[1024];
-        snprintf(dir, sizeof dir, "%s/rollout", m->home);
-        (void)mkdir(m->home, 0755);
-        (void)mkdir(dir, 0755);
-    }
+    bool shadow = m->flags.reads.mode == MDM_IMPL_SHADOW || m->flags.reads.rest == MDM_IMPL_SHADOW;
+    mdm_error e;
+    if (shadow && mdm_sqlite_make_parents(m->evidence, &e) != MDM_OK)
+        fprintf(m->warn, "mdm: warning: shadow evidence: %s\n", e.message);
     return MDM_OK;
 }
 

@@ -4,6 +4,7 @@
  * and the one decision `mdm rollout advance` takes (mdm_rollout.h).
  */
 #include "mdm_rollout.h"
+#include "mdm_sqlitefile.h"
 #include "mdm_stats.h"
 
 #include <ctype.h>
@@ -193,11 +194,8 @@ mdm_status mdm_rollout_state_save(const char *path, const mdm_rollout_state *st,
 
 int mdm_rollout_lock(const mdm_rollout_paths *p, mdm_error *err)
 {
-    char home[sizeof p->dir];
-    snprintf(home, sizeof home, "%s", p->dir);
-    *strrchr(home, '/') = '\0';   /* dir is <home>/rollout */
-    (void)mkdir(home, 0755);
-    (void)mkdir(p->dir, 0755);
+    if (mdm_sqlite_make_parents(p->lock, err) != MDM_OK)
+        return -1;
     int fd = open(p->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0 || flock(fd, LOCK_EX) != 0) {
         (void)mdm_error_set(err, MDM_ERR_IO, "cannot lock '%s': %s", p->lock, strerror(errno));

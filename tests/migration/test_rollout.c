@@ -107,19 +107,19 @@ static int teardown(void **state)
 static int mdm(fx *f, const char *a1, const char *a2, const char *a3, const char *a4)
 {
     const char *args[] = {"--home", f->home, "--config", f->cfg, a1, a2, a3, a4, NULL};
-    pid_t pid = mdm_test_cli_spawn(f->bin, f->dir, args, f->out, f->errp);
+    pid_t pid = mdm_test_spawn(f->bin, args, f->dir, f->out, f->errp);
     assert_true(pid > 0);
-    return mdm_test_cli_wait(pid);
+    return mdm_test_wait(pid);
 }
 
 static char *out_of(fx *f)
 {
-    return mdm_test_cli_slurp(f->out);
+    return mdm_test_slurp(f->out);
 }
 
 static void assert_out_has(fx *f, const char *part)
 {
-    char *o = out_of(f), *e = mdm_test_cli_slurp(f->errp);
+    char *o = out_of(f), *e = mdm_test_slurp(f->errp);
     if (strstr(o, part) == NULL)
         fail_msg("no '%s' in output:\n%s\nstderr:\n%s", part, o, e);
     free(o);
@@ -138,11 +138,11 @@ static void round_of_reads(fx *f, int procs)
         snprintf(script + n, sizeof script - (size_t)n,
                  "; do \"$0\" --home \"$1\" --config \"$2\" load $d >/dev/null || exit 9; done");
         const char *args[] = {"-c", script, f->bin, f->home, f->cfg, NULL};
-        pids[p] = mdm_test_cli_spawn("/bin/sh", f->dir, args, "/dev/null", f->errp);
+        pids[p] = mdm_test_spawn("/bin/sh", args, f->dir, "/dev/null", f->errp);
         assert_true(pids[p] > 0);
     }
     for (int p = 0; p < procs; p++)
-        assert_int_equal(mdm_test_cli_wait(pids[p]), 0);
+        assert_int_equal(mdm_test_wait(pids[p]), 0);
 }
 
 static int history_lines(fx *f, const char *decision)
@@ -150,7 +150,7 @@ static int history_lines(fx *f, const char *decision)
     char path[400], pat[64];
     snprintf(path, sizeof path, "%s/rollout/history.jsonl", f->home);
     snprintf(pat, sizeof pat, "\"decision\":\"%s\"", decision);
-    char *h = mdm_test_cli_slurp(path);
+    char *h = mdm_test_slurp(path);
     int n = 0;
     for (char *p = h; (p = strstr(p, pat)) != NULL; p++)
         n++;
@@ -202,7 +202,7 @@ static void rollout__a_clean_candidate_reaches_all_reads_in_the_policys_steps(vo
     char page[400];
     snprintf(page, sizeof page, "%s/report.html", f->dir);
     assert_int_equal(mdm(f, "rollout", "report", "-o", page), 0);
-    char *html = mdm_test_cli_slurp(page);
+    char *html = mdm_test_slurp(page);
     assert_non_null(strstr(html, "<!DOCTYPE html>"));
     assert_non_null(strstr(html, "Phase now: <b>reads modern 100%</b>. 5 decisions."));
     assert_int_equal(strstr(strstr(strstr(html, "<svg") + 1, "<svg") + 1, "<svg") != NULL, 1);
@@ -221,16 +221,16 @@ static void rollout__concurrent_advances_take_one_decision_each(void **state)
     for (int p = 0; p < 4; p++) {
         const char *args[] = {"--home", f->home, "--config", f->cfg, "rollout", "advance",
                               NULL};
-        pids[p] = mdm_test_cli_spawn(f->bin, f->dir, args, "/dev/null", f->errp);
+        pids[p] = mdm_test_spawn(f->bin, args, f->dir, "/dev/null", f->errp);
         assert_true(pids[p] > 0);
     }
     for (int p = 0; p < 4; p++)
-        assert_int_equal(mdm_test_cli_wait(pids[p]), 0);
+        assert_int_equal(mdm_test_wait(pids[p]), 0);
     /* one started the rollout; the other three held on no evidence */
     assert_int_equal(history_lines(f, "advance"), 1);
     assert_int_equal(history_lines(f, "hold"), 3);
     snprintf(path, sizeof path, "%s/rollout/state", f->home);
-    char *st = mdm_test_cli_slurp(path);
+    char *st = mdm_test_slurp(path);
     assert_non_null(strstr(st, "generation = 1\n"));
     assert_non_null(strstr(st, "storage.reads = shadow\n"));
     free(st);
@@ -255,7 +255,7 @@ static void rollout__a_broken_state_or_command_is_refused_clearly(void **state)
     assert_int_equal(mdm_test_write_file(path, "generation = 1\nstorage.reads = sideways\n", 41),
                      0);
     assert_int_equal(mdm(f, "rollout", "status", NULL, NULL), 4);
-    char *e = mdm_test_cli_slurp(f->errp);
+    char *e = mdm_test_slurp(f->errp);
     assert_non_null(strstr(e, "state:2: unknown key or bad value for 'storage.reads'"));
     free(e);
     assert_int_equal(mdm(f, "list", NULL, NULL, NULL), 4);   /* every command: the flag needs it */
