@@ -109,9 +109,6 @@ typedef struct mdm_shadow_call {
 MDM_NODISCARD mdm_status mdm_shadow_run(mdm_shadow *sh, const mdm_shadow_call *call,
                                         mdm_table *out, mdm_error *err);
 
-/* Stable lowercase name of a difference kind ("value", "row_count", ...). */
-const char *mdm_diff_kind_name(mdm_diff_kind kind);
-
 /* True when a and b hold the same rows in any order (same schema and row
  * count required); used by mdm_shadow_run for unordered operations. */
 bool mdm_table_equal_unordered(const mdm_table *a, const mdm_table *b,

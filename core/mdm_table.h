@@ -157,6 +157,10 @@ typedef struct mdm_table_diff {
 bool mdm_table_equal(const mdm_table *a, const mdm_table *b,
                      const mdm_compare_opts *opts, mdm_table_diff *diff);
 
+/* Stable lowercase name of a difference kind ("value", "row_count", ...),
+ * as reports and expected-differences entries write it. */
+const char *mdm_diff_kind_name(mdm_diff_kind kind);
+
 /* Renders one cell the way CSV output does ("" for NULL is replaced by
  * "NULL" here), into buf of size n. Returns buf. */
 const char *mdm_table_render_cell(const mdm_table *t, size_t c, size_t r,

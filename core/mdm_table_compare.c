@@ -165,3 +165,17 @@ bool mdm_table_equal(const mdm_table *a, const mdm_table *b, const mdm_compare_o
     d->kind = MDM_DIFF_NONE;
     return true;
 }
+
+const char *mdm_diff_kind_name(mdm_diff_kind kind)
+{
+    switch (kind) {
+    case MDM_DIFF_NONE: return "none";
+    case MDM_DIFF_COLUMN_COUNT: return "column_count";
+    case MDM_DIFF_COLUMN_NAME: return "column_name";
+    case MDM_DIFF_COLUMN_TYPE: return "column_type";
+    case MDM_DIFF_DECL_TYPE: return "decl_type";
+    case MDM_DIFF_ROW_COUNT: return "row_count";
+    case MDM_DIFF_VALUE: return "value";
+    }
+    return "unknown";
+}

@@ -61,27 +61,6 @@ void mdm_cmp_result_describe(const mdm_cmp_result *r, char *buf, size_t n)
         snprintf(buf, n, "ok");
 }
 
-static const char *diff_kind_name(mdm_diff_kind k)
-{
-    switch (k) {
-    case MDM_DIFF_COLUMN_COUNT:
-        return "column_count";
-    case MDM_DIFF_COLUMN_NAME:
-        return "column_name";
-    case MDM_DIFF_COLUMN_TYPE:
-        return "column_type";
-    case MDM_DIFF_DECL_TYPE:
-        return "decl_type";
-    case MDM_DIFF_ROW_COUNT:
-        return "row_count";
-    case MDM_DIFF_VALUE:
-        return "value";
-    case MDM_DIFF_NONE:
-        break;
-    }
-    return "none";
-}
-
 /* Outcome: ok vs error, or two errors of different kinds. */
 static mdm_status compare_status(size_t i, const mdm_cmp_result *a, const char *la,
                                  const mdm_cmp_result *b, const char *lb, mdm_cmp_diffs *out,
@@ -122,7 +101,7 @@ static mdm_status add_table_diff(const mdm_cmp_op *op, size_t i, const mdm_table
     char msg[900];
     snprintf(msg, sizeof msg, "%s%s", d->message,
              (d->kind == MDM_DIFF_VALUE && op->sort == MDM_CMP_SORT_ROWS) ? " (rows sorted)" : "");
-    return mdm_cmp_diffs_add(out, i, diff_kind_name(d->kind), msg, err);
+    return mdm_cmp_diffs_add(out, i, mdm_diff_kind_name(d->kind), msg, err);
 }
 
 /* After a column type difference, the other columns are still compared
