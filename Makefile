@@ -19,7 +19,7 @@ SAN        ?=
 LEGACY     ?= 1
 COVERAGE   ?= 0
 
-LIB_PKGS  := sqlite3 libpq yaml-0.1
+LIB_PKGS  := sqlite3 libpq yaml-0.1 zlib liblzma libzstd libarchive
 TEST_PKGS := cmocka
 
 pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
@@ -33,7 +33,7 @@ CFLAGS   ?= $(OPT) -g
 CPPFLAGS += -D_DEFAULT_SOURCE
 CPPFLAGS += $(call pkg_cflags,$(LIB_PKGS))
 WARN     := -std=c11 -Wall -Wextra -Werror
-LDLIBS   += $(call pkg_libs,$(LIB_PKGS)) -lpthread -lm
+LDLIBS   += $(call pkg_libs,$(LIB_PKGS)) -lbz2 -lpthread -lm
 ifeq ($(COVERAGE),1)
 LDFLAGS  += --coverage
 endif
@@ -96,6 +96,8 @@ all: check-deps programs
 check-deps:
 	@$(PKG_CONFIG) --exists $(LIB_PKGS) 2>/dev/null || { \
 	  echo "error: missing build dependencies ($(LIB_PKGS) via pkg-config); run 'make deps'" >&2; exit 1; }
+	@echo '#include <bzlib.h>' | $(CC) -E -x c - >/dev/null 2>&1 || { \
+	  echo "error: missing build dependency libbz2 (bzlib.h, no pkg-config file); run 'make deps'" >&2; exit 1; }
 
 lib: $(BUILD)/libmdm.a
 programs: $(PROGRAMS)

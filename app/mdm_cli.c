@@ -15,7 +15,7 @@
 /* ---- The commands ------------------------------------------------------------ */
 
 static const cli_opt_spec register_opts[] = {
-    {"--table", 0, "T"}, {"--if-exists", 0, "MODE"}, {NULL, 0, NULL}};
+    {"--table", 0, "T"}, {"--if-exists", 0, "MODE"}, {"--sep", 0, "S"}, {NULL, 0, NULL}};
 static const cli_opt_spec load_opts[] = {
     {"--table", 0, "T"}, {"--columns", 0, "A,B"}, {"--limit", 0, "N"},
     {"--format", 0, "FMT"}, {NULL, 0, NULL}};
@@ -28,17 +28,35 @@ static const cli_opt_spec migrate_opts[] = {{"--output", 'o', "NEW.yaml"}, {NULL
 static const cli_opt_spec no_opts[] = {{NULL, 0, NULL}};
 
 static const cli_command commands[] = {
-    {"register", "NAME FILE.csv [--table T] [--if-exists fail|replace|append]",
-     "Reads FILE.csv (RFC 4180, types inferred as pandas does) and stores it as\n"
+    {"register", "NAME FILE|DIR|- [--table T|FILE=T]... [--if-exists fail|replace|append] "
+                 "[--sep S]",
+     "Reads FILE (RFC 4180, types inferred as pandas does) and stores it as\n"
      "table T (default: train) of dataset NAME, creating the dataset if needed.\n"
      "Names are lowercased, '-' becomes '_'; letters, digits and '_' only.\n"
+     "FILE may be compressed: gzip, bzip2, xz, zstd or a zip of one file, told by\n"
+     "its first bytes (a .gz, .bz2, .xz, .zst or .zip name must match them).\n"
+     "'-' reads standard input (named <stdin> in messages).\n"
      "\n"
-     "  --table T            table to write (default: train)\n"
-     "  --if-exists MODE     when the table exists: fail (default, exit 5),\n"
-     "                       replace (atomic on modern) or append\n"
+     "DIR is a dataset folder in the Kaggle layout: train.csv, test.csv and\n"
+     "sample_submission.csv or gender_submission.csv (each may be .tsv and\n"
+     "compressed) become tables train, test and submission of one dataset, in\n"
+     "one step: every file is read first, and with --if-exists fail an existing\n"
+     "table stops the register before any table is written. Other files are\n"
+     "refused by name unless --table FILE=T maps them (hidden files are left out).\n"
      "\n"
-     "The whole file is read before the dataset is touched: a bad CSV changes\n"
-     "nothing. On a terminal, long writes show a progress bar on stderr.\n",
+     "  --table T            table to write (default: train); for DIR,\n"
+     "                       --table FILE=T (repeatable) names FILE's table\n"
+     "  --if-exists MODE     when a table exists: fail (default, exit 5),\n"
+     "                       replace (atomic on modern) or append; for DIR it\n"
+     "                       applies to each table\n"
+     "  --sep S              field separator: one character, or comma,\n"
+     "                       semicolon, tab, pipe (default: sniffed from the\n"
+     "                       header and first lines among those four; tab for\n"
+     "                       a .tsv name)\n"
+     "\n"
+     "The whole input is read before the dataset is touched: a bad CSV or a\n"
+     "corrupt archive changes nothing. On a terminal, long writes show a\n"
+     "progress bar on stderr.\n",
      register_opts, 2, 2, mdm_cmd_register},
     {"load", "NAME [--table T] [--columns a,b] [--limit N] [--format table|csv|json]",
      "Prints a table of dataset NAME.\n"
