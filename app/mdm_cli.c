@@ -28,8 +28,7 @@ static const cli_opt_spec migrate_opts[] = {{"--output", 'o', "NEW.yaml"}, {NULL
 static const cli_opt_spec no_opts[] = {{NULL, 0, NULL}};
 
 static const cli_command commands[] = {
-    {"register", "NAME FILE|DIR|- [--table T|FILE=T]... [--if-exists fail|replace|append] "
-                 "[--sep S]",
+    {"register", "NAME FILE.csv|DIR|- [--table T] [--if-exists fail|replace|append] [--sep S]",
      "Reads FILE (RFC 4180, types inferred as pandas does) and stores it as\n"
      "table T (default: train) of dataset NAME, creating the dataset if needed.\n"
      "Names are lowercased, '-' becomes '_'; letters, digits and '_' only.\n"

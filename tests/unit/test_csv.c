@@ -728,7 +728,7 @@ static void csv__io_errors_name_the_file(void **state)
     assert_int_equal(mdm_test_tmpdir(dir, sizeof dir), 0);
     snprintf(path, sizeof path, "%s/missing.csv", dir);
     mdm_table_init(&t);
-    assert_int_equal(mdm_csv_read_file(path, NULL, &t, &e), MDM_ERR_IO);
+    assert_int_equal(mdm_csv_read_file(path, NULL, &t, &e), MDM_ERR_NOT_FOUND);
     assert_non_null(strstr(e.message, path));
     assert_non_null(strstr(e.message, "No such file"));
     assert_int_equal(mdm_csv_read_file(dir, NULL, &t, &e), MDM_ERR_IO);
