@@ -88,10 +88,10 @@ TEST_BINS := $(foreach s,$(TEST_SRCS),$(BUILD)/tests/$(basename $(notdir $(s))))
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(foreach s,$(BENCH_SRCS),$(BUILD)/bench/$(basename $(notdir $(s))))
 
-.PHONY: all lib programs tests benches test test-stress compare slt coverage bench deps install clean check-deps fuzz
+.PHONY: all lib programs docs tests benches test test-stress compare slt coverage bench deps install clean check-deps fuzz
 .DEFAULT_GOAL := all
 
-all: check-deps programs
+all: check-deps programs docs
 
 check-deps:
 	@$(PKG_CONFIG) --exists $(LIB_PKGS) 2>/dev/null || { \
@@ -101,6 +101,14 @@ check-deps:
 
 lib: $(BUILD)/libmdm.a
 programs: $(PROGRAMS)
+
+# The man page and the bash completion come from the program's own help
+# texts (mdm help --man | --bash), so they cannot drift from --help.
+docs: $(BUILD)/mdm.1 $(BUILD)/mdm.bash
+$(BUILD)/mdm.1: $(BUILD)/mdm
+	$(BUILD)/mdm help --man > $@.tmp && mv $@.tmp $@
+$(BUILD)/mdm.bash: $(BUILD)/mdm
+	$(BUILD)/mdm help --bash > $@.tmp && mv $@.tmp $@
 tests: $(TEST_BINS)
 benches: $(BENCH_BINS)
 
@@ -199,8 +207,11 @@ fuzz:
 	@bash ci/fuzz.sh
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(BUILD)/mdm.1 $(DESTDIR)$(PREFIX)/share/man/man1/mdm.1
+	install -m 0644 $(BUILD)/mdm.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/mdm
 
 clean:
 	rm -rf $(BUILD) reports/coverage reports/tests reports/*.md.tmp

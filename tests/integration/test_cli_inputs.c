@@ -465,6 +465,54 @@ static void cli_inputs__bad_inputs_are_named(void **state)
     assert_int_equal(f->status, 3);
 }
 
+/* `mdm help --man` is a man page of every command that groff renders
+ * without a warning; `mdm help --bash` completes commands, options,
+ * option values and dataset names. */
+static void cli_inputs__man_page_and_completion(void **state)
+{
+    fx *f = *state;
+    char p[400], script[6000], cmd[1600];
+    f->impl = "modern";
+    run(f, "help", "--man", NULL);
+    ok(f, "help --man");
+    assert_non_null(strstr(f->out, ".TH MDM 1"));
+    static const char *const sections[] = {
+        ".SS \"mdm register NAME FILE.csv|DIR|\\-", ".SS \"mdm load NAME", ".SS \"mdm query NAME",
+        ".SS \"mdm info", ".SS \"mdm list", ".SS \"mdm remove", ".SS \"mdm flags",
+        ".SS \"mdm config migrate", "\\-\\-sep S", ".SH EXIT STATUS", ".SH ENVIRONMENT"};
+    for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
+        if (strstr(f->out, sections[i]) == NULL)
+            fail_msg("man page lacks %s", sections[i]);
+    put(f, "mdm.1", f->out, strlen(f->out), p, sizeof p);
+    snprintf(cmd, sizeof cmd, "groff -man -Tutf8 -ww -z %s 2>%s/groff.err", p, f->dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(p, sizeof p, "%s/groff.err", f->dir);
+    char *warn = mdm_test_cli_slurp(p);
+    assert_string_equal(warn, "");
+    free(warn);
+
+    put(f, "in.csv", CSV_COMMA, strlen(CSV_COMMA), p, sizeof p);
+    run(f, "register", "titanic", p, NULL);
+    ok(f, "register");
+    run(f, "help", "--bash", NULL);
+    ok(f, "help --bash");
+    put(f, "mdm.bash", f->out, strlen(f->out), p, sizeof p);
+    snprintf(script, sizeof script,
+             "source %s\n"
+             "mdm() { %s \"$@\"; }\n"
+             "c() { COMP_WORDS=(\"$@\"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=();"
+             " _mdm; echo \"${COMPREPLY[*]}\"; }\n"
+             "c mdm re\nc mdm register d x --if-exists r\nc mdm register d x --s\n"
+             "c mdm --home %s load ti\nc mdm config m\n", p, f->bin, f->home);
+    put(f, "complete.sh", script, strlen(script), p, sizeof p);
+    snprintf(cmd, sizeof cmd, "bash %s >%s/complete.out 2>&1", p, f->dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(p, sizeof p, "%s/complete.out", f->dir);
+    char *got = mdm_test_cli_slurp(p);
+    assert_string_equal(got, "register remove\nreplace\n--sep\ntitanic\nmigrate\n");
+    free(got);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -473,6 +521,7 @@ int main(void)
         T(cli_inputs__kaggle_folder_on_every_store),
         T(cli_inputs__truncated_gzip_changes_nothing),
         T(cli_inputs__bad_inputs_are_named),
+        T(cli_inputs__man_page_and_completion),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
