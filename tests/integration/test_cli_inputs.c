@@ -483,7 +483,7 @@ static void cli_inputs__man_page_and_completion(void **state)
     snprintf(cmd, sizeof cmd, "groff -man -Tutf8 -ww -z %s 2>%s/groff.err", p, f->dir);
     assert_int_equal(system(cmd), 0);
     snprintf(p, sizeof p, "%s/groff.err", f->dir);
-    char *warn = mdm_test_cli_slurp(p);
+    char *warn = mdm_test_slurp(p);
     assert_string_equal(warn, "");
     free(warn);
 
@@ -504,7 +504,7 @@ static void cli_inputs__man_page_and_completion(void **state)
     snprintf(cmd, sizeof cmd, "bash %s >%s/complete.out 2>&1", p, f->dir);
     assert_int_equal(system(cmd), 0);
     snprintf(p, sizeof p, "%s/complete.out", f->dir);
-    char *got = mdm_test_cli_slurp(p);
+    char *got = mdm_test_slurp(p);
     assert_string_equal(got, "register remove\nreplace\n--sep\ntitanic\nmigrate\n");
     free(got);
 }
