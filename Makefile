@@ -19,7 +19,7 @@ SAN        ?=
 LEGACY     ?= 1
 COVERAGE   ?= 0
 
-LIB_PKGS  := sqlite3 libpq yaml-0.1
+LIB_PKGS  := sqlite3 libpq yaml-0.1 zlib liblzma libzstd libarchive
 TEST_PKGS := cmocka
 
 pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
@@ -35,7 +35,7 @@ CPPFLAGS += -D_DEFAULT_SOURCE
 CPPFLAGS += -DMDM_DATADIR='"$(PREFIX)/share/mdm"'
 CPPFLAGS += $(call pkg_cflags,$(LIB_PKGS))
 WARN     := -std=c11 -Wall -Wextra -Werror
-LDLIBS   += $(call pkg_libs,$(LIB_PKGS)) -lpthread -lm
+LDLIBS   += $(call pkg_libs,$(LIB_PKGS)) -lbz2 -lpthread -lm
 ifeq ($(COVERAGE),1)
 LDFLAGS  += --coverage
 endif
@@ -90,17 +90,27 @@ TEST_BINS := $(foreach s,$(TEST_SRCS),$(BUILD)/tests/$(basename $(notdir $(s))))
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(foreach s,$(BENCH_SRCS),$(BUILD)/bench/$(basename $(notdir $(s))))
 
-.PHONY: all lib programs tests benches test test-stress compare slt coverage bench deps install clean check-deps fuzz
+.PHONY: all lib programs docs tests benches test test-stress compare slt coverage bench deps install clean check-deps fuzz
 .DEFAULT_GOAL := all
 
-all: check-deps programs
+all: check-deps programs docs
 
 check-deps:
 	@$(PKG_CONFIG) --exists $(LIB_PKGS) 2>/dev/null || { \
 	  echo "error: missing build dependencies ($(LIB_PKGS) via pkg-config); run 'make deps'" >&2; exit 1; }
+	@echo '#include <bzlib.h>' | $(CC) -E -x c - >/dev/null 2>&1 || { \
+	  echo "error: missing build dependency libbz2 (bzlib.h, no pkg-config file); run 'make deps'" >&2; exit 1; }
 
 lib: $(BUILD)/libmdm.a
 programs: $(PROGRAMS)
+
+# The man page and the bash completion come from the program's own help
+# texts (mdm help --man | --bash), so they cannot drift from --help.
+docs: $(BUILD)/mdm.1 $(BUILD)/mdm.bash
+$(BUILD)/mdm.1: $(BUILD)/mdm
+	$(BUILD)/mdm help --man > $@.tmp && mv $@.tmp $@
+$(BUILD)/mdm.bash: $(BUILD)/mdm
+	$(BUILD)/mdm help --bash > $@.tmp && mv $@.tmp $@
 tests: $(TEST_BINS)
 benches: $(BENCH_BINS)
 
@@ -199,8 +209,11 @@ fuzz:
 	@bash ci/fuzz.sh
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mdm
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/mdm
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(BUILD)/mdm.1 $(DESTDIR)$(PREFIX)/share/man/man1/mdm.1
+	install -m 0644 $(BUILD)/mdm.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/mdm
 	install -m 0644 fixtures/expected-differences $(DESTDIR)$(PREFIX)/share/mdm/
 
 clean:

@@ -16,7 +16,7 @@
 /* ---- The commands ------------------------------------------------------------ */
 
 static const cli_opt_spec register_opts[] = {
-    {"--table", 0, "T"}, {"--if-exists", 0, "MODE"}, {NULL, 0, NULL}};
+    {"--table", 0, "T"}, {"--if-exists", 0, "MODE"}, {"--sep", 0, "S"}, {NULL, 0, NULL}};
 static const cli_opt_spec load_opts[] = {
     {"--table", 0, "T"}, {"--columns", 0, "A,B"}, {"--limit", 0, "N"},
     {"--format", 0, "FMT"}, {NULL, 0, NULL}};
@@ -83,17 +83,34 @@ static const cli_opt_spec rollout_opts[] = {
     "  -o, --output FILE    (report) where to write the page\n"
 
 static const cli_command commands[] = {
-    {"register", "NAME FILE.csv [--table T] [--if-exists fail|replace|append]",
-     "Reads FILE.csv (RFC 4180, types inferred as pandas does) and stores it as\n"
+    {"register", "NAME FILE.csv|DIR|- [--table T] [--if-exists fail|replace|append] [--sep S]",
+     "Reads FILE (RFC 4180, types inferred as pandas does) and stores it as\n"
      "table T (default: train) of dataset NAME, creating the dataset if needed.\n"
      "Names are lowercased, '-' becomes '_'; letters, digits and '_' only.\n"
+     "FILE may be compressed: gzip, bzip2, xz, zstd or a zip of one file, told by\n"
+     "its first bytes (a .gz, .bz2, .xz, .zst or .zip name must match them).\n"
+     "'-' reads standard input (named <stdin> in messages).\n"
      "\n"
-     "  --table T            table to write (default: train)\n"
-     "  --if-exists MODE     when the table exists: fail (default, exit 5),\n"
-     "                       replace (atomic on modern) or append\n"
+     "DIR is a dataset folder in the Kaggle layout: train.csv, test.csv and\n"
+     "sample_submission.csv or gender_submission.csv (each may be .tsv and\n"
+     "compressed) become tables train, test and submission of one dataset, in\n"
+     "one step: every file is read first, and with --if-exists fail an existing\n"
+     "table stops the register before any table is written. Other files are\n"
+     "refused by name unless --table FILE=T maps them (hidden files are left out).\n"
      "\n"
-     "The whole file is read before the dataset is touched: a bad CSV changes\n"
-     "nothing. On a terminal, long writes show a progress bar on stderr.\n",
+     "  --table T            table to write (default: train); for DIR,\n"
+     "                       --table FILE=T (repeatable) names FILE's table\n"
+     "  --if-exists MODE     when a table exists: fail (default, exit 5),\n"
+     "                       replace (atomic on modern) or append; for DIR it\n"
+     "                       applies to each table\n"
+     "  --sep S              field separator: one character, or comma,\n"
+     "                       semicolon, tab, pipe (default: sniffed from the\n"
+     "                       header and first lines among those four; tab for\n"
+     "                       a .tsv name)\n"
+     "\n"
+     "The whole input is read before the dataset is touched: a bad CSV or a\n"
+     "corrupt archive changes nothing. On a terminal, long writes show a\n"
+     "progress bar on stderr.\n",
      register_opts, 2, 2, mdm_cmd_register},
     {"load", "NAME [--table T] [--columns a,b] [--limit N] [--format table|csv|json]",
      "Prints a table of dataset NAME.\n"
@@ -210,43 +227,164 @@ int cli_usage(mdm_cli *cli, const char *fmt, ...)
 
 /* ---- Help ------------------------------------------------------------------------------ */
 
+/* The parts of the help that `mdm --help` and the man page share. */
+static const char USAGE_INTRO[] =
+    "Keeps datasets (CSV files turned into tables) in SQLite or PostgreSQL.\n";
+static const char USAGE_GLOBALS[] =
+    "  --home DIR       the mdm home (default: $MDM_HOME, else ~/.mdm); datasets\n"
+    "                   live in DIR/datasets/<name>/dataset.sqlite\n"
+    "  --config FILE    config file, old (database:) or new (storage:) format\n"
+    "                   (default: DIR/mdm.yaml when it exists)\n"
+    "  --impl IMPL      implementation for this run: legacy, modern or shadow\n"
+    "                   (shadow: legacy answers, modern is compared, mismatches\n"
+    "                   go to the shadow log)%s\n"
+    "  -h, --help       this help; 'mdm COMMAND --help' for one command\n"
+    "  --version        version and build\n";
+static const char USAGE_ENV[] =
+    "MDM_HOME, MDM_STORAGE_IMPL, MDM_STORAGE_READS,\n"
+    "  MDM_STORAGE_WRITES, MDM_STORAGE_READS_PERCENT, MDM_STORAGE_WRITES_PERCENT,\n"
+    "  MDM_STORAGE_KILL_SWITCH, MDM_STORAGE_SHADOW_LOG,\n"
+    "  MDM_STORAGE_EXPECTED_DIFFERENCES (see 'mdm flags --help').\n";
+static const char USAGE_EXIT[] =
+    "  0  success\n"
+    "  1  the operation failed (storage, SQL, CSV or I/O error)\n"
+    "  2  usage error: bad command line or value, or not available in this build\n"
+    "  3  not found: dataset, table, column or file\n"
+    "  4  configuration error: config file or MDM_STORAGE_* value\n"
+    "  5  already exists: register onto an existing table with --if-exists fail\n"
+    "Errors are one line on stderr: mdm: COMMAND: what went wrong.\n";
+#define USAGE_NO_LEGACY \
+    (MDM_WITH_LEGACY ? "" : "\n                   (this build has no legacy/: modern only)")
+
 static void print_usage(FILE *f)
 {
     fprintf(f,
             "usage: mdm [--home DIR] [--config FILE] [--impl legacy|modern|shadow] COMMAND ...\n"
-            "\n"
-            "Keeps datasets (CSV files turned into tables) in SQLite or PostgreSQL.\n"
-            "\n"
-            "Commands:\n");
+            "\n%s\nCommands:\n", USAGE_INTRO);
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  mdm %s %s\n", commands[i].name, commands[i].synopsis);
-    fprintf(f,
-            "\n"
-            "Global options (before or after the command):\n"
-            "  --home DIR       the mdm home (default: $MDM_HOME, else ~/.mdm); datasets\n"
-            "                   live in DIR/datasets/<name>/dataset.sqlite\n"
-            "  --config FILE    config file, old (database:) or new (storage:) format\n"
-            "                   (default: DIR/mdm.yaml when it exists)\n"
-            "  --impl IMPL      implementation for this run: legacy, modern or shadow\n"
-            "                   (shadow: legacy answers, modern is compared, mismatches\n"
-            "                   go to the shadow log)%s\n"
-            "  -h, --help       this help; 'mdm COMMAND --help' for one command\n"
-            "  --version        version and build\n"
-            "\n"
-            "Environment: MDM_HOME, MDM_STORAGE_IMPL, MDM_STORAGE_READS,\n"
-            "  MDM_STORAGE_WRITES, MDM_STORAGE_READS_PERCENT, MDM_STORAGE_WRITES_PERCENT,\n"
-            "  MDM_STORAGE_KILL_SWITCH, MDM_STORAGE_SHADOW_LOG,\n"
-            "  MDM_STORAGE_EXPECTED_DIFFERENCES (see 'mdm flags --help').\n"
-            "\n"
-            "Exit codes:\n"
-            "  0  success\n"
-            "  1  the operation failed (storage, SQL, CSV or I/O error)\n"
-            "  2  usage error: bad command line or value, or not available in this build\n"
-            "  3  not found: dataset, table, column or file\n"
-            "  4  configuration error: config file or MDM_STORAGE_* value\n"
-            "  5  already exists: register onto an existing table with --if-exists fail\n"
-            "Errors are one line on stderr: mdm: COMMAND: what went wrong.\n",
-            MDM_WITH_LEGACY ? "" : "\n                   (this build has no legacy/: modern only)");
+    fprintf(f, "\nGlobal options (before or after the command):\n");
+    fprintf(f, USAGE_GLOBALS, USAGE_NO_LEGACY);
+    fprintf(f, "\nEnvironment: %s\nExit codes:\n%s", USAGE_ENV, USAGE_EXIT);
+}
+
+/* ---- The man page and the bash completion (mdm help --man | --bash) ------------------ */
+
+/* Text as roff: a line starting with '.' or '\'' made literal, '\' as \e,
+ * '-' as \- (so options copy and paste as typed). */
+static void roff_text(FILE *f, const char *s)
+{
+    bool bol = true;
+    for (; *s != '\0'; s++) {
+        if (bol && (*s == '.' || *s == '\''))
+            fputs("\\&", f);
+        if (*s == '\\')
+            fputs("\\e", f);
+        else if (*s == '-')
+            fputs("\\-", f);
+        else
+            fputc(*s, f);
+        bol = *s == '\n';
+    }
+}
+
+/* A preformatted block: the help's columns stay aligned. */
+static void roff_block(FILE *f, const char *s)
+{
+    fputs(".PP\n.nf\n", f);
+    roff_text(f, s);
+    fputs(".fi\n", f);
+}
+
+static void write_man(FILE *f)
+{
+    char globals[2048];
+    snprintf(globals, sizeof globals, USAGE_GLOBALS, USAGE_NO_LEGACY);
+    fprintf(f, ".\\\" Generated by 'mdm help --man' from the program's help texts.\n"
+               ".TH MDM 1 \"\" \"mdm %s\" \"User Commands\"\n.SH NAME\nmdm \\- ", MDM_VERSION);
+    roff_text(f, "keeps datasets (CSV files turned into tables) in SQLite or PostgreSQL\n");
+    fputs(".SH SYNOPSIS\n.B mdm\n", f);
+    roff_text(f, "[--home DIR] [--config FILE] [--impl legacy|modern|shadow] COMMAND ...\n");
+    fputs(".SH DESCRIPTION\n", f);
+    roff_text(f, USAGE_INTRO);
+    fputs(".SH COMMANDS\n", f);
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        fputs(".SS \"mdm ", f);
+        roff_text(f, commands[i].name);
+        fputs(" ", f);
+        roff_text(f, commands[i].synopsis);
+        fputs("\"\n", f);
+        roff_block(f, commands[i].help);
+    }
+    fputs(".SH GLOBAL OPTIONS\nBefore or after the command.\n", f);
+    roff_block(f, globals);
+    fputs(".SH ENVIRONMENT\n", f);
+    roff_block(f, USAGE_ENV);
+    fputs(".SH EXIT STATUS\n", f);
+    roff_block(f, USAGE_EXIT);
+}
+
+/* A bash completion: commands, each one's options, dataset names (from
+ * `mdm list`, with the --home and --config already typed). */
+static void write_bash(FILE *f)
+{
+    fputs("# bash completion for mdm; generated by 'mdm help --bash'\n"
+          "_mdm() {\n"
+          "    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
+          "    local cmd='' i home=() opts\n"
+          "    for ((i = 1; i < COMP_CWORD; i++)); do\n"
+          "        case ${COMP_WORDS[i]} in\n"
+          "        --home|--config) home+=(\"${COMP_WORDS[i]}\" \"${COMP_WORDS[i+1]}\"); ((i++)) ;;\n"
+          "        --impl) ((i++)) ;;\n"
+          "        -*) ;;\n"
+          "        *) [ -z \"$cmd\" ] && cmd=${COMP_WORDS[i]} ;;\n"
+          "        esac\n"
+          "    done\n"
+          "    case $prev in\n"
+          "    --home|--config|-o|--output) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
+          "    --impl) COMPREPLY=($(compgen -W 'legacy modern shadow' -- \"$cur\")); return ;;\n"
+          "    --if-exists) COMPREPLY=($(compgen -W 'fail replace append' -- \"$cur\")); return ;;\n"
+          "    --format) COMPREPLY=($(compgen -W 'table csv json' -- \"$cur\")); return ;;\n"
+          "    --sep) COMPREPLY=($(compgen -W 'comma semicolon tab pipe' -- \"$cur\")); return ;;\n"
+          "    esac\n"
+          "    case $cmd in\n", f);
+    fputs("    '') opts='--home --config --impl --help --version", f);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strchr(commands[i].name, ' ') == NULL)
+            fprintf(f, " %s", commands[i].name);
+    fputs(" config help' ;;\n    config) opts='migrate' ;;\n", f);
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        const char *name = commands[i].name, *sp = strchr(name, ' ');
+        fprintf(f, "    %s)", sp != NULL ? sp + 1 : name);
+        fputs(" opts='--help --home --config --impl", f);
+        for (const cli_opt_spec *o = commands[i].opts; o->name != NULL; o++)
+            fprintf(f, " %s", o->name);
+        /* a first word of choices ("status|advance|...") are subcommands */
+        const char *syn = commands[i].synopsis;
+        size_t w = strcspn(syn, " ");
+        if (syn[0] != '[' && memchr(syn, '|', w) != NULL) {
+            fputc(' ', f);
+            for (size_t k = 0; k < w; k++)
+                fputc(syn[k] == '|' ? ' ' : syn[k], f);
+        }
+        fputs("'", f);
+        if (commands[i].max_pos > 0 && strncmp(commands[i].synopsis, "NAME", 4) == 0)
+            fputs("\n        [[ $cur != -* ]] && COMPREPLY=($(compgen -W \"$(mdm \"${home[@]}\" list"
+                  " --format csv 2>/dev/null | tail -n +2 | cut -d, -f1)\" -- \"$cur\"))", f);
+        if (strcmp(name, "register") == 0 || sp != NULL)
+            fputs("\n        [[ $cur != -* ]] && COMPREPLY+=($(compgen -f -- \"$cur\"))", f);
+        fputs(" ;;\n", f);
+    }
+    fputs("    help) opts='--man --bash", f);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strchr(commands[i].name, ' ') == NULL)
+            fprintf(f, " %s", commands[i].name);
+    fputs(" config' ;;\n"
+          "    esac\n"
+          "    [[ $cur == -* || -z $cmd || $cmd == help || $cmd == config ]] &&\n"
+          "        COMPREPLY+=($(compgen -W \"$opts\" -- \"$cur\"))\n"
+          "}\n"
+          "complete -o filenames -F _mdm mdm\n", f);
 }
 
 static void print_command_help(FILE *f, const cli_command *c)
@@ -423,6 +561,10 @@ static int run_help_command(mdm_cli *cli, int argc, char **argv, int i)
 {
     if (i + 1 >= argc) {
         print_usage(cli->io->out);
+        return MDM_EXIT_OK;
+    }
+    if (strcmp(argv[i + 1], "--man") == 0 || strcmp(argv[i + 1], "--bash") == 0) {
+        (argv[i + 1][2] == 'm' ? write_man : write_bash)(cli->io->out);
         return MDM_EXIT_OK;
     }
     int k = i + 1;

@@ -7,12 +7,16 @@
  */
 #include "mdm_cli_internal.h"
 #include "mdm_dsn.h"
+#include "mdm_input.h"
 #include "mdm_progress.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
 /* After a read under shadow: say where mismatches went. */
 static void shadow_note(mdm_cli *cli, const cli_session *s)
@@ -40,20 +44,181 @@ static int finish(mdm_cli *cli, cli_session *s, mdm_status rc, mdm_error *err)
 
 /* ---- register -------------------------------------------------------------------- */
 
+/* --sep: one byte, or a name for the usual ones. */
+static int parse_sep(mdm_cli *cli, const char *v, int *out)
+{
+    static const struct { const char *name; char sep; } names[] = {
+        {"comma", ','}, {"semicolon", ';'}, {"tab", '\t'}, {"\\t", '\t'}, {"pipe", '|'}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(v, names[i].name) == 0) {
+            *out = names[i].sep;
+            return MDM_EXIT_OK;
+        }
+    if (strlen(v) != 1 || v[0] == '"' || v[0] == '\n' || v[0] == '\r')
+        return cli_usage(cli, "--sep: expected one character (other than a quote) or comma, "
+                              "semicolon, tab, pipe; got '%s'", v);
+    *out = (unsigned char)v[0];
+    return MDM_EXIT_OK;
+}
+
+/* The Kaggle layout: which table a file of a dataset folder becomes. */
+static const char *kaggle_table(const char *file)
+{
+    static const struct { const char *file, *table; } layout[] = {
+        {"train", "train"}, {"test", "test"},
+        {"sample_submission", "submission"}, {"gender_submission", "submission"}};
+    size_t n = mdm_input_inner_len(file);
+    const char *dot = memchr(file, '.', n);
+    if (dot == NULL || (strncasecmp(dot, ".csv", 4) != 0 && strncasecmp(dot, ".tsv", 4) != 0) ||
+        dot + 4 != file + n)
+        return NULL;
+    for (size_t i = 0; i < sizeof layout / sizeof layout[0]; i++)
+        if (strlen(layout[i].file) == (size_t)(dot - file) &&
+            strncmp(file, layout[i].file, (size_t)(dot - file)) == 0)
+            return layout[i].table;
+    return NULL;
+}
+
+#define MAX_FOLDER_FILES 64
+
+/* A folder register: its files, their paths and tables. */
+typedef struct folder {
+    mdm_register_input in[MAX_FOLDER_FILES];
+    char *paths[MAX_FOLDER_FILES];
+    size_t n;
+    mdm_buf unknown;   /* files the layout does not know, for the message */
+} folder;
+
+static void folder_reset(folder *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        free(f->paths[i]);
+    mdm_buf_reset(&f->unknown);
+}
+
+/* The table --table FILE=TABLE gives file, or NULL; *bad: a --table
+ * without '=' (it names one table, which a folder has not). */
+static const char *mapped_table(const cli_args *a, const char *file, const char **bad)
+{
+    const char *found = NULL;
+    for (size_t i = 0; i < a->nopts; i++) {
+        if (strcmp(a->names[i], "--table") != 0)
+            continue;
+        const char *eq = strchr(a->values[i], '=');
+        if (eq == NULL)
+            *bad = a->values[i];
+        else if ((size_t)(eq - a->values[i]) == strlen(file) &&
+                 strncmp(a->values[i], file, (size_t)(eq - a->values[i])) == 0)
+            found = eq + 1;
+    }
+    return found;
+}
+
+/* Lists dir's files (hidden ones left out), sorted. */
+static mdm_status folder_files(const char *dir, mdm_strlist *out, mdm_error *err)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    mdm_status rc = MDM_OK;
+    if (d == NULL)
+        return mdm_error_set(err, MDM_ERR_IO, "cannot read folder '%s': %s", dir, strerror(errno));
+    while (rc == MDM_OK && (e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            rc = mdm_strlist_push(out, e->d_name, err);
+    closedir(d);
+    mdm_strlist_sort(out);
+    return rc;
+}
+
+/* Fills f from dir: every file a table (the layout's or --table's);
+ * files neither knows are gathered in f->unknown. */
+static int folder_scan(mdm_cli *cli, const cli_args *a, const char *dir, folder *f)
+{
+    mdm_strlist files;
+    mdm_error err;
+    const char *bad = NULL;
+    mdm_strlist_init(&files);
+    mdm_error_clear(&err);
+    if (folder_files(dir, &files, &err) != MDM_OK)
+        return cli_fail(cli, &err);
+    int ex = MDM_EXIT_OK;
+    for (size_t i = 0; i < files.count && ex == MDM_EXIT_OK; i++) {
+        const char *file = files.items[i], *table = mapped_table(a, file, &bad);
+        if (table == NULL)
+            table = kaggle_table(file);
+        if (table == NULL) {
+            if (mdm_buf_printf(&f->unknown, "%s'%s'", f->unknown.len ? ", " : "", file) != MDM_OK)
+                ex = cli_usage(cli, "out of memory");
+            continue;
+        }
+        if (f->n == MAX_FOLDER_FILES) {
+            ex = cli_usage(cli, "folder '%s': more than %d files", dir, MAX_FOLDER_FILES);
+            break;
+        }
+        mdm_buf p;
+        mdm_buf_init(&p);
+        if (mdm_buf_printf(&p, "%s/%s", dir, file) != MDM_OK)
+            ex = cli_usage(cli, "out of memory");
+        f->paths[f->n] = mdm_buf_steal(&p);
+        f->in[f->n] = (mdm_register_input){table, f->paths[f->n], 0, 0};
+        f->n++;
+    }
+    if (ex == MDM_EXIT_OK && bad != NULL)
+        ex = cli_usage(cli, "--table '%s': a folder takes --table FILE=TABLE", bad);
+    if (ex == MDM_EXIT_OK && f->unknown.len > 0)
+        ex = cli_usage(cli, "folder '%s': the Kaggle layout (train, test, sample_submission or "
+                            "gender_submission .csv/.tsv, compressed or not) does not know %s; "
+                            "map each with --table FILE=TABLE", dir, f->unknown.data);
+    if (ex == MDM_EXIT_OK && f->n == 0)
+        ex = cli_usage(cli, "folder '%s' holds no file to register", dir);
+    mdm_strlist_reset(&files);
+    return ex;
+}
+
+static void print_registered(mdm_cli *cli, const mdm_dsm_result *res,
+                             const mdm_register_input *in, size_t n)
+{
+    fprintf(cli->io->out, "registered '%s':", res->name);
+    for (size_t i = 0; i < n; i++)
+        fprintf(cli->io->out, "%s %zu rows x %zu columns in table '%s'", i > 0 ? "," : "",
+                in[i].rows, in[i].columns, in[i].table);
+    fprintf(cli->io->out, "%s [%s]\n", res->created ? ", new dataset" : "",
+            mdm_impl_name(res->impl));
+}
+
+static int register_options(mdm_cli *cli, const cli_args *a, mdm_register_opts *o)
+{
+    const char *ie = cli_opt(a, "--if-exists"), *sep = cli_opt(a, "--sep");
+    if (ie != NULL && mdm_if_exists_parse(ie, &o->if_exists, NULL) != MDM_OK)
+        return cli_usage(cli, "--if-exists: expected fail, replace or append, got '%s'", ie);
+    o->table = cli_opt(a, "--table");
+    if (o->table != NULL && o->table[0] == '\0')
+        return cli_usage(cli, "--table: empty name");
+    return sep != NULL ? parse_sep(cli, sep, &o->sep) : MDM_EXIT_OK;
+}
+
 int mdm_cmd_register(mdm_cli *cli, const cli_args *a)
 {
     mdm_register_opts o = MDM_REGISTER_OPTS_INIT;
-    const char *ie = cli_opt(a, "--if-exists");
+    const char *src = a->pos[1];
+    struct stat st;
+    folder f = {.n = 0};
     cli_session s;
     mdm_dsm_result res;
     mdm_progress bar;
     mdm_error err;
     mdm_error_clear(&err);
-    if (ie != NULL && mdm_if_exists_parse(ie, &o.if_exists, NULL) != MDM_OK)
-        return cli_usage(cli, "--if-exists: expected fail, replace or append, got '%s'", ie);
-    o.table = cli_opt(a, "--table");
-    if (o.table != NULL && o.table[0] == '\0')
-        return cli_usage(cli, "--table: empty name");
+    mdm_buf_init(&f.unknown);
+    int ex = register_options(cli, a, &o);
+    if (ex == MDM_EXIT_OK && stat(src, &st) == 0 && S_ISDIR(st.st_mode))
+        ex = folder_scan(cli, a, src, &f);
+    else if (ex == MDM_EXIT_OK)
+        f.in[f.n++] = (mdm_register_input){o.table != NULL ? o.table : MDM_DEFAULT_TABLE, src,
+                                           0, 0};
+    if (ex != MDM_EXIT_OK) {
+        folder_reset(&f);
+        return ex;
+    }
     mdm_status rc = cli_session_open(cli, &s, true, &err);
     mdm_progress_init(&bar, cli->io->err, cli->io->err_is_tty, a->pos[0]);
     if (bar.enabled) {
@@ -64,16 +229,15 @@ int mdm_cmd_register(mdm_cli *cli, const cli_args *a)
         o.progress_ctx = &bar;
     }
     if (rc == MDM_OK)
-        rc = mdm_dsm_register(s.dsm, a->pos[0], a->pos[1], &o, &res, &err);
+        rc = mdm_dsm_register_many(s.dsm, a->pos[0], f.in, f.n, &o, &res, &err);
     mdm_progress_finish(&bar);
     if (rc == MDM_ERR_EXISTS) {
         size_t n = strlen(err.message);
         snprintf(err.message + n, sizeof err.message - n, " (use --if-exists replace or append)");
     }
     if (rc == MDM_OK)
-        fprintf(cli->io->out, "registered '%s': %zu rows x %zu columns in table '%s'%s [%s]\n",
-                res.name, res.rows, res.columns, o.table != NULL ? o.table : MDM_DEFAULT_TABLE,
-                res.created ? ", new dataset" : "", mdm_impl_name(res.impl));
+        print_registered(cli, &res, f.in, f.n);
+    folder_reset(&f);
     return finish(cli, &s, rc, &err);
 }
 

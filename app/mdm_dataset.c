@@ -564,13 +564,13 @@ static mdm_status drop_db(mdm_dsm *m, mdm_store *s, const char *db, mdm_error *e
     return rc;
 }
 
-static mdm_status read_csv(const char *csv_path, mdm_table *t, mdm_error *err)
+static mdm_status read_csv(const char *csv_path, int sep, mdm_table *t, mdm_error *err)
 {
-    struct stat st;
-    if (csv_path == NULL || stat(csv_path, &st) != 0)
-        return mdm_error_set(err, MDM_ERR_NOT_FOUND, "cannot read '%s': %s",
-                             csv_path ? csv_path : "", strerror(csv_path ? errno : EINVAL));
-    return mdm_csv_read_file(csv_path, NULL, t, err);
+    mdm_csv_opts o = MDM_CSV_OPTS_INIT;
+    o.sep = sep;
+    if (csv_path == NULL)
+        return mdm_error_set(err, MDM_ERR_NOT_FOUND, "cannot read '': %s", strerror(EINVAL));
+    return mdm_csv_read_file(csv_path, &o, t, err);
 }
 
 /* *out: does the database hold a table of a dataset (staging tables are
@@ -632,21 +632,24 @@ static void *db_job_run(void *arg)
     return NULL;
 }
 
-/* Reads the whole CSV and makes sure the dataset's database exists.
+/* Reads every CSV and makes sure the dataset's database exists.
  * On PostgreSQL, CREATE DATABASE (a copy of template1 on the server) takes
  * about as long as parsing a 10 MB CSV, and the two need different CPUs,
- * so they run at once. The CSV is still read in full before any row is
+ * so they run at once. The CSVs are still read in full before any row is
  * written; a database created here for a CSV that fails is dropped again
  * by the caller (*created), as it was when the steps ran one after the
  * other. A CSV error wins over a database error: it is the user's to fix. */
-static mdm_status read_and_prepare(mdm_dsm *m, route *r, const char *csv_path, mdm_table *t,
-                                   bool *created, mdm_store_lock **lock, mdm_error *err)
+static mdm_status read_and_prepare(mdm_dsm *m, route *r, const mdm_register_input *in, size_t n,
+                                   int sep, mdm_table *t, bool *created, mdm_store_lock **lock,
+                                   mdm_error *err)
 {
     db_job j = {.m = m, .r = r, .rc = MDM_OK};
     pthread_t th;
     mdm_error_clear(&j.err);
     bool threaded = m->pg && pthread_create(&th, NULL, db_job_run, &j) == 0;
-    mdm_status rc = read_csv(csv_path, t, err);
+    mdm_status rc = MDM_OK;
+    for (size_t i = 0; i < n && rc == MDM_OK; i++)
+        rc = read_csv(in[i].path, sep, &t[i], err);
     if (threaded)
         (void)pthread_join(th, NULL);
     else if (rc == MDM_OK)
@@ -661,40 +664,120 @@ static mdm_status read_and_prepare(mdm_dsm *m, route *r, const char *csv_path, m
     return rc;
 }
 
-mdm_status mdm_dsm_register(mdm_dsm *m, const char *name, const char *csv_path,
-                            const mdm_register_opts *o, mdm_dsm_result *res, mdm_error *err)
+/* With several tables and --if-exists fail, one that exists stops the
+ * register before any is written (all or none). existed[i]: table i was
+ * there before (a failed write later drops only the tables it made). */
+static mdm_status check_existing(route *r, const mdm_register_input *in, size_t n,
+                                 mdm_if_exists ie, bool *existed, mdm_error *err)
+{
+    const char *db = mdm_buf_str(&r->db);
+    mdm_status rc = MDM_OK;
+    for (size_t i = 0; i < n && rc == MDM_OK; i++) {
+        rc = r->serve->ops->table_exists(r->serve, db, in[i].table, &existed[i], err);
+        if (rc == MDM_OK && existed[i] && ie == MDM_IF_EXISTS_FAIL)
+            rc = mdm_error_set(err, MDM_ERR_EXISTS,
+                               "table '%s' of dataset '%s' already exists (from '%s'); no "
+                               "table was written", in[i].table, r->name, in[i].path);
+    }
+    return rc;
+}
+
+/* Writes the tables one after the other; a failure drops the tables this
+ * register made before it, so a new table appears only with all others. */
+static mdm_status write_tables(route *r, const mdm_register_input *in, size_t n,
+                               const mdm_table *t, const bool *existed,
+                               const mdm_register_opts *o, mdm_error *err)
+{
+    const char *db = mdm_buf_str(&r->db);
+    mdm_status rc = MDM_OK;
+    size_t done = 0;
+    for (; done < n && rc == MDM_OK; done++)
+        rc = r->serve->ops->write(r->serve, db, in[done].table, &t[done], o->if_exists,
+                                  o->progress, o->progress_ctx, err);
+    if (rc != MDM_OK && n > 1) {
+        for (size_t i = 0; i + 1 < done; i++)
+            if (!existed[i])
+                (void)r->serve->ops->table_drop(r->serve, db, in[i].table, NULL);
+        mdm_error_prefix(err, "table '%s' from '%s'", in[done - 1].table, in[done - 1].path);
+    }
+    return rc;
+}
+
+/* Every table name valid and no table named twice. */
+static mdm_status check_inputs(const mdm_dsm *m, const mdm_register_input *in, size_t n,
+                               mdm_error *err)
+{
+    if (n == 0)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "register: no input file");
+    for (size_t i = 0; i < n; i++) {
+        mdm_status rc = check_table(m, in[i].table, err);
+        if (rc != MDM_OK)
+            return rc;
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(in[k].table, in[i].table) == 0)
+                return mdm_error_set(err, MDM_ERR_INVALID_ARG,
+                                     "table '%s' would be written twice (from '%s' and '%s')",
+                                     in[i].table, in[k].path, in[i].path);
+    }
+    return MDM_OK;
+}
+
+mdm_status mdm_dsm_register_many(mdm_dsm *m, const char *name, mdm_register_input *in, size_t n,
+                                 const mdm_register_opts *o, mdm_dsm_result *res,
+                                 mdm_error *err)
 {
     const mdm_register_opts dflt = MDM_REGISTER_OPTS_INIT;
-    const char *table;
-    bool created = false;
+    bool created = false, *existed = NULL;
     mdm_store_lock *lock = NULL;
-    mdm_table t;
+    mdm_table *t = NULL;
     route r;
     o = o != NULL ? o : &dflt;
-    table = o->table != NULL ? o->table : MDM_DEFAULT_TABLE;
-    mdm_table_init(&t);
     mdm_status rc = route_for(m, MDM_FLAG_OP_WRITE, name, &r, res, err);
-    if (rc != MDM_OK || (rc = check_table(m, table, err)) != MDM_OK)
+    if (rc != MDM_OK || (rc = check_inputs(m, in, n, err)) != MDM_OK)
         goto done;
-    rc = read_and_prepare(m, &r, csv_path, &t, &created, &lock, err);
+    t = calloc(n, sizeof *t);
+    existed = calloc(n, sizeof *existed);
+    if (t == NULL || existed == NULL) {
+        rc = mdm_error_set(err, MDM_ERR_NOMEM, "register: out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        mdm_table_init(&t[i]);
+    rc = read_and_prepare(m, &r, in, n, o->sep, t, &created, &lock, err);
+    if (rc == MDM_OK && n > 1)
+        rc = check_existing(&r, in, n, o->if_exists, existed, err);
     if (rc == MDM_OK)
-        rc = r.serve->ops->write(r.serve, mdm_buf_str(&r.db), table, &t, o->if_exists,
-                                 o->progress, o->progress_ctx, err);
+        rc = write_tables(&r, in, n, t, existed, o, err);
     if (rc != MDM_OK && created) {   /* a new dataset that failed is not kept */
         (void)drop_db(m, r.serve, mdm_buf_str(&r.db), NULL);
         created = false;
     }
+    for (size_t i = 0; rc == MDM_OK && i < n; i++) {
+        in[i].rows = t[i].nrows;
+        in[i].columns = t[i].ncols;
+    }
     if (rc == MDM_OK && res != NULL) {
-        res->rows = t.nrows;
-        res->columns = t.ncols;
+        res->rows = t[0].nrows;
+        res->columns = t[0].ncols;
         res->created = created;
     }
     if (lock != NULL)
         unlock_dataset(m, &r, lock);
 done:
-    mdm_table_reset(&t);
+    for (size_t i = 0; t != NULL && i < n; i++)
+        mdm_table_reset(&t[i]);
+    free(t);
+    free(existed);
     route_reset(&r);
     return rc;
+}
+
+mdm_status mdm_dsm_register(mdm_dsm *m, const char *name, const char *csv_path,
+                            const mdm_register_opts *o, mdm_dsm_result *res, mdm_error *err)
+{
+    mdm_register_input in = {o != NULL && o->table != NULL ? o->table : MDM_DEFAULT_TABLE,
+                             csv_path, 0, 0};
+    return mdm_dsm_register_many(m, name, &in, 1, o, res, err);
 }
 
 mdm_status mdm_dsm_remove(mdm_dsm *m, const char *name, mdm_dsm_result *res, mdm_error *err)
@@ -724,11 +807,6 @@ static mdm_status list_columns(mdm_table *t, mdm_error *err)
     if (rc == MDM_OK)
         rc = mdm_table_add_column(t, "location", MDM_TEXT, err);
     return rc;
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* The dataset name inside `entry` for a template split into lead (after
@@ -860,8 +938,8 @@ mdm_status mdm_dsm_list(mdm_dsm *m, mdm_table *out, mdm_error *err)
         rc = m->pg ? list_pg(m, &names, err) : list_sqlite(m, &names, err);
     if (rc == MDM_OK)
         rc = keep_filled(m, &names, err);
-    if (rc == MDM_OK && names.count > 1)
-        qsort(names.items, names.count, sizeof names.items[0], name_cmp);
+    if (rc == MDM_OK)
+        mdm_strlist_sort(&names);
     for (size_t i = 0; rc == MDM_OK && i < names.count; i++)
         rc = list_row(m, &t, names.items[i], err);
     if (rc == MDM_OK)

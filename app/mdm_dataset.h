@@ -20,6 +20,7 @@
 
 #include "mdm_appconfig.h"
 #include "mdm_buf.h"
+#include "mdm_csv.h"
 #include "mdm_values.h"
 #include "mdm_flag.h"
 #include "mdm_shadow.h"
@@ -75,12 +76,15 @@ typedef struct mdm_register_opts {
     mdm_if_exists if_exists;    /* FAIL by default */
     mdm_progress_fn progress;   /* may be NULL */
     void *progress_ctx;
+    int sep;                    /* field separator; MDM_CSV_SEP_SNIFF (default):
+                                 * sniffed, tab for a .tsv name (mdm_csv.h) */
 } mdm_register_opts;
 
-#define MDM_REGISTER_OPTS_INIT { NULL, MDM_IF_EXISTS_FAIL, NULL, NULL }
+#define MDM_REGISTER_OPTS_INIT { NULL, MDM_IF_EXISTS_FAIL, NULL, NULL, MDM_CSV_SEP_SNIFF }
 
 /*
- * Reads the CSV file completely (a parse error changes nothing), makes the
+ * Reads the CSV file completely (a parse error changes nothing; "-" is
+ * standard input; compressed files are decompressed, mdm_input.h), makes the
  * dataset's database when missing, and writes the table with if_exists.
  * A failure never damages an existing dataset on modern (replace is
  * atomic; with a progress callback a big table is written in chunks of
@@ -93,6 +97,28 @@ typedef struct mdm_register_opts {
 MDM_NODISCARD mdm_status mdm_dsm_register(mdm_dsm *m, const char *name, const char *csv_path,
                                           const mdm_register_opts *o, mdm_dsm_result *res,
                                           mdm_error *err);
+
+/* One table of a register with several: the file it is read from, and
+ * (on success) its size. */
+typedef struct mdm_register_input {
+    const char *table;
+    const char *path;
+    size_t rows, columns;   /* out */
+} mdm_register_input;
+
+/*
+ * Registers n tables of one dataset in one step, each as mdm_dsm_register
+ * does one (o->table is not used). All or none: every file is read before
+ * anything is written; with --if-exists fail a table that exists stops it
+ * before any write (EXISTS, naming the table); a write that fails drops the
+ * tables this call created before it, and a new dataset is removed. A table
+ * already replaced or appended to before a later table's write failed keeps
+ * its new rows (the stores swap one table per transaction).
+ */
+MDM_NODISCARD mdm_status mdm_dsm_register_many(mdm_dsm *m, const char *name,
+                                               mdm_register_input *in, size_t n,
+                                               const mdm_register_opts *o, mdm_dsm_result *res,
+                                               mdm_error *err);
 
 typedef struct mdm_load_opts {
     const char *table;              /* NULL: "train" */

@@ -372,12 +372,48 @@ run_size_backend() {
     done
 }
 
+# register of the gzip-compressed CSV (issue 18), at the largest size and
+# the first profile: legacy and modern (gated like every pair) and the
+# tools fed by zcat: zcat | sqlite3 .import, zcat | psql \copy FROM STDIN.
+run_gz_register() {
+    local n=$1 backend=$2 profile=$3 csv gz tag c config=""
+    csv=$(csv_of "$n" "$profile")
+    gz="$csv.gz"
+    tag="$backend-$(label "$n")$(psuffix "$profile")"
+    c="$tag-gzregister"
+    if [ "$backend" = postgresql ] && ! pg_alive; then
+        return 0
+    fi
+    [ "$backend" = postgresql ] && config=$pg_config
+    if [ ! -s "$gz" ] || [ "$gz" -ot "$csv" ]; then
+        gzip -6 -c "$csv" >"$gz.tmp" && mv "$gz.tmp" "$gz"
+    fi
+    local prep_l prep_m
+    prep_l="bash $(q "$root/ci/bench/reset.sh") mdm $(q "$mdm") $(q "$work/home") $(q "$config") legacy bench_legacy_gz"
+    prep_m="bash $(q "$root/ci/bench/reset.sh") mdm $(q "$mdm") $(q "$work/home") $(q "$config") modern bench_modern_gz"
+    bench_pair "$c" "$prep_l" "$(mdm_cmd legacy "$config" register bench_legacy_gz "$gz")" \
+        "$prep_m" "$(mdm_cmd modern "$config" register bench_modern_gz "$gz")"
+    peak_mem "$c" modern "$prep_m" "$(mdm_cmd modern "$config" register bench_modern_gz "$gz")"
+    [ "$with_tools" = "1" ] || return 0
+    if [ "$backend" = sqlite ]; then
+        local db="$work/sqlite3-import-gz.sqlite"
+        tool_cmd "$c" "sqlite3 .import" "bash $(q "$root/ci/bench/reset.sh") sqlite-typed $(q "$db")" \
+            "bash -c $(q "zcat $(q "$gz") | sqlite3 $(q "$db") $(q ".import --csv --skip 1 /dev/stdin train")")"
+    else
+        tool_cmd "$c" "psql \\copy" "bash $(q "$root/ci/bench/reset.sh") pg-typed $(q "$pg_dsn") mdm_bench_psql" \
+            "bash -c $(q "zcat $(q "$gz") | psql -X -q -v ON_ERROR_STOP=1 -d $(q "$(pg_conninfo mdm_bench_psql)") -c $(q "\\copy train FROM STDIN WITH (FORMAT csv, HEADER true)")")"
+    fi
+}
+
 for n in "${sizes[@]}"; do
     for p in "${profiles[@]}"; do
         for backend in $backends; do
             run_size_backend "$n" "$backend" "$p"
         done
     done
+done
+for backend in $backends; do
+    run_gz_register "${sizes[-1]}" "$backend" "${profiles[0]}"
 done
 
 # ---- microbenchmarks --------------------------------------------------------

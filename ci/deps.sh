@@ -5,9 +5,10 @@
 set -euo pipefail
 
 PKGS=(build-essential pkg-config libsqlite3-dev sqlite3 libpq-dev postgresql
-      libyaml-dev libcmocka-dev lcov hyperfine gnuplot-nox binutils
+      libyaml-dev zlib1g-dev libbz2-dev liblzma-dev libzstd-dev libarchive-dev
+      libcmocka-dev lcov hyperfine gnuplot-nox binutils
       python3-pandas python3-sqlalchemy python3-psycopg2 time
-      clang libclang-rt-14-dev valgrind pgbouncer)
+      clang libclang-rt-14-dev valgrind pgbouncer man-db)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -13,6 +13,7 @@
 
 #include "mdm_buf.h"
 #include "mdm_dtoa.h"
+#include "mdm_input.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -47,8 +48,6 @@ enum { FIELD_NEXT = 0, FIELD_LAST = 1, FIELD_ERROR = -1 };
 /* What a cell's text is as a number. */
 typedef enum num_kind { NUM_NONE = 0, NUM_INT, NUM_BIG, NUM_FLOAT } num_kind;
 
-/* Bytes that end an unquoted field. */
-static const unsigned char STOP[256] = {[','] = 1, ['\n'] = 1, ['\r'] = 1};
 
 /* Powers of ten that a double holds exactly (Clinger's fast path). */
 
@@ -57,11 +56,13 @@ typedef struct csv_input {
     size_t len;
     size_t body;         /* offset of the first byte after a BOM */
     const char *source;  /* name for messages */
+    char sep;            /* the field separator */
     bool mapped;         /* data is a read-only private file mapping */
 } csv_input;
 
 typedef struct csv_cursor {
     const char *p, *end;
+    char sep;              /* the field separator */
     const char *stop;      /* where the last field ended (separator or line end) */
     const char *err_at;    /* on FIELD_ERROR: the offending byte */
     const char *err_what;  /* on FIELD_ERROR: what is wrong */
@@ -216,7 +217,7 @@ static HOT_INLINE int field_end(csv_cursor *cur, const char *p)
         cur->p = p;
         return FIELD_LAST;
     }
-    if (*p == ',') {
+    if (*p == cur->sep) {
         cur->p = p + 1;
         return FIELD_NEXT;
     }
@@ -245,7 +246,7 @@ static int quoted_field(csv_cursor *cur, csv_field *f)
             continue;
         }
         f->n = (size_t)(close - f->p);
-        if (close + 1 < end && !STOP[(unsigned char)close[1]]) {
+        if (close + 1 < end && close[1] != cur->sep && close[1] != '\n' && close[1] != '\r') {
             cur->err_at = close + 1;
             cur->err_what = "unexpected character after a closing quote";
             return FIELD_ERROR;
@@ -264,22 +265,23 @@ static inline uint64_t bytes_equal(uint64_t w, uint64_t c8)
     return (x - BYTES8(1)) & ~x & BYTES8(0x80);
 }
 
-/* First ',', LF or CR in [p, end), or end. Fields are short, but testing
- * eight bytes per step still halves the time of the tokenizer. */
-static HOT_INLINE const char *find_stop(const char *p, const char *end)
+/* First separator, LF or CR in [p, end), or end. Fields are short, but
+ * testing eight bytes per step still halves the time of the tokenizer. */
+static HOT_INLINE const char *find_stop(const char *p, const char *end, char sep)
 {
 #if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t sep8 = BYTES8(sep);
     while (end - p >= 8) {
         uint64_t w;
         memcpy(&w, p, 8);
-        uint64_t m = bytes_equal(w, BYTES8(',')) | bytes_equal(w, BYTES8('\n')) |
+        uint64_t m = bytes_equal(w, sep8) | bytes_equal(w, BYTES8('\n')) |
                      bytes_equal(w, BYTES8('\r'));
         if (m != 0)
             return p + (__builtin_ctzll(m) >> 3);
         p += 8;
     }
 #endif
-    while (p < end && !STOP[(unsigned char)*p])
+    while (p < end && *p != sep && *p != '\n' && *p != '\r')
         p++;
     return p;
 }
@@ -294,7 +296,7 @@ static HOT_INLINE int next_field(csv_cursor *cur, csv_field *f)
     f->p = p;
     f->nesc = 0;
     f->quoted = false;
-    p = find_stop(p, end);
+    p = find_stop(p, end, cur->sep);
     f->n = (size_t)(p - f->p);
     return field_end(cur, p);
 }
@@ -718,7 +720,8 @@ done:
 static mdm_status read_header(csv_reader *r, mdm_error *err)
 {
     const char *end = r->in.data + r->in.len;
-    csv_cursor cur = {.p = skip_blank_lines(r->in.data + r->in.body, end), .end = end};
+    csv_cursor cur = {.p = skip_blank_lines(r->in.data + r->in.body, end), .end = end,
+                      .sep = r->in.sep};
     mdm_status rc = MDM_OK;
     int how;
     if (cur.p == end)
@@ -771,7 +774,7 @@ static mdm_status add_mark(csv_reader *r, const char *at)
 static mdm_status scan_rows(csv_reader *r, mdm_error *err)
 {
     const char *end = r->in.data + r->in.len;
-    csv_cursor cur = {.p = r->rows_at, .end = end};
+    csv_cursor cur = {.p = r->rows_at, .end = end, .sep = r->in.sep};
     size_t nrows = 0;
     for (;;) {
         cur.p = skip_blank_lines(cur.p, end);
@@ -945,7 +948,7 @@ static void release_behind(const csv_reader *r, uintptr_t *done, const char *upt
 static mdm_status fill_rows(fill_job *j)
 {
     const csv_reader *r = j->r;
-    csv_cursor cur = {.p = j->from, .end = r->in.data + r->in.len};
+    csv_cursor cur = {.p = j->from, .end = r->in.data + r->in.len, .sep = r->in.sep};
     mdm_status rc = MDM_OK;
     long pagesize = sysconf(_SC_PAGESIZE);
     uintptr_t page = pagesize > 0 ? (uintptr_t)pagesize : 1;
@@ -1060,6 +1063,19 @@ static mdm_status read_all(csv_reader *r, mdm_error *err)
     return rc;
 }
 
+/* The separator opts ask for: ',' by default, a sniffed one, or the given
+ * byte; false when it cannot separate fields. */
+static bool opts_sep(const mdm_csv_opts *opts, const char *data, size_t len, char *out)
+{
+    int sep = opts != NULL ? opts->sep : ',';
+    if (sep == 0)
+        sep = ',';
+    if (sep == MDM_CSV_SEP_SNIFF)
+        sep = mdm_csv_sniff_sep(data, len);
+    *out = (char)sep;
+    return sep > 0 && sep < 256 && sep != '"' && sep != '\n' && sep != '\r';
+}
+
 static mdm_status read_buffer(const char *data, size_t len, bool mapped, const char *source,
                               const mdm_csv_opts *opts, mdm_table *out, mdm_error *err)
 {
@@ -1072,6 +1088,9 @@ static mdm_status read_buffer(const char *data, size_t len, bool mapped, const c
     memset(&r, 0, sizeof r);
     r.in.data = data != NULL ? data : "";
     r.in.len = len;
+    if (!opts_sep(opts, r.in.data, len, &r.in.sep))
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG,
+                             "mdm_csv_opts: separator %d cannot separate fields", opts->sep);
     r.in.source = source != NULL ? source : "<buffer>";
     r.in.mapped = mapped;
     if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
@@ -1092,95 +1111,84 @@ mdm_status mdm_csv_read_buffer(const char *data, size_t len, const char *source,
     return read_buffer(data, len, false, source, opts, out, err);
 }
 
-/* A file's bytes: mapped when it is a regular file, else read into memory. */
-typedef struct file_data {
-    const char *data;
-    size_t len;
-    void *map;   /* munmap() this, map_len bytes */
-    size_t map_len;
-    char *heap;  /* or free() this */
-} file_data;
+/* ---- Separator sniffing ------------------------------------------------- */
 
-static mdm_status read_stream(int fd, const char *path, file_data *fd_out, mdm_error *err)
+enum { SNIFF_LINES = 20, NSEPS = 4 };
+static const char SNIFF_SEPS[NSEPS] = {',', ';', '\t', '|'};
+
+/* Counts each candidate outside quotes on the line at p; returns the start
+ * of the next line, or NULL when the line does not end inside the input
+ * (a partial last line, or an open quote). */
+static const char *sniff_line(const char *p, const char *end, size_t counts[NSEPS])
 {
-    mdm_buf b;
-    mdm_buf_init(&b);
-    for (;;) {
-        if (mdm_buf_reserve(&b, 1 << 16) != MDM_OK) {
-            mdm_buf_reset(&b);
-            return mdm_error_set(err, MDM_ERR_NOMEM, "%s: out of memory", path);
-        }
-        ssize_t n = read(fd, b.data + b.len, b.cap - b.len - 1);
-        if (n == 0)
-            break;
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int e = errno;
-            mdm_buf_reset(&b);
-            return mdm_error_set(err, MDM_ERR_IO, "cannot read '%s': %s", path, strerror(e));
-        }
-        b.len += (size_t)n;
+    bool quoted = false;
+    memset(counts, 0, NSEPS * sizeof counts[0]);
+    for (; p < end; p++) {
+        char c = *p;
+        if (c == '"')
+            quoted = !quoted;
+        else if (!quoted && (c == '\n' || c == '\r'))
+            return p + 1;
+        else if (!quoted)
+            for (size_t i = 0; i < NSEPS; i++)
+                counts[i] += c == SNIFF_SEPS[i];
     }
-    fd_out->heap = b.data;
-    fd_out->data = b.data;
-    fd_out->len = b.len;
-    return MDM_OK;
+    return NULL;
 }
 
-static mdm_status file_open(const char *path, file_data *f, mdm_error *err)
+int mdm_csv_sniff_sep(const char *data, size_t len)
 {
-    struct stat st;
-    mdm_status rc = MDM_OK;
-    memset(f, 0, sizeof *f);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return mdm_error_set(err, MDM_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
-    if (fstat(fd, &st) != 0) {
-        rc = mdm_error_set(err, MDM_ERR_IO, "cannot stat '%s': %s", path, strerror(errno));
-        goto done;
+    const char *p = data, *end = data + len;
+    size_t head[NSEPS], cur[NSEPS];
+    bool ok[NSEPS];
+    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;
+    p = skip_blank_lines(p, end);
+    const char *next = sniff_line(p, end, head);
+    for (size_t i = 0; i < NSEPS; i++)
+        ok[i] = head[i] > 0;
+    for (int line = 0; next != NULL && line < SNIFF_LINES; line++) {
+        p = skip_blank_lines(next, end);
+        next = sniff_line(p, end, cur);
+        if (next == NULL)
+            break;   /* a line cut by the end of a sample is no evidence */
+        for (size_t i = 0; i < NSEPS; i++)
+            ok[i] = ok[i] && cur[i] == head[i];
     }
-    if (S_ISDIR(st.st_mode)) {
-        rc = mdm_error_set(err, MDM_ERR_IO, "cannot read '%s': %s", path, strerror(EISDIR));
-        goto done;
-    }
-    if (S_ISREG(st.st_mode) && st.st_size > 0) {
-        int flags = MAP_PRIVATE;
-#ifdef MAP_POPULATE
-        flags |= MAP_POPULATE;  /* both passes read every page: fault them in at once */
-#endif
-        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, flags, fd, 0);
-        if (m != MAP_FAILED) {
-            f->map = m;
-            f->map_len = (size_t)st.st_size;
-            f->data = m;
-            f->len = (size_t)st.st_size;
-            goto done;
-        }
-    }
-    rc = read_stream(fd, path, f, err);  /* pipes, devices, or mmap refused */
-done:
-    close(fd);
-    return rc;
+    int best = -1;
+    for (size_t i = 0; i < NSEPS; i++)
+        if (ok[i] && (best < 0 || head[i] > head[best]))
+            best = (int)i;
+    return best < 0 ? ',' : SNIFF_SEPS[best];
 }
 
-static void file_close(file_data *f)
+const char *mdm_csv_sep_name(int sep)
 {
-    if (f->map != NULL)
-        munmap(f->map, f->map_len);
-    free(f->heap);
+    switch (sep) {
+    case ',': return "','";
+    case ';': return "';'";
+    case '\t': return "tab";
+    case '|': return "'|'";
+    default: return "another byte";
+    }
 }
 
 mdm_status mdm_csv_read_file(const char *path, const mdm_csv_opts *opts, mdm_table *out,
                              mdm_error *err)
 {
-    file_data f;
+    mdm_input in;
+    mdm_csv_opts o = MDM_CSV_OPTS_INIT;
     if (path == NULL || out == NULL)
         return mdm_error_set(err, MDM_ERR_INVALID_ARG, "mdm_csv_read_file: no path or output");
-    mdm_status rc = file_open(path, &f, err);
+    if (opts != NULL)
+        o = *opts;
+    size_t inner = mdm_input_inner_len(path);
+    if (o.sep == MDM_CSV_SEP_SNIFF && inner >= 4 && strncasecmp(path + inner - 4, ".tsv", 4) == 0)
+        o.sep = '\t';
+    mdm_status rc = mdm_input_open(path, &in, err);
     if (rc != MDM_OK)
         return rc;
-    rc = read_buffer(f.data, f.len, f.map != NULL, path, opts, out, err);
-    file_close(&f);
+    rc = read_buffer(in.data, in.len, in.mapped != 0, in.name, &o, out, err);
+    mdm_input_close(&in);
     return rc;
 }

@@ -43,13 +43,20 @@
 typedef struct mdm_csv_opts {
     unsigned version;   /* MDM_CSV_OPTS_VERSION */
     int infer_types;    /* 0: every column TEXT, no missing markers but "" */
+    int sep;            /* the field separator: a byte other than '"', CR and
+                         * LF; 0 is ','; MDM_CSV_SEP_SNIFF: mdm_csv_sniff_sep
+                         * (mdm_csv_read_file: a .tsv name means tab) */
 } mdm_csv_opts;
 
-#define MDM_CSV_OPTS_VERSION 1
-#define MDM_CSV_OPTS_INIT { MDM_CSV_OPTS_VERSION, 1 }
+#define MDM_CSV_SEP_SNIFF (-1)
+#define MDM_CSV_OPTS_VERSION 2
+#define MDM_CSV_OPTS_INIT { MDM_CSV_OPTS_VERSION, 1, ',' }
 
 /* Reads a CSV file into out (which must be initialised; on success its old
- * contents are replaced). opts may be NULL for the defaults. */
+ * contents are replaced). opts may be NULL for the defaults. The file goes
+ * through mdm_input_open: "-" is standard input, and gzip, bzip2, xz, zstd
+ * and single-file zip inputs are decompressed (a corrupt one is a PARSE
+ * error naming the file and byte offset). */
 MDM_NODISCARD mdm_status mdm_csv_read_file(const char *path, const mdm_csv_opts *opts,
                                            mdm_table *out, mdm_error *err);
 
@@ -58,6 +65,16 @@ MDM_NODISCARD mdm_status mdm_csv_read_buffer(const char *data, size_t len,
                                              const char *source,
                                              const mdm_csv_opts *opts,
                                              mdm_table *out, mdm_error *err);
+
+/* The separator of a CSV text as pandas' sniffing finds it, among ',', ';',
+ * TAB and '|': the one that splits the header and the first complete lines
+ * (up to 20; quoted parts do not count) into the same number of fields, at
+ * least two; of several, the one giving the most fields (ties in the order
+ * listed); ',' when none does. */
+int mdm_csv_sniff_sep(const char *data, size_t len);
+
+/* A name for sep in messages: "','", "tab", ... (static storage). */
+const char *mdm_csv_sep_name(int sep);
 
 /* True when s[0..len) is one of pandas' default missing-value markers
  * listed above, or empty (defined in mdm_csv_na.c; the CSV writer quotes

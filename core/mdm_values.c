@@ -58,6 +58,17 @@ void mdm_strlist_reset(mdm_strlist *l)
     mdm_strlist_init(l);
 }
 
+static int strlist_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void mdm_strlist_sort(mdm_strlist *l)
+{
+    if (l->count > 1)
+        qsort(l->items, l->count, sizeof l->items[0], strlist_cmp);
+}
+
 mdm_status mdm_strlist_push(mdm_strlist *l, const char *s, mdm_error *err)
 {
     if (l == NULL || s == NULL)

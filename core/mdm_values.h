@@ -91,6 +91,8 @@ void mdm_strlist_init(mdm_strlist *l);
 void mdm_strlist_reset(mdm_strlist *l);              /* NULL is a no-op */
 /* Appends a copy of s. NOMEM on failure. */
 MDM_NODISCARD mdm_status mdm_strlist_push(mdm_strlist *l, const char *s, mdm_error *err);
+/* Sorts the items by strcmp. */
+void mdm_strlist_sort(mdm_strlist *l);
 
 /* One column of a stored table. */
 typedef struct mdm_column_info {

@@ -137,11 +137,13 @@ static void run_statements(cell_ctx *k, int role, const mdm_cmp_op *op, mdm_cmp_
 static mdm_status load_csv(const mdm_cmp_cell_spec *spec, const mdm_cmp_op *op, mdm_table *out,
                            mdm_error *err)
 {
+    mdm_csv_opts o = MDM_CSV_OPTS_INIT;
     mdm_buf path;
     mdm_buf_init(&path);
+    o.sep = MDM_CSV_SEP_SNIFF;   /* as `mdm register` reads a file */
     mdm_status rc = mdm_cmp_source_path(spec->script, op, spec->gen_dir, &path, err);
     if (rc == MDM_OK)
-        rc = mdm_csv_read_file(mdm_buf_str(&path), NULL, out, err);
+        rc = mdm_csv_read_file(mdm_buf_str(&path), &o, out, err);
     mdm_buf_reset(&path);
     return rc;
 }

@@ -35,6 +35,7 @@ OP_TEXT = {
     "read": "full read to CSV",
     "limit": "read with a limit",
     "query": "grouped query",
+    "gzregister": "register of the CSV gzip-compressed (tools read it through zcat)",
 }
 TOOL = {"sqlite": ("sqlite3 .import", "sqlite3 -csv"), "postgresql": ("psql \\copy", "psql \\copy")}
 
@@ -303,7 +304,7 @@ def main():
         # disturbed by other work on the machine (which can hit either side)
         # does not decide. The ratio of the pooled medians is kept beside it.
         round_ratios, ratio, pooled = gate_ratio(lg, md)
-        tool_name = TOOL.get(backend, ("", ""))[0 if op == "register" else 1]
+        tool_name = TOOL.get(backend, ("", ""))[0 if op in ("register", "gzregister") else 1]
         tool = c.get(tool_name)
         pandas = c.get("pandas")
         entry = {

@@ -66,16 +66,12 @@ static int setup(void **state)
             return -1;
     }
     snprintf(f->prefix, sizeof f->prefix, "mdmw%ld_", (long)getpid());
-    if (mdm_test_pg_dsn() != NULL) {
-        char yaml[1200];
-        snprintf(f->pgconf, sizeof f->pgconf, "%s/pg.yaml", f->dir);
-        snprintf(yaml, sizeof yaml,
-                 "storage:\n  default_backend: postgresql\n  backends:\n    postgresql:\n"
-                 "      path_template: \"%s{name}\"\n      options:\n        dsn: \"%s\"\n",
-                 f->prefix, mdm_test_pg_dsn());
-        if (mdm_test_write_file(f->pgconf, yaml, strlen(yaml)) != 0)
-            return -1;
-    }
+    snprintf(f->pgconf, sizeof f->pgconf, "%s/pg.yaml", f->dir);
+    int pg = mdm_test_pg_config(f->pgconf, f->prefix);
+    if (pg < 0)
+        return -1;
+    if (pg == 0)
+        f->pgconf[0] = '\0';   /* no server */
     return mkdir(f->home, 0755);
 }
 

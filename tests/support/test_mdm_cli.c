@@ -36,6 +36,12 @@ void mdm_test_cli_bin(char *out, size_t n)
 pid_t mdm_test_spawn(const char *bin, const char *const *args, const char *home,
                      const char *out_path, const char *err_path)
 {
+    return mdm_test_spawn_in(bin, args, home, "/dev/null", out_path, err_path);
+}
+
+pid_t mdm_test_spawn_in(const char *bin, const char *const *args, const char *home,
+                        const char *in_path, const char *out_path, const char *err_path)
+{
     char home_env[PATH_MAX + 8];
     const char *argv[64], *envp[3];
     size_t n = 0;
@@ -53,7 +59,7 @@ pid_t mdm_test_spawn(const char *bin, const char *const *args, const char *home,
         abort();
     }
     if (pid == 0) {
-        int in = open("/dev/null", O_RDONLY);
+        int in = open(in_path, O_RDONLY);
         int o = open(out_path ? out_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
         int e = open(err_path ? err_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (in < 0 || o < 0 || e < 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)

@@ -23,6 +23,10 @@ void mdm_test_cli_bin(char *out, size_t n);
 pid_t mdm_test_spawn(const char *bin, const char *const *args, const char *home,
                      const char *out_path, const char *err_path);
 
+/* The same with stdin read from in_path. */
+pid_t mdm_test_spawn_in(const char *bin, const char *const *args, const char *home,
+                        const char *in_path, const char *out_path, const char *err_path);
+
 /* Waits for the child; returns its exit code, or 128 + signal; -2 (after
  * killing it) when it runs for more than MDM_TEST_WAIT_LIMIT_S seconds,
  * the time box of one mdm run in these tests (a hang, never a slow run). */

@@ -55,6 +55,18 @@ const char *mdm_test_pg_dsn(void)
     return (d != NULL && d[0] != '\0') ? d : NULL;
 }
 
+int mdm_test_pg_config(const char *path, const char *prefix)
+{
+    char yaml[1200];
+    if (mdm_test_pg_dsn() == NULL)
+        return 0;
+    snprintf(yaml, sizeof yaml,
+             "storage:\n  default_backend: postgresql\n  backends:\n    postgresql:\n"
+             "      path_template: \"%s{name}\"\n      options:\n        dsn: \"%s\"\n",
+             prefix, mdm_test_pg_dsn());
+    return mdm_test_write_file(path, yaml, strlen(yaml)) == 0 ? 1 : -1;
+}
+
 int mdm_test_pg_exec(const char *dsn, const char *sql)
 {
     const char *use = dsn ? dsn : mdm_test_pg_dsn();

@@ -32,6 +32,10 @@ int mdm_test_pg_create_db(const char *prefix, char *dsn_out, size_t dsn_n,
                           char *db_out, size_t db_n);
 /* Drops a database (WITH (FORCE)); ignores errors. */
 void mdm_test_pg_drop_db(const char *dbname);
+/* Writes an mdm config file at path for the test server: PostgreSQL the
+ * default backend, databases named <prefix>{name}. Returns 1 when written,
+ * 0 without a server (nothing written), -1 when it cannot be written. */
+int mdm_test_pg_config(const char *path, const char *prefix);
 /* Runs one SQL statement on the server-level DSN or on `dsn` when given.
  * Returns 0 on success. */
 int mdm_test_pg_exec(const char *dsn, const char *sql);

@@ -728,7 +728,7 @@ static void csv__io_errors_name_the_file(void **state)
     assert_int_equal(mdm_test_tmpdir(dir, sizeof dir), 0);
     snprintf(path, sizeof path, "%s/missing.csv", dir);
     mdm_table_init(&t);
-    assert_int_equal(mdm_csv_read_file(path, NULL, &t, &e), MDM_ERR_IO);
+    assert_int_equal(mdm_csv_read_file(path, NULL, &t, &e), MDM_ERR_NOT_FOUND);
     assert_non_null(strstr(e.message, path));
     assert_non_null(strstr(e.message, "No such file"));
     assert_int_equal(mdm_csv_read_file(dir, NULL, &t, &e), MDM_ERR_IO);
@@ -965,6 +965,91 @@ static void csv__generated_file_infers_expected_types(void **state)
     free(data);
 }
 
+/* ---- separators (issue 18) ------------------------------------------------- */
+
+static void csv__sniffs_the_separator(void **state)
+{
+    (void)state;
+    static const struct { const char *text; int sep; } cases[] = {
+        {"a,b\n1,2\n", ','},
+        {"a;b\n1;2\n", ';'},
+        {"a\tb\n1\t2\n", '\t'},
+        {"a|b|c\n1|2|3\n", '|'},
+        {"\xEF\xBB\xBF" "a;b\n\n1;2\n", ';'},            /* BOM, blank line */
+        {"name;note\n\"x;y,z\";\"a,b\"\n", ';'},         /* quoted ones do not count */
+        {"a;b,c,d\n1;2,3,4\n", ','},                      /* both even: the most fields */
+        {"a;b,c\n1;2,3\n", ','},                          /* a tie: the order listed */
+        {"a;b\n1;2;3\n", ','},                            /* uneven: none */
+        {"x\n1\n", ','},                                  /* one column */
+        {"", ','},
+        {"a;b\n1;2\n3;4;5", ';'},                         /* a cut last line is no evidence */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int got = mdm_csv_sniff_sep(cases[i].text, strlen(cases[i].text));
+        if (got != cases[i].sep)
+            fail_msg("case %zu: sniffed %s, expected %s", i, mdm_csv_sep_name(got),
+                     mdm_csv_sep_name(cases[i].sep));
+    }
+    assert_string_equal(mdm_csv_sep_name('\t'), "tab");
+    assert_string_equal(mdm_csv_sep_name('#'), "another byte");
+}
+
+static void csv__reads_with_a_separator(void **state)
+{
+    (void)state;
+    static const char semi[] = "a;b;c\n1;\"x;y\";2,5\n2;z;\n";
+    mdm_csv_opts o = MDM_CSV_OPTS_INIT;
+    mdm_table t;
+    mdm_error e;
+    mdm_table_init(&t);
+    o.sep = ';';
+    assert_int_equal(mdm_csv_read_buffer(semi, strlen(semi), "s.csv", &o, &t, &e), MDM_OK);
+    assert_int_equal(t.ncols, 3);
+    assert_int_equal(t.nrows, 2);
+    assert_string_equal(mdm_table_text(&t, 1, 0, NULL), "x;y");
+    assert_string_equal(mdm_table_text(&t, 2, 0, NULL), "2,5");   /* a decimal comma is text */
+    o.sep = MDM_CSV_SEP_SNIFF;
+    assert_int_equal(mdm_csv_read_buffer(semi, strlen(semi), "s.csv", &o, &t, &e), MDM_OK);
+    assert_int_equal(t.ncols, 3);
+    o.sep = 0;   /* the default: comma */
+    assert_int_equal(mdm_csv_read_buffer("a;b\n1;2\n", 8, "s.csv", &o, &t, &e), MDM_OK);
+    assert_int_equal(t.ncols, 1);
+    o.sep = ';';
+    assert_int_equal(mdm_csv_read_buffer("a;b\n\"1\"x;2\n", 11, "s.csv", &o, &t, &e),
+                     MDM_ERR_PARSE);
+    assert_non_null(strstr(e.message, "after a closing quote"));
+    o.sep = '"';
+    assert_int_equal(mdm_csv_read_buffer("a\n", 2, "s.csv", &o, &t, &e), MDM_ERR_INVALID_ARG);
+    o.sep = '\n';
+    assert_int_equal(mdm_csv_read_buffer("a\n", 2, "s.csv", &o, &t, &e), MDM_ERR_INVALID_ARG);
+    mdm_table_reset(&t);
+}
+
+/* A .tsv name means tab, where sniffing would have chosen the comma. */
+static void csv__tsv_name_means_tab(void **state)
+{
+    (void)state;
+    static const char text[] = "a,b\tc\n1,2\t3\n";
+    char dir[256], path[300];
+    mdm_csv_opts o = MDM_CSV_OPTS_INIT;
+    mdm_table t;
+    mdm_error e;
+    assert_int_equal(mdm_test_tmpdir(dir, sizeof dir), 0);
+    mdm_table_init(&t);
+    o.sep = MDM_CSV_SEP_SNIFF;
+    snprintf(path, sizeof path, "%s/x.csv", dir);
+    assert_int_equal(mdm_test_write_file(path, text, strlen(text)), 0);
+    assert_int_equal(mdm_csv_read_file(path, &o, &t, &e), MDM_OK);
+    assert_string_equal(t.cols[0].name, "a");
+    snprintf(path, sizeof path, "%s/x.TSV", dir);
+    assert_int_equal(mdm_test_write_file(path, text, strlen(text)), 0);
+    assert_int_equal(mdm_csv_read_file(path, &o, &t, &e), MDM_OK);
+    assert_int_equal(t.ncols, 2);
+    assert_string_equal(t.cols[0].name, "a,b");
+    mdm_table_reset(&t);
+    mdm_test_rmrf(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1011,6 +1096,9 @@ int main(void)
         cmocka_unit_test(csv__floats_read_as_strtod_reads_them),
         cmocka_unit_test(csv__large_input_equals_its_halves_read_apart),
         cmocka_unit_test(csv__large_input_reports_the_first_error),
+        cmocka_unit_test(csv__sniffs_the_separator),
+        cmocka_unit_test(csv__reads_with_a_separator),
+        cmocka_unit_test(csv__tsv_name_means_tab),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
