@@ -371,8 +371,12 @@ static bool copy_int64(const char *v, size_t len, int64_t *out)
 }
 
 /* Adds one COPY row (n bytes, ending in a newline, writable) to out; sets
- * *mismatch instead when it does not fit out's columns. */
-static mdm_status copy_row(mdm_table *out, char *row, size_t n, bool *mismatch, mdm_error *err)
+ * *mismatch instead when it does not fit out's columns. pinned (a streamed
+ * read): a timestamp column is not turned into TEXT by a value outside
+ * years 1 to 9999; *misfit is set to that column instead and the row is
+ * left unfinished. */
+static mdm_status copy_row(mdm_table *out, char *row, size_t n, bool pinned, int *misfit,
+                           bool *mismatch, mdm_error *err)
 {
     mdm_status rc = MDM_OK;
     size_t pos = 0;
@@ -424,6 +428,10 @@ static mdm_status copy_row(mdm_table *out, char *row, size_t n, bool *mismatch, 
             if (pg_parse_ts(v, len, &i64)) {
                 rc = mdm_table_push_timestamp(out, c, i64, err);
                 break;
+            }
+            if (pinned) {
+                *misfit = (int)c;
+                return MDM_OK;
             }
             /* 'infinity', BC dates, years past 9999: keep the text */
             rc = mdm__table_convert_column(out, c, MDM_TEXT, err);
@@ -572,13 +580,88 @@ static mdm_status copy_binary_read_row(mdm_table *out, const PGresult *desc,
     return rc;
 }
 
-/* Reads the rows of select_sql through COPY into out, whose columns are
- * already there (described by desc; binary when binary_readable(desc));
- * *mismatch as for copy_row. */
-static mdm_status copy_read(pg_conn *p, const char *select_sql, const PGresult *desc,
-                            mdm_table *out, bool *mismatch, mdm_error *err)
+/* A streamed read (a sink). Rows already handed over cannot be rewritten,
+ * so a column keeps the type it was described with: a timestamp outside
+ * years 1 to 9999 ('infinity', BC, past 9999) is the server's text in a
+ * chunk of its own, its row alone with that column TEXT; the column is a
+ * timestamp again for the rows after it. Such reads use COPY text when a
+ * timestamp column is there, for the server's text of those values. */
+typedef struct pg_stream {
+    const mdm_row_sink *sink;
+    mdm_buf raw;      /* the current row as it came (copy_row unescapes in place) */
+    bool handed;      /* some rows are handed over: the read cannot start again */
+} pg_stream;
+
+static mdm_status pg_hand_over(pg_stream *ps, mdm_table *out, mdm_error *err)
 {
-    bool binary = binary_readable(desc), header = false;
+    ps->handed = true;
+    return mdm_row_sink_flush(ps->sink, out, err);
+}
+
+/* The row in ps->raw (row: a writable buffer of its n bytes) did not fit
+ * column misfit: the rows before it go, then the row alone. */
+static mdm_status pg_isolate(pg_stream *ps, mdm_table *out, char *row, size_t n, int misfit,
+                             bool *mismatch, mdm_error *err)
+{
+    bool *text = calloc(out->ncols, sizeof *text);
+    if (text == NULL)
+        return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
+    mdm_table_drop_partial_row(out);
+    mdm_status rc = pg_hand_over(ps, out, err);
+    while (rc == MDM_OK && misfit >= 0) {
+        text[misfit] = true;
+        rc = mdm__table_convert_column(out, (size_t)misfit, MDM_TEXT, err);
+        misfit = -1;
+        memcpy(row, ps->raw.data, n);
+        if (rc == MDM_OK)
+            rc = copy_row(out, row, n, true, &misfit, mismatch, err);
+        if (rc == MDM_OK && misfit >= 0)
+            mdm_table_drop_partial_row(out);
+    }
+    if (rc == MDM_OK && !*mismatch)
+        rc = pg_hand_over(ps, out, err);
+    for (size_t c = 0; c < out->ncols && rc == MDM_OK; c++)
+        if (text[c])
+            rc = mdm__table_convert_column(out, c, MDM_TIMESTAMP, err);
+    free(text);
+    return rc;
+}
+
+/* One text COPY row of a read; streamed when ps is not NULL. */
+static mdm_status copy_read_text_row(pg_stream *ps, mdm_table *out, char *row, size_t n,
+                                     bool *mismatch, mdm_error *err)
+{
+    int misfit = -1;
+    mdm_status rc = MDM_OK;
+    if (ps == NULL)
+        return copy_row(out, row, n, false, &misfit, mismatch, err);
+    ps->raw.len = 0;
+    rc = mdm_buf_append(&ps->raw, row, n);
+    if (rc != MDM_OK)
+        return mdm_error_set(err, rc, "out of memory");
+    rc = copy_row(out, row, n, true, &misfit, mismatch, err);
+    if (rc == MDM_OK && misfit >= 0)
+        rc = pg_isolate(ps, out, row, n, misfit, mismatch, err);
+    return rc;
+}
+
+/* Does the result have a timestamp column? */
+static bool has_timestamp(const PGresult *desc)
+{
+    for (int c = 0; c < PQnfields(desc); c++)
+        if (pg_type_of(PQftype(desc, c)) == MDM_TIMESTAMP)
+            return true;
+    return false;
+}
+
+/* Reads the rows of select_sql through COPY into out, whose columns are
+ * already there (described by desc; binary when binary_readable(desc),
+ * unless a streamed read has a timestamp column); *mismatch as for
+ * copy_row. With ps, rows are handed over to its sink in chunks. */
+static mdm_status copy_read(pg_conn *p, const char *select_sql, const PGresult *desc,
+                            pg_stream *ps, mdm_table *out, bool *mismatch, mdm_error *err)
+{
+    bool binary = binary_readable(desc) && (ps == NULL || !has_timestamp(desc)), header = false;
     mdm_buf sql;
     char *row = NULL;
     int n;
@@ -606,7 +689,9 @@ static mdm_status copy_read(pg_conn *p, const char *select_sql, const PGresult *
             rc = copy_binary_read_row(out, desc, (const unsigned char *)row, (size_t)n, &header,
                                       mismatch, err);
         else if (rc == MDM_OK && !*mismatch)
-            rc = copy_row(out, row, (size_t)n, mismatch, err);
+            rc = copy_read_text_row(ps, out, row, (size_t)n, mismatch, err);
+        if (rc == MDM_OK && !*mismatch && ps != NULL && mdm_row_sink_full(ps->sink, out))
+            rc = pg_hand_over(ps, out, err);
         PQfreemem(row);
     }
     if (n == -2 && rc == MDM_OK)
@@ -1232,6 +1317,7 @@ static mdm_status pg_read_table(mdm_conn *c, const char *table, const mdm_read_o
         /* A full read: columns from LIMIT 0, rows through COPY. */
         size_t len = sql.len;
         bool mismatch = false;
+        pg_stream ps = {opts->sink, {NULL, 0, 0}, false};
         rc = mdm_buf_puts(&sql, " LIMIT 0");
         if (rc == MDM_OK)
             rc = pg_run(p, mdm_buf_str(&sql), 0, NULL, NULL, &res, err);
@@ -1239,16 +1325,18 @@ static mdm_status pg_read_table(mdm_conn *c, const char *table, const mdm_read_o
             rc = pg_result_table(res, out, err);
         if (rc == MDM_OK) {
             sql.data[sql.len = len] = '\0';
-            rc = copy_read(p, mdm_buf_str(&sql), res, out, &mismatch, err);
+            rc = copy_read(p, mdm_buf_str(&sql), res, opts->sink != NULL ? &ps : NULL, out,
+                           &mismatch, err);
         }
+        mdm_buf_reset(&ps.raw);
         PQclear(res);
         res = NULL;
-        if (rc == MDM_OK && !mismatch)
+        if (rc == MDM_OK && mismatch && ps.handed)
+            rc = mdm_error_set(err, MDM_ERR_SQL, "the table changed while it was read (rows were already handed over)");
+        if (rc != MDM_OK || !mismatch)
             goto done;
-        if (rc == MDM_OK) {
-            mdm_table_reset(out);
-            mdm_table_init(out);
-        }
+        mdm_table_reset(out);
+        mdm_table_init(out);
     }
     if (rc == MDM_OK)
         rc = pg_run(p, mdm_buf_str(&sql), opts->has_limit ? 1 : 0, types, vals, &res, err);
