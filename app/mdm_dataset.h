@@ -116,6 +116,12 @@ MDM_NODISCARD mdm_status mdm_dsm_load(mdm_dsm *m, const char *name, const mdm_lo
 MDM_NODISCARD mdm_status mdm_dsm_query(mdm_dsm *m, const char *name, const char *sql,
                                        const mdm_param *params, size_t nparams,
                                        mdm_table *out, mdm_dsm_result *res, mdm_error *err);
+/* The same; a statement that reads has its rows handed over to sink (may
+ * be NULL) as they come, as mdm_dsm_load's (out then holds the last ones). */
+MDM_NODISCARD mdm_status mdm_dsm_query_rows(mdm_dsm *m, const char *name, const char *sql,
+                                            const mdm_param *params, size_t nparams,
+                                            const mdm_row_sink *sink, mdm_table *out,
+                                            mdm_dsm_result *res, mdm_error *err);
 
 /* One row per column of each table: table (TEXT), rows (INT64), column
  * (TEXT), type (TEXT, the declared type). */

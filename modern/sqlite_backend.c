@@ -892,7 +892,7 @@ static mdm_status sq_execute_query(mdm_conn *c, const char *sql, const mdm_param
     }
     if (rc == MDM_OK) {
         sqlite3_int64 before = sqlite3_total_changes64(s->db);
-        rc = sq_fetch(s, st, NULL, &out->table, err);
+        rc = sq_fetch(s, st, out->sink, &out->table, err);
         if (rc == MDM_OK && sqlite3_total_changes64(s->db) != before)
             out->rows_affected = sqlite3_changes64(s->db);
     }

@@ -190,6 +190,44 @@ static void stream__pg_bytes_equal_the_whole_read(void **state)
     same_bytes(f->pg.c);
 }
 
+/* A query's rows, streamed on SQLite: the same bytes as its whole result. */
+static void stream__sqlite_query_bytes_equal_the_whole_result(void **state)
+{
+    fx *f = *state;
+    const char *sql = "SELECT i, x, b, s, ts, i * 2 AS expr FROM all_types WHERE s IS NOT NULL";
+    every_type(f->sq);
+    for (int fmt = MDM_OUT_CSV; fmt <= MDM_OUT_JSON; fmt++) {
+        char *want = NULL, *got = NULL;
+        size_t wlen = 0, glen = 0;
+        counting cnt;
+        mdm_row_sink sink;
+        mdm_query_result whole_r, r;
+        mdm_error err;
+        FILE *w = open_memstream(&want, &wlen), *g = open_memstream(&got, &glen);
+        mdm_query_result_init(&whole_r);
+        OK(mdm_conn_execute_query(f->sq, sql, NULL, 0, &whole_r, &err));
+        OK(mdm_output_write(&whole_r.table, (mdm_out_format)fmt, w, &err));
+        memset(&cnt, 0, sizeof cnt);
+        mdm_output_stream_init(&cnt.os, (mdm_out_format)fmt, g, &sink);
+        sink.chunk_rows = 2;
+        sink.rows = count_rows;
+        sink.ctx = &cnt;
+        mdm_query_result_init(&r);
+        r.sink = &sink;
+        OK(mdm_conn_execute_query(f->sq, sql, NULL, 0, &r, &err));
+        OK(mdm_output_stream_end(&cnt.os, &r.table, &err));
+        fclose(w);
+        fclose(g);
+        assert_string_equal(got, want);
+        assert_int_equal(cnt.chunks, 3);   /* 6 rows: two chunks of 2, the rest at the end */
+        assert_int_equal(cnt.most, 2);
+        mdm_query_result_reset(&whole_r);
+        mdm_query_result_reset(&r);
+        free(want);
+        free(got);
+    }
+}
+
 /* An empty table: the head alone (and JSON's tail). */
 static void stream__an_empty_table_gives_the_head(void **state)
 {
@@ -375,6 +413,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(stream__sqlite_bytes_equal_the_whole_read),
         cmocka_unit_test(stream__pg_bytes_equal_the_whole_read),
+        cmocka_unit_test(stream__sqlite_query_bytes_equal_the_whole_result),
         cmocka_unit_test(stream__an_empty_table_gives_the_head),
         cmocka_unit_test(stream__memory_stays_bounded),
         cmocka_unit_test(stream__pg_memory_stays_bounded),
