@@ -408,6 +408,44 @@ static void stream__pg_timestamps_out_of_range_come_alone(void **state)
     free(old);
 }
 
+/* The text of binary timestamps outside years 1 to 9999 is the server's
+ * own: checked against ::text over eras, BC dates and fractions. */
+static void stream__pg_timestamp_text_is_the_servers(void **state)
+{
+    fx *f = *state;
+    counting cnt;
+    mdm_query_result r;
+    mdm_error err;
+    MDM_TEST_REQUIRE_PG();
+    if (f->pg.c == NULL)
+        skip();
+    mdm_test_sql(f->pg.c, "CREATE TABLE tsx AS SELECT ts, ts::timestamptz AS tz FROM "
+                          "(SELECT '4713-01-01 BC'::timestamp + (i * interval '1 day' * 7919) "
+                          "+ (i * interval '1 microsecond' * 104729) AS ts "
+                          "FROM generate_series(0, 4000) i) s "
+                          "WHERE ts < '0001-01-01' OR ts >= '10000-01-01' "
+                          "UNION ALL SELECT '294276-12-31 23:59:59.999999', "
+                          "'294276-12-31 23:59:59.999999+00' "
+                          "UNION ALL SELECT '0001-01-01 BC', '0001-12-31 23:59:59.5 BC'");
+    char *csv = streamed(f->pg.c, "tsx", MDM_OUT_CSV, 1000, &cnt);
+    mdm_query_result_init(&r);
+    OK(mdm_conn_execute_query(f->pg.c, "SELECT ts::text || ',' || tz::text AS line FROM tsx",
+                              NULL, 0, &r, &err));
+    assert_true(r.table.nrows > 1000);
+    const char *p = strchr(csv, '\n') + 1;
+    for (size_t i = 0; i < r.table.nrows; i++) {
+        const char *want = mdm_table_text(&r.table, 0, i, NULL);
+        size_t len = strlen(want);
+        if (strncmp(p, want, len) != 0 || p[len] != '\n')
+            fail_msg("row %zu: '%.*s' vs the server's '%s'", i, (int)len, p, want);
+        p += len + 1;
+    }
+    assert_int_equal(*p, '\0');
+    assert_int_equal(cnt.most, 1);   /* every row was alone */
+    mdm_query_result_reset(&r);
+    free(csv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -421,6 +459,7 @@ int main(void)
         cmocka_unit_test(stream__sqlite_mixed_values_come_alone),
         cmocka_unit_test(stream__sqlite_untyped_columns),
         cmocka_unit_test(stream__pg_timestamps_out_of_range_come_alone),
+        cmocka_unit_test(stream__pg_timestamp_text_is_the_servers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
