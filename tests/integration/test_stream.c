@@ -406,6 +406,15 @@ static void stream__pg_timestamps_out_of_range_come_alone(void **state)
     char *old = whole(f->pg.c, "tso", MDM_OUT_JSON);
     assert_non_null(strstr(old, "{\"name\":\"ts\",\"type\":\"TEXT\"}"));
     free(old);
+    /* the same through COPY text (NUMERIC has no binary reader here) */
+    mdm_test_sql(f->pg.c, "CREATE TABLE tsn AS SELECT id::numeric AS n, ts, tz FROM tso");
+    csv = streamed(f->pg.c, "tsn", MDM_OUT_CSV, 3, &cnt);
+    assert_string_equal(csv, "n,ts,tz\n"
+                             "1.0,2020-01-01 00:00:00,2020-01-01 01:00:00\n"
+                             "2.0,infinity,10000-01-01 00:00:00+00\n"
+                             "3.0,0044-03-15 01:02:03.5 BC,-infinity\n"
+                             "4.0,2020-01-02 00:00:00.250000,\n");
+    free(csv);
 }
 
 /* The text of binary timestamps outside years 1 to 9999 is the server's
