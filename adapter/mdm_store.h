@@ -103,6 +103,16 @@ typedef struct mdm_store_ops {
      * refuses DROP/CREATE DATABASE, ALTER SYSTEM and VACUUM. */
     mdm_status (*query)(mdm_store *s, const char *db, const char *sql, const mdm_param *p,
                         size_t n, bool dry, mdm_table *out, mdm_error *err);
+    /* Optional (NULL in the legacy store, whose reads give whole results):
+     * query, not dry, for a statement that reads, its rows handed over to
+     * sink in chunks as the backend gives them (SQLite steps its
+     * statement; PostgreSQL gives the whole result at the end). out holds
+     * the last rows, for the caller to hand over (mdm_row_sink). The same
+     * goes for `read` when its options carry a sink: the modern store
+     * passes it on, the legacy store ignores it. */
+    mdm_status (*query_rows)(mdm_store *s, const char *db, const char *sql, const mdm_param *p,
+                             size_t n, const mdm_row_sink *sink, mdm_table *out,
+                             mdm_error *err);
     /* The names of db's tables, appended to out; the legacy store's
      * staging tables (mdm_store_is_staging) are never among them. */
     mdm_status (*tables)(mdm_store *s, const char *db, mdm_strlist *out, mdm_error *err);

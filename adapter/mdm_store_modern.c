@@ -196,6 +196,7 @@ typedef struct op {
     bool dry;
     mdm_table *out;
     bool txn;     /* query: inside a transaction of its own (PostgreSQL) */
+    const mdm_row_sink *sink;   /* query_rows */
     mdm_strlist *names;
     mdm_table_info *info;
     bool *yes;
@@ -282,6 +283,7 @@ static mdm_status c_query(mdm_conn *c, void *arg, mdm_error *err)
     mdm_query_result qr;
     mdm_status rc = MDM_OK;
     mdm_query_result_init(&qr);
+    qr.sink = o->sink;
     if (o->dry || o->txn)
         rc = mdm_conn_begin(c, err);
     if (rc == MDM_OK)
@@ -379,18 +381,33 @@ static mdm_status ms_read(mdm_store *s, const char *db, const char *table,
 
 /* SQLite: the query rule first, and a read on a reader connection.
  * PostgreSQL: in a transaction (c_query). */
+static mdm_status query_op(modern_store *m, const char *db, op *o, mdm_error *err)
+{
+    const char *sql = o->sql;
+    if (m->pg)
+        return run(m, db, c_query, o, err);
+    mdm_status rc = mdm_sql_check_sqlite_query(sql, err);
+    if (rc != MDM_OK)
+        return rc;
+    return mdm_sql_is_read(sql, MDM_SQL_SQLITE) ? run_read(m, db, c_query, o, err)
+                                                : run(m, db, c_query, o, err);
+}
+
 static mdm_status ms_query(mdm_store *s, const char *db, const char *sql, const mdm_param *p,
                            size_t n, bool dry, mdm_table *out, mdm_error *err)
 {
     modern_store *m = MS(s);
     op o = {.sql = sql, .params = p, .nparams = n, .dry = dry, .out = out, .txn = m->pg};
-    if (m->pg)
-        return run(m, db, c_query, &o, err);
-    mdm_status rc = mdm_sql_check_sqlite_query(sql, err);
-    if (rc != MDM_OK)
-        return rc;
-    return mdm_sql_is_read(sql, MDM_SQL_SQLITE) ? run_read(m, db, c_query, &o, err)
-                                                : run(m, db, c_query, &o, err);
+    return query_op(m, db, &o, err);
+}
+
+static mdm_status ms_query_rows(mdm_store *s, const char *db, const char *sql, const mdm_param *p,
+                                size_t n, const mdm_row_sink *sink, mdm_table *out,
+                                mdm_error *err)
+{
+    modern_store *m = MS(s);
+    op o = {.sql = sql, .params = p, .nparams = n, .out = out, .txn = m->pg, .sink = sink};
+    return query_op(m, db, &o, err);
 }
 
 static mdm_status ms_tables(mdm_store *s, const char *db, mdm_strlist *out, mdm_error *err)
@@ -430,6 +447,7 @@ static const mdm_store_ops modern_ops = {
     .write = ms_write,
     .read = ms_read,
     .query = ms_query,
+    .query_rows = ms_query_rows,
     .tables = ms_tables,
     .table_info = ms_table_info,
     .table_exists = ms_table_exists,

@@ -313,12 +313,19 @@ int mdm_cmd_load(mdm_cli *cli, const cli_args *a)
         free(colbuf);
         return ex;
     }
+    mdm_output_stream os;
+    mdm_row_sink sink;
+    if (fmt != MDM_OUT_TABLE) {   /* CSV and JSON are written as rows come */
+        mdm_output_stream_init(&os, fmt, cli->io->out, &sink);
+        o.sink = &sink;
+    }
     mdm_table_init(&t);
     mdm_status rc = cli_session_open(cli, &s, true, &err);
     if (rc == MDM_OK)
         rc = mdm_dsm_load(s.dsm, a->pos[0], &o, &t, NULL, &err);
     if (rc == MDM_OK)
-        rc = mdm_output_write(&t, fmt, cli->io->out, &err);
+        rc = o.sink != NULL ? mdm_output_stream_end(&os, &t, &err)
+                            : mdm_output_write(&t, fmt, cli->io->out, &err);
     mdm_table_reset(&t);
     free(colbuf);
     return finish(cli, &s, rc, &err);
@@ -443,12 +450,19 @@ int mdm_cmd_query(mdm_cli *cli, const cli_args *a)
         ex = cli_usage(cli, "--format: %s", err.message);
     if (ex != MDM_EXIT_OK)
         return ex;
+    mdm_output_stream os;
+    mdm_row_sink sink;
+    bool streamed = fmt != MDM_OUT_TABLE;   /* CSV and JSON are written as rows come */
+    if (streamed)
+        mdm_output_stream_init(&os, fmt, cli->io->out, &sink);
     mdm_table_init(&t);
     mdm_status rc = cli_session_open(cli, &s, true, &err);
     if (rc == MDM_OK)
-        rc = mdm_dsm_query(s.dsm, a->pos[0], a->pos[1], params, nparams, &t, NULL, &err);
+        rc = mdm_dsm_query_rows(s.dsm, a->pos[0], a->pos[1], params, nparams,
+                                streamed ? &sink : NULL, &t, NULL, &err);
     if (rc == MDM_OK)
-        rc = mdm_output_write(&t, fmt, cli->io->out, &err);
+        rc = streamed ? mdm_output_stream_end(&os, &t, &err)
+                      : mdm_output_write(&t, fmt, cli->io->out, &err);
     mdm_table_reset(&t);
     return finish(cli, &s, rc, &err);
 }

@@ -392,6 +392,7 @@ struct read_job {
     const char *sql;
     const mdm_param *params;
     size_t nparams;
+    const mdm_row_sink *sink;   /* query: rows handed over as they come */
 };
 
 static mdm_status job_on(void *ctx, mdm_store *s, bool dry, mdm_table *out, mdm_error *err)
@@ -422,7 +423,7 @@ mdm_status mdm_dsm_load(mdm_dsm *m, const char *name, const mdm_load_opts *o, md
 {
     const mdm_load_opts dflt = MDM_LOAD_OPTS_INIT;
     route r;
-    read_job j = {&r, load_on, NULL, MDM_READ_OPTS_INIT, NULL, NULL, 0};
+    read_job j = {&r, load_on, NULL, MDM_READ_OPTS_INIT, NULL, NULL, 0, NULL};
     o = o != NULL ? o : &dflt;
     j.table = o->table != NULL ? o->table : MDM_DEFAULT_TABLE;
     j.ro.columns = o->columns;
@@ -430,6 +431,8 @@ mdm_status mdm_dsm_load(mdm_dsm *m, const char *name, const mdm_load_opts *o, md
     j.ro.has_limit = o->has_limit;
     j.ro.limit = o->limit;
     mdm_status rc = route_for(m, MDM_FLAG_OP_READ, name, &r, res, err);
+    if (r.rt.d.impl != MDM_IMPL_SHADOW)   /* shadow compares whole results */
+        j.ro.sink = o->sink;
     if (rc == MDM_OK)
         rc = check_table(m, j.table, err);
     if (rc == MDM_OK)
@@ -440,20 +443,32 @@ mdm_status mdm_dsm_load(mdm_dsm *m, const char *name, const mdm_load_opts *o, md
 
 static mdm_status query_on(read_job *j, mdm_store *s, bool dry, mdm_table *out, mdm_error *err)
 {
+    if (j->sink != NULL && s->ops->query_rows != NULL)
+        return s->ops->query_rows(s, mdm_buf_str(&j->r->db), j->sql, j->params, j->nparams,
+                                  j->sink, out, err);
     return s->ops->query(s, mdm_buf_str(&j->r->db), j->sql, j->params, j->nparams, dry, out, err);
 }
 
 mdm_status mdm_dsm_query(mdm_dsm *m, const char *name, const char *sql, const mdm_param *params,
                          size_t nparams, mdm_table *out, mdm_dsm_result *res, mdm_error *err)
 {
+    return mdm_dsm_query_rows(m, name, sql, params, nparams, NULL, out, res, err);
+}
+
+mdm_status mdm_dsm_query_rows(mdm_dsm *m, const char *name, const char *sql,
+                              const mdm_param *params, size_t nparams, const mdm_row_sink *sink,
+                              mdm_table *out, mdm_dsm_result *res, mdm_error *err)
+{
     route r;
-    read_job j = {&r, query_on, NULL, MDM_READ_OPTS_INIT, sql, params, nparams};
+    read_job j = {&r, query_on, NULL, MDM_READ_OPTS_INIT, sql, params, nparams, NULL};
     mdm_sql_dialect d = m->pg ? MDM_SQL_POSTGRESQL : MDM_SQL_SQLITE;
     bool reads = mdm_sql_is_read(sql, d);
     if (sql == NULL)
         return mdm_error_set(err, MDM_ERR_INVALID_ARG, "query: no SQL");
     mdm_store_lock *lock = NULL;
     mdm_status rc = route_for(m, reads ? MDM_FLAG_OP_READ : MDM_FLAG_OP_WRITE, name, &r, res, err);
+    if (reads && r.rt.d.impl != MDM_IMPL_SHADOW)   /* shadow compares whole results */
+        j.sink = sink;
     if (rc == MDM_OK && !reads)   /* a statement that writes is a writer like register */
         rc = lock_dataset(m, &r, &lock, err);
     if (rc == MDM_OK)
@@ -527,7 +542,7 @@ mdm_status mdm_dsm_info(mdm_dsm *m, const char *name, mdm_table *out, mdm_dsm_re
                         mdm_error *err)
 {
     route r;
-    read_job j = {&r, info_on, NULL, MDM_READ_OPTS_INIT, NULL, NULL, 0};
+    read_job j = {&r, info_on, NULL, MDM_READ_OPTS_INIT, NULL, NULL, 0, NULL};
     mdm_status rc = route_for(m, MDM_FLAG_OP_READ, name, &r, res, err);
     if (rc == MDM_OK)
         rc = run_read(m, &j, "info", NULL, true, out, err);

@@ -126,12 +126,17 @@ typedef struct mdm_load_opts {
     size_t ncolumns;
     bool has_limit;
     int64_t limit;                  /* modern: 0 = zero rows; legacy: 0 = all */
+    const mdm_row_sink *sink;       /* NULL: every row in out; else rows may be
+                                       handed over in chunks as they come
+                                       (modern; not under shadow, which
+                                       compares whole results) */
 } mdm_load_opts;
 
-#define MDM_LOAD_OPTS_INIT { NULL, NULL, 0, false, 0 }
+#define MDM_LOAD_OPTS_INIT { NULL, NULL, 0, false, 0, NULL }
 
 /* Reads a table. NOT_FOUND for a missing dataset, table or column.
- * out: initialised; replaced on success. */
+ * out: initialised; replaced on success. With o->sink, out holds the last
+ * rows, which were not handed over (mdm_row_sink). */
 MDM_NODISCARD mdm_status mdm_dsm_load(mdm_dsm *m, const char *name, const mdm_load_opts *o,
                                       mdm_table *out, mdm_dsm_result *res, mdm_error *err);
 
@@ -143,6 +148,12 @@ MDM_NODISCARD mdm_status mdm_dsm_load(mdm_dsm *m, const char *name, const mdm_lo
 MDM_NODISCARD mdm_status mdm_dsm_query(mdm_dsm *m, const char *name, const char *sql,
                                        const mdm_param *params, size_t nparams,
                                        mdm_table *out, mdm_dsm_result *res, mdm_error *err);
+/* The same; a statement that reads has its rows handed over to sink (may
+ * be NULL) as they come, as mdm_dsm_load's (out then holds the last ones). */
+MDM_NODISCARD mdm_status mdm_dsm_query_rows(mdm_dsm *m, const char *name, const char *sql,
+                                            const mdm_param *params, size_t nparams,
+                                            const mdm_row_sink *sink, mdm_table *out,
+                                            mdm_dsm_result *res, mdm_error *err);
 
 /* One row per column of each table: table (TEXT), rows (INT64), column
  * (TEXT), type (TEXT, the declared type). */

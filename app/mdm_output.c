@@ -158,3 +158,40 @@ mdm_status mdm_output_write(const mdm_table *t, mdm_out_format f, FILE *out, mdm
     default: return mdm_output_pretty(t, true, out, err);
     }
 }
+
+void mdm_output_stream_init(mdm_output_stream *os, mdm_out_format f, FILE *out,
+                            mdm_row_sink *sink)
+{
+    os->format = f;
+    os->out = out;
+    os->head = false;
+    os->rows = 0;
+    sink->chunk_rows = MDM_OUTPUT_CHUNK_ROWS;
+    sink->rows = mdm_output_stream_rows;
+    sink->ctx = os;
+}
+
+mdm_status mdm_output_stream_rows(void *ctx, const mdm_table *t, mdm_error *err)
+{
+    mdm_output_stream *os = ctx;
+    bool json = os->format == MDM_OUT_JSON;
+    mdm_status rc = MDM_OK;
+    if (!os->head) {
+        rc = json ? mdm_table_write_json_head(t, os->out, err)
+                  : mdm_table_write_csv_head(t, os->out, err);
+        os->head = true;
+    }
+    if (rc == MDM_OK && t->nrows > 0)
+        rc = json ? mdm_table_write_json_rows(t, os->rows == 0, os->out, err)
+                  : mdm_table_write_csv_rows(t, os->out, err);
+    os->rows += t->nrows;
+    return rc;
+}
+
+mdm_status mdm_output_stream_end(mdm_output_stream *os, const mdm_table *rest, mdm_error *err)
+{
+    mdm_status rc = mdm_output_stream_rows(os, rest, err);
+    if (rc == MDM_OK && os->format == MDM_OUT_JSON)
+        rc = mdm_table_write_json_tail(os->out, err);
+    return rc;
+}

@@ -334,3 +334,34 @@ mdm_status mdm_table_append_table(mdm_table *t, const mdm_table *src, mdm_error 
     t->nrows += src->nrows;
     return MDM_OK;
 }
+
+void mdm_table_clear_rows(mdm_table *t)
+{
+    for (size_t i = 0; i < t->ncols; i++) {
+        mdm_column *c = &t->cols[i];
+        c->count = 0;
+        c->text_len = 0;
+        if (c->off != NULL)
+            c->off[0] = 0;
+    }
+    t->nrows = 0;
+}
+
+void mdm_table_drop_partial_row(mdm_table *t)
+{
+    for (size_t i = 0; i < t->ncols; i++) {
+        mdm_column *c = &t->cols[i];
+        if (c->count > t->nrows) {
+            c->count = t->nrows;
+            if (c->off != NULL)
+                c->text_len = c->off[t->nrows];
+        }
+    }
+}
+
+mdm_status mdm_row_sink_flush(const mdm_row_sink *sink, mdm_table *t, mdm_error *err)
+{
+    mdm_status rc = sink->rows(sink->ctx, t, err);
+    mdm_table_clear_rows(t);
+    return rc;
+}

@@ -96,6 +96,39 @@ MDM_NODISCARD mdm_status mdm_table_end_row(mdm_table *t, mdm_error *err);
  * (names are not checked). */
 MDM_NODISCARD mdm_status mdm_table_append_table(mdm_table *t, const mdm_table *src, mdm_error *err);
 
+/* Drops every row, keeping the columns (and their memory, for the next
+ * rows): what a streamed read does after a chunk is handed over. */
+void mdm_table_clear_rows(mdm_table *t);
+
+/* Drops the values pushed for a row not ended yet (columns holding one
+ * more value than nrows), so the row can be pushed again. */
+void mdm_table_drop_partial_row(mdm_table *t);
+
+/*
+ * A streamed read: instead of holding every row, the reader hands its rows
+ * over in chunks of at most chunk_rows (>= 1). `rows` gets the table with
+ * the chunk's rows (columns, names and types as read; a chunk may hold no
+ * row) and must not keep pointers into it; the reader then clears them
+ * (mdm_table_clear_rows). What a read leaves in its output table when it
+ * returns is the last chunk, which the caller hands over itself. An error
+ * from `rows` stops the read and is its result. Borrowed by the read.
+ */
+typedef struct mdm_row_sink {
+    size_t chunk_rows;
+    mdm_status (*rows)(void *ctx, const mdm_table *t, mdm_error *err);
+    void *ctx;
+} mdm_row_sink;
+
+/* Hands t's rows (possibly none) to sink and clears them. */
+MDM_NODISCARD mdm_status mdm_row_sink_flush(const mdm_row_sink *sink, mdm_table *t,
+                                            mdm_error *err);
+
+/* Does t hold a whole chunk for sink? False without a sink. */
+static inline bool mdm_row_sink_full(const mdm_row_sink *sink, const mdm_table *t)
+{
+    return sink != NULL && t->nrows >= sink->chunk_rows;
+}
+
 /* Cell accessors; col and row must be in range. */
 static inline bool mdm_table_is_null(const mdm_table *t, size_t c, size_t r)
 { return t->cols[c].nulls[r] != 0; }
@@ -190,6 +223,20 @@ MDM_NODISCARD mdm_status mdm_table_write_csv(const mdm_table *t, FILE *out, mdm_
  * BOOL as true/false, TIMESTAMP as a string, NULL as null; one row a line.
  */
 MDM_NODISCARD mdm_status mdm_table_write_json(const mdm_table *t, FILE *out, mdm_error *err);
+
+/*
+ * The same bytes in parts, for rows that come in chunks: the head (CSV:
+ * the header line; JSON: the columns and the opening of "rows", from t's
+ * columns and types), the rows of each chunk (JSON: `first` when no row
+ * was written before), then (JSON) the tail. Head, chunks and tail give
+ * exactly what mdm_table_write_csv/json give for the whole table.
+ */
+MDM_NODISCARD mdm_status mdm_table_write_csv_head(const mdm_table *t, FILE *out, mdm_error *err);
+MDM_NODISCARD mdm_status mdm_table_write_csv_rows(const mdm_table *t, FILE *out, mdm_error *err);
+MDM_NODISCARD mdm_status mdm_table_write_json_head(const mdm_table *t, FILE *out, mdm_error *err);
+MDM_NODISCARD mdm_status mdm_table_write_json_rows(const mdm_table *t, bool first, FILE *out,
+                                                   mdm_error *err);
+MDM_NODISCARD mdm_status mdm_table_write_json_tail(FILE *out, mdm_error *err);
 
 /* Formatting helpers shared with the backends. Each writes a NUL-terminated
  * string into buf (size >= 32 for numbers, >= 27 for timestamps) and

@@ -263,25 +263,48 @@ static mdm_status csv_rows_parallel(writer *w, const mdm_table *t, size_t n, mdm
     return MDM_OK;
 }
 
+static void csv_head(writer *w, const mdm_table *t)
+{
+    for (size_t c = 0; c < t->ncols; c++) {
+        if (c > 0)
+            w_putc(w, ',');
+        csv_text(w, t->cols[c].name, strlen(t->cols[c].name));
+    }
+    w_putc(w, '\n');
+}
+
+static mdm_status csv_body(writer *w, const mdm_table *t, mdm_error *err)
+{
+    size_t threads = csv_threads(t);
+    if (threads > 1)
+        return csv_rows_parallel(w, t, threads, err);
+    csv_rows(w, t, 0, t->nrows);
+    return MDM_OK;
+}
+
 mdm_status mdm_table_write_csv(const mdm_table *t, FILE *out, mdm_error *err)
 {
     char block[FLUSH_AT];
     writer w = {out, block, 0, sizeof block, false};
-    size_t threads = csv_threads(t);
-    for (size_t c = 0; c < t->ncols; c++) {
-        if (c > 0)
-            w_putc(&w, ',');
-        csv_text(&w, t->cols[c].name, strlen(t->cols[c].name));
-    }
-    w_putc(&w, '\n');
-    if (threads > 1) {
-        mdm_status rc = csv_rows_parallel(&w, t, threads, err);
-        if (rc != MDM_OK)
-            return rc;
-    } else {
-        csv_rows(&w, t, 0, t->nrows);
-    }
+    csv_head(&w, t);
+    mdm_status rc = csv_body(&w, t, err);
+    return rc == MDM_OK ? w_finish(&w, err) : rc;
+}
+
+mdm_status mdm_table_write_csv_head(const mdm_table *t, FILE *out, mdm_error *err)
+{
+    char block[FLUSH_AT];
+    writer w = {out, block, 0, sizeof block, false};
+    csv_head(&w, t);
     return w_finish(&w, err);
+}
+
+mdm_status mdm_table_write_csv_rows(const mdm_table *t, FILE *out, mdm_error *err)
+{
+    char block[FLUSH_AT];
+    writer w = {out, block, 0, sizeof block, false};
+    mdm_status rc = csv_body(&w, t, err);
+    return rc == MDM_OK ? w_finish(&w, err) : rc;
 }
 
 static void json_string(writer *w, const char *s, size_t n)
@@ -346,30 +369,66 @@ static void json_cell(writer *w, const mdm_table *t, size_t c, size_t r)
     }
 }
 
+static void json_head(writer *w, const mdm_table *t)
+{
+    w_put(w, "{\"columns\":[", 12);
+    for (size_t c = 0; c < t->ncols; c++) {
+        if (c > 0)
+            w_putc(w, ',');
+        w_put(w, "{\"name\":", 8);
+        json_string(w, t->cols[c].name, strlen(t->cols[c].name));
+        w_put(w, ",\"type\":\"", 9);
+        w_put(w, mdm_type_name(t->cols[c].type), strlen(mdm_type_name(t->cols[c].type)));
+        w_put(w, "\"}", 2);
+    }
+    w_put(w, "],\n\"rows\":[", 11);
+}
+
+/* The rows of t; first: no row was written before them. */
+static void json_rows(writer *w, const mdm_table *t, bool first)
+{
+    for (size_t r = 0; r < t->nrows && !w->failed; r++) {
+        bool lead = first && r == 0;
+        w_put(w, lead ? "\n[" : ",\n[", lead ? 2 : 3);
+        for (size_t c = 0; c < t->ncols; c++) {
+            if (c > 0)
+                w_putc(w, ',');
+            json_cell(w, t, c, r);
+        }
+        w_putc(w, ']');
+    }
+}
+
 mdm_status mdm_table_write_json(const mdm_table *t, FILE *out, mdm_error *err)
 {
     char block[FLUSH_AT];
     writer w = {out, block, 0, sizeof block, false};
-    w_put(&w, "{\"columns\":[", 12);
-    for (size_t c = 0; c < t->ncols; c++) {
-        if (c > 0)
-            w_putc(&w, ',');
-        w_put(&w, "{\"name\":", 8);
-        json_string(&w, t->cols[c].name, strlen(t->cols[c].name));
-        w_put(&w, ",\"type\":\"", 9);
-        w_put(&w, mdm_type_name(t->cols[c].type), strlen(mdm_type_name(t->cols[c].type)));
-        w_put(&w, "\"}", 2);
-    }
-    w_put(&w, "],\n\"rows\":[", 11);
-    for (size_t r = 0; r < t->nrows && !w.failed; r++) {
-        w_put(&w, r == 0 ? "\n[" : ",\n[", r == 0 ? 2 : 3);
-        for (size_t c = 0; c < t->ncols; c++) {
-            if (c > 0)
-                w_putc(&w, ',');
-            json_cell(&w, t, c, r);
-        }
-        w_putc(&w, ']');
-    }
+    json_head(&w, t);
+    json_rows(&w, t, true);
+    w_put(&w, "]}\n", 3);
+    return w_finish(&w, err);
+}
+
+mdm_status mdm_table_write_json_head(const mdm_table *t, FILE *out, mdm_error *err)
+{
+    char block[FLUSH_AT];
+    writer w = {out, block, 0, sizeof block, false};
+    json_head(&w, t);
+    return w_finish(&w, err);
+}
+
+mdm_status mdm_table_write_json_rows(const mdm_table *t, bool first, FILE *out, mdm_error *err)
+{
+    char block[FLUSH_AT];
+    writer w = {out, block, 0, sizeof block, false};
+    json_rows(&w, t, first);
+    return w_finish(&w, err);
+}
+
+mdm_status mdm_table_write_json_tail(FILE *out, mdm_error *err)
+{
+    char block[16];
+    writer w = {out, block, 0, sizeof block, false};
     w_put(&w, "]}\n", 3);
     return w_finish(&w, err);
 }

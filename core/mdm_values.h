@@ -40,9 +40,12 @@ typedef struct mdm_read_opts {
     bool has_limit;                  /* false: every row */
     int64_t limit;                   /* with has_limit: >= 0; 0 = zero rows
                                         (schema only); < 0 is INVALID_ARG */
+    const mdm_row_sink *sink;        /* borrowed; NULL: every row in the output
+                                        table; else rows may be handed over in
+                                        chunks as they come (mdm_row_sink) */
 } mdm_read_opts;
 
-#define MDM_READ_OPTS_INIT { MDM_READ_OPTS_VERSION, NULL, 0, false, 0 }
+#define MDM_READ_OPTS_INIT { MDM_READ_OPTS_VERSION, NULL, 0, false, 0, NULL }
 
 /* A typed value for a query parameter. TEXT is borrowed (s, len bytes, no
  * NUL inside); TIMESTAMP is microseconds since 1970 like mdm_table. */

@@ -187,6 +187,7 @@ mdm_status mdm_conn_execute_query(mdm_conn *c, const char *sql, const mdm_param 
     if (check_params(params, nparams, err) != MDM_OK)
         return MDM_ERR_INVALID_ARG;
     mdm_query_result_init(&tmp);
+    tmp.sink = out->sink;
     mdm_status rc = checked(c->ops->execute_query(c, sql, params, nparams, &tmp, local(&e, err)),
                             &e, err);
     if (rc == MDM_OK) {

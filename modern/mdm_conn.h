@@ -34,6 +34,10 @@ typedef struct mdm_backend_ops mdm_backend_ops;   /* see mdm_backend.h */
 typedef struct mdm_query_result {
     mdm_table table;
     int64_t rows_affected;
+    const mdm_row_sink *sink;   /* set by the caller after init (borrowed):
+                                   result rows may be handed over in chunks
+                                   as they come (SQLite does; PostgreSQL
+                                   gives them all at the end) */
 } mdm_query_result;
 
 void mdm_query_result_init(mdm_query_result *r);

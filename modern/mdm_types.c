@@ -16,6 +16,7 @@ void mdm_query_result_init(mdm_query_result *r)
 {
     mdm_table_init(&r->table);
     r->rows_affected = 0;
+    r->sink = NULL;
 }
 
 void mdm_query_result_reset(mdm_query_result *r)

@@ -371,8 +371,12 @@ static bool copy_int64(const char *v, size_t len, int64_t *out)
 }
 
 /* Adds one COPY row (n bytes, ending in a newline, writable) to out; sets
- * *mismatch instead when it does not fit out's columns. */
-static mdm_status copy_row(mdm_table *out, char *row, size_t n, bool *mismatch, mdm_error *err)
+ * *mismatch instead when it does not fit out's columns. pinned (a streamed
+ * read): a timestamp column is not turned into TEXT by a value outside
+ * years 1 to 9999; *misfit is set to that column instead and the row is
+ * left unfinished. */
+static mdm_status copy_row(mdm_table *out, char *row, size_t n, bool pinned, int *misfit,
+                           bool *mismatch, mdm_error *err)
 {
     mdm_status rc = MDM_OK;
     size_t pos = 0;
@@ -425,6 +429,10 @@ static mdm_status copy_row(mdm_table *out, char *row, size_t n, bool *mismatch, 
                 rc = mdm_table_push_timestamp(out, c, i64, err);
                 break;
             }
+            if (pinned) {
+                *misfit = (int)c;
+                return MDM_OK;
+            }
             /* 'infinity', BC dates, years past 9999: keep the text */
             rc = mdm__table_convert_column(out, c, MDM_TEXT, err);
             if (rc == MDM_OK)
@@ -476,11 +484,40 @@ static uint64_t get_be(const unsigned char *p, int bytes)
     return v;
 }
 
+/* The server's text (DateStyle ISO, TimeZone UTC) of a binary timestamp
+ * (microseconds since 2000) outside years 1 to 9999: 'infinity', a year
+ * past 9999, or a BC date ("0044-03-15 01:02:03.5 BC"); tz: timestamptz
+ * ("+00" before the era). The calendar repeats every 400 years, so core's
+ * formatter does the date after a shift by whole eras. */
+static size_t pg_ts_text(int64_t v, bool tz, char *buf, size_t n)
+{
+    const int64_t per_day = INT64_C(86400000000), era_days = 146097;
+    char mid[48];
+    if (v == INT64_MAX || v == INT64_MIN)
+        return (size_t)snprintf(buf, n, "%s", v == INT64_MAX ? "infinity" : "-infinity");
+    int64_t days = v / per_day, tod = v % per_day;
+    if (tod < 0) {
+        tod += per_day;
+        days--;
+    }
+    days += 10957;   /* 2000-01-01 in days since 1970 */
+    int64_t eras = (days >= 0 ? days : days - era_days + 1) / era_days;
+    size_t len = mdm_format_timestamp((days - eras * era_days) * per_day + tod, mid, sizeof mid);
+    while (len > 20 && mid[len - 1] == '0')   /* the server shows no trailing zeros */
+        mid[--len] = '\0';
+    int64_t year = (mid[0] - '0') * 1000 + (mid[1] - '0') * 100 + (mid[2] - '0') * 10 +
+                   (mid[3] - '0') + eras * 400;
+    return (size_t)snprintf(buf, n, "%04lld%s%s%s", (long long)(year > 0 ? year : 1 - year),
+                            mid + 4, tz ? "+00" : "", year > 0 ? "" : " BC");
+}
+
 /* Adds one binary COPY message (the first starts with the header, the last
- * is the trailer) to out; *mismatch as for copy_row. */
+ * is the trailer) to out; *mismatch as for copy_row. pinned: a timestamp
+ * outside years 1 to 9999 sets *misfit to its column (row unfinished);
+ * in a column made TEXT for it, it is the server's text. */
 static mdm_status copy_binary_read_row(mdm_table *out, const PGresult *desc,
                                        const unsigned char *p, size_t n, bool *header,
-                                       bool *mismatch, mdm_error *err)
+                                       bool pinned, int *misfit, bool *mismatch, mdm_error *err)
 {
     const unsigned char *e = p + n;
     mdm_status rc = MDM_OK;
@@ -550,9 +587,18 @@ static mdm_status copy_binary_read_row(mdm_table *out, const PGresult *desc,
             break;
         case OID_TIMESTAMP: case OID_TIMESTAMPTZ: {
             int64_t v = (int64_t)u;
-            ok = len == 8 && v >= RD_TS_MIN_US - RD_PG_EPOCH_US &&
-                 v < RD_TS_END_US - RD_PG_EPOCH_US;
-            rc = ok ? mdm_table_push_timestamp(out, c, v + RD_PG_EPOCH_US, err) : MDM_OK;
+            bool in_range = v >= RD_TS_MIN_US - RD_PG_EPOCH_US && v < RD_TS_END_US - RD_PG_EPOCH_US;
+            ok = len == 8 && (in_range || pinned);
+            if (ok && out->cols[c].type == MDM_TEXT) {
+                char text[48];
+                size_t tlen = pg_ts_text(v, oid == OID_TIMESTAMPTZ, text, sizeof text);
+                rc = mdm_table_push_text(out, c, text, tlen, err);
+            } else if (ok && !in_range) {
+                *misfit = (int)c;
+                return MDM_OK;
+            } else if (ok) {
+                rc = mdm_table_push_timestamp(out, c, v + RD_PG_EPOCH_US, err);
+            }
             break;
         }
         default:   /* text, varchar */
@@ -572,11 +618,92 @@ static mdm_status copy_binary_read_row(mdm_table *out, const PGresult *desc,
     return rc;
 }
 
+/* A streamed read (a sink). Rows already handed over cannot be rewritten,
+ * so a column keeps the type it was described with: a timestamp outside
+ * years 1 to 9999 ('infinity', BC, past 9999) is the server's text in a
+ * chunk of its own, its row alone with that column TEXT; the column is a
+ * timestamp again for the rows after it. */
+typedef struct pg_stream {
+    const mdm_row_sink *sink;
+    mdm_buf raw;      /* text COPY: the current row as it came (unescaped in place) */
+    bool handed;      /* some rows are handed over: the read cannot start again */
+} pg_stream;
+
+static mdm_status pg_hand_over(pg_stream *ps, mdm_table *out, mdm_error *err)
+{
+    ps->handed = true;
+    return mdm_row_sink_flush(ps->sink, out, err);
+}
+
+/* One COPY row, binary or text; see copy_binary_read_row and copy_row. */
+static mdm_status copy_any_row(const PGresult *desc, bool binary, bool *header, mdm_table *out,
+                               char *row, size_t n, bool pinned, int *misfit, bool *mismatch,
+                               mdm_error *err)
+{
+    if (binary)
+        return copy_binary_read_row(out, desc, (const unsigned char *)row, n, header, pinned,
+                                    misfit, mismatch, err);
+    return copy_row(out, row, n, pinned, misfit, mismatch, err);
+}
+
+/* The row did not fit column misfit: the rows before it go, then the row
+ * alone (read again from what it was: ps->raw, or the header state). */
+static mdm_status pg_isolate(pg_stream *ps, const PGresult *desc, bool binary, bool *header,
+                             bool header0, mdm_table *out, char *row, size_t n, int misfit,
+                             bool *mismatch, mdm_error *err)
+{
+    bool *text = calloc(out->ncols, sizeof *text);
+    if (text == NULL)
+        return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
+    mdm_table_drop_partial_row(out);
+    mdm_status rc = pg_hand_over(ps, out, err);
+    while (rc == MDM_OK && misfit >= 0) {
+        text[misfit] = true;
+        rc = mdm__table_convert_column(out, (size_t)misfit, MDM_TEXT, err);
+        misfit = -1;
+        if (!binary)
+            memcpy(row, ps->raw.data, n);
+        *header = header0;
+        if (rc == MDM_OK)
+            rc = copy_any_row(desc, binary, header, out, row, n, true, &misfit, mismatch, err);
+        if (rc == MDM_OK && misfit >= 0)
+            mdm_table_drop_partial_row(out);
+    }
+    if (rc == MDM_OK && !*mismatch)
+        rc = pg_hand_over(ps, out, err);
+    for (size_t c = 0; c < out->ncols && rc == MDM_OK; c++)
+        if (text[c])
+            rc = mdm__table_convert_column(out, c, MDM_TIMESTAMP, err);
+    free(text);
+    return rc;
+}
+
+/* One COPY row of a read; streamed when ps is not NULL. */
+static mdm_status copy_read_row(pg_stream *ps, const PGresult *desc, bool binary, bool *header,
+                                mdm_table *out, char *row, size_t n, bool *mismatch,
+                                mdm_error *err)
+{
+    int misfit = -1;
+    bool header0 = *header;
+    mdm_status rc = MDM_OK;
+    if (ps != NULL && !binary) {
+        ps->raw.len = 0;
+        rc = mdm_buf_append(&ps->raw, row, n);
+        if (rc != MDM_OK)
+            return mdm_error_set(err, rc, "out of memory");
+    }
+    rc = copy_any_row(desc, binary, header, out, row, n, ps != NULL, &misfit, mismatch, err);
+    if (rc == MDM_OK && misfit >= 0)
+        rc = pg_isolate(ps, desc, binary, header, header0, out, row, n, misfit, mismatch, err);
+    return rc;
+}
+
 /* Reads the rows of select_sql through COPY into out, whose columns are
  * already there (described by desc; binary when binary_readable(desc));
- * *mismatch as for copy_row. */
+ * *mismatch as for copy_row. With ps, rows are handed over to its sink in
+ * chunks. */
 static mdm_status copy_read(pg_conn *p, const char *select_sql, const PGresult *desc,
-                            mdm_table *out, bool *mismatch, mdm_error *err)
+                            pg_stream *ps, mdm_table *out, bool *mismatch, mdm_error *err)
 {
     bool binary = binary_readable(desc), header = false;
     mdm_buf sql;
@@ -602,11 +729,10 @@ static mdm_status copy_read(pg_conn *p, const char *select_sql, const PGresult *
     /* Every row is taken even after a failure, so the connection stays in
      * step with the server. */
     while ((n = PQgetCopyData(p->pg, &row, 0)) > 0) {
-        if (rc == MDM_OK && !*mismatch && binary)
-            rc = copy_binary_read_row(out, desc, (const unsigned char *)row, (size_t)n, &header,
-                                      mismatch, err);
-        else if (rc == MDM_OK && !*mismatch)
-            rc = copy_row(out, row, (size_t)n, mismatch, err);
+        if (rc == MDM_OK && !*mismatch)
+            rc = copy_read_row(ps, desc, binary, &header, out, row, (size_t)n, mismatch, err);
+        if (rc == MDM_OK && !*mismatch && ps != NULL && mdm_row_sink_full(ps->sink, out))
+            rc = pg_hand_over(ps, out, err);
         PQfreemem(row);
     }
     if (n == -2 && rc == MDM_OK)
@@ -1232,6 +1358,7 @@ static mdm_status pg_read_table(mdm_conn *c, const char *table, const mdm_read_o
         /* A full read: columns from LIMIT 0, rows through COPY. */
         size_t len = sql.len;
         bool mismatch = false;
+        pg_stream ps = {opts->sink, {NULL, 0, 0}, false};
         rc = mdm_buf_puts(&sql, " LIMIT 0");
         if (rc == MDM_OK)
             rc = pg_run(p, mdm_buf_str(&sql), 0, NULL, NULL, &res, err);
@@ -1239,16 +1366,18 @@ static mdm_status pg_read_table(mdm_conn *c, const char *table, const mdm_read_o
             rc = pg_result_table(res, out, err);
         if (rc == MDM_OK) {
             sql.data[sql.len = len] = '\0';
-            rc = copy_read(p, mdm_buf_str(&sql), res, out, &mismatch, err);
+            rc = copy_read(p, mdm_buf_str(&sql), res, opts->sink != NULL ? &ps : NULL, out,
+                           &mismatch, err);
         }
+        mdm_buf_reset(&ps.raw);
         PQclear(res);
         res = NULL;
-        if (rc == MDM_OK && !mismatch)
+        if (rc == MDM_OK && mismatch && ps.handed)
+            rc = mdm_error_set(err, MDM_ERR_SQL, "the table changed while it was read (rows were already handed over)");
+        if (rc != MDM_OK || !mismatch)
             goto done;
-        if (rc == MDM_OK) {
-            mdm_table_reset(out);
-            mdm_table_init(out);
-        }
+        mdm_table_reset(out);
+        mdm_table_init(out);
     }
     if (rc == MDM_OK)
         rc = pg_run(p, mdm_buf_str(&sql), opts->has_limit ? 1 : 0, types, vals, &res, err);

@@ -136,11 +136,13 @@ static mdm_status sq_exec(sq_conn *s, const char *sql, mdm_error *err)
 
 /* Makes column i fit a value of SQLite type vt, converting it if needed;
  * *undetermined columns (no declared type, only NULLs so far) take the
- * value's type. */
-static mdm_status sq_fit(mdm_table *t, size_t i, bool *undetermined, sqlite3_stmt *st,
-                         int vt, int64_t *ts, mdm_error *err)
+ * value's type. A pinned column (a streamed read) is never converted: a
+ * value that does not fit sets *misfit instead. */
+static mdm_status sq_fit(mdm_table *t, size_t i, bool *undetermined, bool pinned, bool *misfit,
+                         sqlite3_stmt *st, int vt, int64_t *ts, mdm_error *err)
 {
     mdm_type cur = t->cols[i].type, want = cur;
+    bool cur_determined = !*undetermined;
     if (*undetermined) {
         want = vt == SQLITE_INTEGER ? MDM_INT64 : vt == SQLITE_FLOAT ? MDM_FLOAT64 : MDM_TEXT;
         *undetermined = false;
@@ -165,6 +167,10 @@ static mdm_status sq_fit(mdm_table *t, size_t i, bool *undetermined, sqlite3_stm
     }
     if (want == cur)
         return MDM_OK;
+    if (pinned && cur_determined) {
+        *misfit = true;
+        return MDM_OK;
+    }
     return mdm__table_convert_column(t, i, want, err);
 }
 
@@ -204,41 +210,114 @@ static mdm_status sq_push(mdm_table *t, size_t i, sqlite3_stmt *st, int vt, int6
     }
 }
 
-/* Steps st to the end, collecting rows into out (freshly initialised). */
-static mdm_status sq_fetch(sq_conn *s, sqlite3_stmt *st, mdm_table *out, mdm_error *err)
+/* What a read knows of each result column. */
+typedef struct sq_col {
+    bool undet;      /* no declared type, only NULLs so far */
+    bool isolated;   /* streamed: TEXT for one row that did not fit `type` */
+    mdm_type type;   /* streamed: the column's type before it was isolated */
+} sq_col;
+
+/* Pushes the current row; a streamed read (pinned) stops at the first
+ * value that does not fit its column, setting *misfit to that column. */
+static mdm_status sq_row(mdm_table *out, sqlite3_stmt *st, sq_col *cols, int ncols, bool pinned,
+                         int *misfit, mdm_error *err)
+{
+    mdm_status rc = MDM_OK;
+    for (int i = 0; i < ncols && rc == MDM_OK; i++) {
+        int vt = sqlite3_column_type(st, i);
+        int64_t ts = 0;
+        bool mis = false;
+        if (vt == SQLITE_NULL) {
+            rc = mdm_table_push_null(out, (size_t)i, err);
+            continue;
+        }
+        rc = sq_fit(out, (size_t)i, &cols[i].undet, pinned, &mis, st, vt, &ts, err);
+        if (rc == MDM_OK && mis) {
+            *misfit = i;
+            return MDM_OK;
+        }
+        if (rc == MDM_OK)
+            rc = sq_push(out, (size_t)i, st, vt, ts, err);
+    }
+    return rc == MDM_OK ? mdm_table_end_row(out, err) : rc;
+}
+
+/* Hands the rows held over to the sink. Columns still without a type
+ * become TEXT, as at the end of a read, and keep it. */
+static mdm_status sq_hand_over(mdm_table *out, const mdm_row_sink *sink, sq_col *cols, int ncols,
+                               mdm_error *err)
+{
+    mdm_status rc = MDM_OK;
+    for (int i = 0; i < ncols && rc == MDM_OK; i++)
+        if (cols[i].undet) {
+            rc = mdm__table_convert_column(out, (size_t)i, MDM_TEXT, err);
+            cols[i].undet = false;
+        }
+    return rc == MDM_OK ? mdm_row_sink_flush(sink, out, err) : rc;
+}
+
+/*
+ * A streamed row with a value that does not fit its column's type (after
+ * appends of other types, SQLite keeps each value in its own): the rows
+ * before it are handed over, then the row alone, with each such column
+ * TEXT for it (the value's own text, as a column of mixed values shows
+ * it); the columns then get their types back for the rows after it.
+ */
+static mdm_status sq_isolate(mdm_table *out, sqlite3_stmt *st, const mdm_row_sink *sink,
+                             sq_col *cols, int ncols, int misfit, mdm_error *err)
+{
+    mdm_table_drop_partial_row(out);
+    mdm_status rc = sq_hand_over(out, sink, cols, ncols, err);
+    while (rc == MDM_OK && misfit >= 0) {
+        cols[misfit].isolated = true;
+        cols[misfit].type = out->cols[misfit].type;
+        rc = mdm__table_convert_column(out, (size_t)misfit, MDM_TEXT, err);
+        misfit = -1;
+        if (rc == MDM_OK)
+            rc = sq_row(out, st, cols, ncols, true, &misfit, err);
+        if (rc == MDM_OK && misfit >= 0)
+            mdm_table_drop_partial_row(out);
+    }
+    if (rc == MDM_OK)
+        rc = mdm_row_sink_flush(sink, out, err);
+    for (int i = 0; i < ncols && rc == MDM_OK; i++)
+        if (cols[i].isolated) {
+            cols[i].isolated = false;
+            rc = mdm__table_convert_column(out, (size_t)i, cols[i].type, err);
+        }
+    return rc;
+}
+
+/* Steps st to the end, collecting rows into out (freshly initialised);
+ * with a sink, handing them over in chunks (mdm_row_sink). */
+static mdm_status sq_fetch(sq_conn *s, sqlite3_stmt *st, const mdm_row_sink *sink, mdm_table *out,
+                           mdm_error *err)
 {
     /* Step first: a cached statement whose tables changed is prepared
      * again inside the first step, and only then are its columns right. */
     int src = sqlite3_step(st);
     int ncols = sqlite3_column_count(st);
-    bool *undet = NULL;
+    sq_col *cols = NULL;
     mdm_status rc = MDM_OK;
 
-    if (ncols > 0 && (undet = calloc((size_t)ncols, sizeof *undet)) == NULL)
+    if (ncols > 0 && (cols = calloc((size_t)ncols, sizeof *cols)) == NULL)
         return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
     for (int i = 0; i < ncols && rc == MDM_OK; i++) {
         const char *decl = sqlite3_column_decltype(st, i);
         const char *name = sqlite3_column_name(st, i);
         mdm_type type = MDM_INT64;
-        undet[i] = !mdm__type_from_decl(decl, &type);
+        cols[i].undet = !mdm__type_from_decl(decl, &type);
         rc = mdm_table_add_column(out, name ? name : "", type, err);
         if (rc == MDM_OK && decl != NULL)
             rc = mdm_table_set_decl_type(out, (size_t)i, decl, err);
     }
     while (rc == MDM_OK && src == SQLITE_ROW) {
-        for (int i = 0; i < ncols && rc == MDM_OK; i++) {
-            int vt = sqlite3_column_type(st, i);
-            int64_t ts = 0;
-            if (vt == SQLITE_NULL) {
-                rc = mdm_table_push_null(out, (size_t)i, err);
-                continue;
-            }
-            rc = sq_fit(out, (size_t)i, &undet[i], st, vt, &ts, err);
-            if (rc == MDM_OK)
-                rc = sq_push(out, (size_t)i, st, vt, ts, err);
-        }
-        if (rc == MDM_OK)
-            rc = mdm_table_end_row(out, err);
+        int misfit = -1;
+        rc = sq_row(out, st, cols, ncols, sink != NULL, &misfit, err);
+        if (rc == MDM_OK && misfit >= 0)
+            rc = sq_isolate(out, st, sink, cols, ncols, misfit, err);
+        else if (rc == MDM_OK && mdm_row_sink_full(sink, out))
+            rc = sq_hand_over(out, sink, cols, ncols, err);
         if (rc == MDM_OK)
             src = sqlite3_step(st);
     }
@@ -246,9 +325,9 @@ static mdm_status sq_fetch(sq_conn *s, sqlite3_stmt *st, mdm_table *out, mdm_err
         rc = sq_fail(s->db, src, err, "step");
     /* Columns without a declared type that held only NULLs read as TEXT. */
     for (int i = 0; i < ncols && rc == MDM_OK; i++)
-        if (undet[i])
+        if (cols[i].undet)
             rc = mdm__table_convert_column(out, (size_t)i, MDM_TEXT, err);
-    free(undet);
+    free(cols);
     return rc;
 }
 
@@ -730,7 +809,7 @@ static mdm_status sq_read_table(mdm_conn *c, const char *table, const mdm_read_o
     if (rc == MDM_OK) {
         if (opts->has_limit)
             (void)sqlite3_bind_int64(st, 1, opts->limit);
-        rc = sq_fetch(s, st, out, err);
+        rc = sq_fetch(s, st, opts->sink, out, err);
         sq_done(st, cached);
     }
     if (rc != MDM_OK)
@@ -807,7 +886,7 @@ static mdm_status sq_execute_query(mdm_conn *c, const char *sql, const mdm_param
     }
     if (rc == MDM_OK) {
         sqlite3_int64 before = sqlite3_total_changes64(s->db);
-        rc = sq_fetch(s, st, &out->table, err);
+        rc = sq_fetch(s, st, out->sink, &out->table, err);
         if (rc == MDM_OK && sqlite3_total_changes64(s->db) != before)
             out->rows_affected = sqlite3_changes64(s->db);
     }

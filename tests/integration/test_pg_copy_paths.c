@@ -435,6 +435,53 @@ static void copy__rows_that_do_not_fit_the_described_columns_are_read_again(void
     }
 }
 
+static mdm_status take_rows(void *ctx, const mdm_table *t, mdm_error *err)
+{
+    (void)err;
+    *(size_t *)ctx += t->nrows;
+    return MDM_OK;
+}
+
+/* A streamed read cannot start again once rows are handed over: rows that
+ * stop fitting after that (the relation was replaced; here its second row
+ * is not an integer) are an error. Before, the read is done again. */
+static void copy__a_streamed_read_of_a_replaced_relation(void **state)
+{
+    fx *f = begin(state);
+    static const char *const replacements[] = {
+        "SELECT * FROM (VALUES ('1'::text, 1.5::numeric), ('x', 2.5)) v(i, n)",
+        "SELECT 'x'::text AS i, 1.5::numeric AS n",
+    };
+    for (size_t k = 0; k < 2; k++) {
+        mdm_conn *c = NULL;
+        size_t rows = 0;
+        mdm_row_sink sink = {1, take_rows, &rows};
+        mdm_read_opts o = MDM_READ_OPTS_INIT;
+        mdm_table out;
+        mdm_error err;
+        char sql[512];
+        o.sink = &sink;
+        OK(mdm_conn_open(mdm_pg_backend(), &f->cfg, &c, &err));
+        snprintf(sql, sizeof sql, "CREATE TABLE IF NOT EXISTS s1.x AS %s", replacements[k]);
+        arrange_swap(c, "SELECT a AS i, 1.5::numeric AS n", sql);
+        mdm_table_init(&out);
+        mdm_status rc = mdm_conn_read_table(c, "x", &o, &out, &err);
+        if (k == 0) {
+            assert_int_equal(rc, MDM_ERR_SQL);
+            assert_non_null(strstr(err.message, "changed while it was read"));
+            assert_int_equal(rows, 1);
+        } else {   /* nothing handed over yet: read again, all of it */
+            OK(rc);
+            assert_int_equal(rows, 0);
+            assert_int_equal(out.nrows, 1);
+            assert_string_equal(mdm_table_text(&out, 0, 0, NULL), "x");
+        }
+        mdm_table_reset(&out);
+        undo_swap(c);
+        mdm_conn_close(c);
+    }
+}
+
 static void copy__a_replacement_that_cannot_be_copied_is_an_error(void **state)
 {
     fx *f = begin(state);
@@ -486,6 +533,7 @@ int main(void)
         T(copy__infinite_timestamps_are_read_again_as_text),
         T(copy__text_reads_unescape_and_take_19_digit_integers),
         T(copy__a_view_that_fails_half_way_through_the_copy),
+        T(copy__a_streamed_read_of_a_replaced_relation),
         T(copy__rows_that_do_not_fit_the_described_columns_are_read_again),
         T(copy__a_replacement_that_cannot_be_copied_is_an_error),
         T(copy__copy_statements_in_execute_query_are_refused),
