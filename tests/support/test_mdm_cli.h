@@ -3,9 +3,9 @@
  * test_mdm_cli.h - runs the built `mdm` as users do, for tests that need
  * several processes at once (the concurrency tests start several and wait
  * for all of them) or a fixture of their own: build/mdm (or
- * $MDM_BIN) as a child with HOME set to a test folder, PATH, and the
- * extra environment given; never the caller's MDM_* variables. No cmocka
- * here: failures to start are returned, the test asserts.
+ * $MDM_BIN) as a child whose environment is HOME (a test folder) and PATH
+ * only, never the caller's MDM_* variables. No cmocka here: the test
+ * asserts on what these return.
  */
 #ifndef MDM_TEST_MDM_CLI_H
 #define MDM_TEST_MDM_CLI_H
