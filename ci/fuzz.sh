@@ -51,9 +51,11 @@ declare -A max_len=([csv]=16384 [conf]=8192 [ident]=512 [scenario]=8192 [sqllogi
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all_targets[@]}")
 
-pkgs="sqlite3 yaml-0.1 libpq"
+# The Makefile's LIB_PKGS and -lbz2 (no pkg-config file): core reads
+# compressed input, so every target that links core needs them.
+pkgs=$(sed -n 's/^LIB_PKGS *:= *//p' Makefile)
 pkg_cflags=$(pkg-config --cflags $pkgs 2>/dev/null)
-pkg_libs=$(pkg-config --libs $pkgs 2>/dev/null)
+pkg_libs="$(pkg-config --libs $pkgs 2>/dev/null) -lbz2"
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 # -Werror for fuzz/ only: the project's own sources are held to it by the
 # gcc build, and a clang-only warning there must not stop the fuzzing.
