@@ -107,15 +107,13 @@ static mdm_status not_built(mdm_error *err, const char *key, const char *value,
 }
 #endif
 
-/* Parses a mode for key; writes accept legacy and modern only. */
-static mdm_status parse_mode(const char *key, const char *value, bool writes,
-                             const char *where, mdm_impl *out, mdm_error *err)
+/* Parses a mode for key. */
+static mdm_status parse_mode(const char *key, const char *value, const char *where,
+                             mdm_impl *out, mdm_error *err)
 {
     mdm_impl impl = MDM_IMPL_LEGACY;
-    if (mdm_impl_parse(value, &impl, NULL) != MDM_OK || (writes && impl == MDM_IMPL_SHADOW))
-        return bad_value(err, key, value, where,
-                         writes ? "legacy or modern (shadow compares reads only)"
-                                : "legacy, modern or shadow");
+    if (mdm_impl_parse(value, &impl, NULL) != MDM_OK)
+        return bad_value(err, key, value, where, "legacy, modern or shadow");
 #if !MDM_WITH_LEGACY
     if (!mdm_impl_available(impl))
         return not_built(err, key, value, where);
@@ -175,7 +173,7 @@ static mdm_status set_impl(mdm_flag_settings *s, const char *value, mdm_flag_sou
                            const char *where, mdm_error *err)
 {
     mdm_impl impl = MDM_IMPL_LEGACY;
-    mdm_status rc = parse_mode("storage.impl", value, false, where, &impl, err);
+    mdm_status rc = parse_mode("storage.impl", value, where, &impl, err);
     if (rc != MDM_OK)
         return rc;
     rollout_put(&s->reads, impl, true, src, where);
@@ -183,12 +181,11 @@ static mdm_status set_impl(mdm_flag_settings *s, const char *value, mdm_flag_sou
     return MDM_OK;
 }
 
-static mdm_status set_mode(mdm_flag_rollout *r, const char *key, bool writes,
-                           const char *value, mdm_flag_source src, const char *where,
-                           mdm_error *err)
+static mdm_status set_mode(mdm_flag_rollout *r, const char *key, const char *value,
+                           mdm_flag_source src, const char *where, mdm_error *err)
 {
     mdm_impl impl = MDM_IMPL_LEGACY;
-    mdm_status rc = parse_mode(key, value, writes, where, &impl, err);
+    mdm_status rc = parse_mode(key, value, where, &impl, err);
     if (rc == MDM_OK)
         rollout_put(r, impl, false, src, where);
     return rc;
@@ -206,12 +203,13 @@ static mdm_status set_percent(mdm_flag_rollout *r, const char *key, const char *
     return rc;
 }
 
-/* storage.reads.rest: what the datasets outside the rollout get. */
+/* storage.reads.rest, storage.writes.rest: what the datasets outside the
+ * rollout get. */
 static mdm_status set_rest(mdm_flag_rollout *r, const char *key, const char *value,
                            mdm_flag_source src, const char *where, mdm_error *err)
 {
     mdm_impl impl = MDM_IMPL_LEGACY;
-    mdm_status rc = parse_mode(key, value, false, where, &impl, err);
+    mdm_status rc = parse_mode(key, value, where, &impl, err);
     if (rc == MDM_OK && impl == MDM_IMPL_MODERN)
         rc = bad_value(err, key, value, where, "legacy or shadow");
     if (rc == MDM_OK && src >= r->rest_from.source) {
@@ -261,15 +259,17 @@ mdm_status mdm_flag_set(mdm_flag_settings *s, const char *key, const char *value
     if (strcmp(key, "storage.impl") == 0)
         return set_impl(s, value, src, where, err);
     if (strcmp(key, MDM_FLAG_READS) == 0)
-        return set_mode(&s->reads, key, false, value, src, where, err);
+        return set_mode(&s->reads, key, value, src, where, err);
     if (strcmp(key, MDM_FLAG_WRITES) == 0)
-        return set_mode(&s->writes, key, true, value, src, where, err);
+        return set_mode(&s->writes, key, value, src, where, err);
     if (strcmp(key, MDM_FLAG_READS ".percent") == 0)
         return set_percent(&s->reads, key, value, src, where, err);
     if (strcmp(key, MDM_FLAG_WRITES ".percent") == 0)
         return set_percent(&s->writes, key, value, src, where, err);
     if (strcmp(key, MDM_FLAG_READS ".rest") == 0)
         return set_rest(&s->reads, key, value, src, where, err);
+    if (strcmp(key, MDM_FLAG_WRITES ".rest") == 0)
+        return set_rest(&s->writes, key, value, src, where, err);
     if (strcmp(key, "storage.kill_switch") == 0)
         return set_kill(s, value, src, where, err);
     if (strcmp(key, "storage.shadow_log") == 0)

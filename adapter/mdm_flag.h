@@ -34,7 +34,8 @@
 typedef enum mdm_impl {
     MDM_IMPL_LEGACY = 0,
     MDM_IMPL_MODERN,
-    MDM_IMPL_SHADOW   /* reads only: legacy answers, modern is compared */
+    MDM_IMPL_SHADOW   /* legacy serves; modern runs too and is compared (reads:
+                         run dry; writes: into a scratch copy) */
 } mdm_impl;
 
 /* "legacy", "modern", "shadow". */
@@ -67,8 +68,8 @@ typedef struct mdm_flag_origin {
 typedef struct mdm_flag_rollout {
     mdm_impl mode;
     int percent;                 /* 0..100 */
-    mdm_impl rest;               /* what the other datasets get: legacy, or (reads
-                                    only) shadow, so a partial rollout keeps
+    mdm_impl rest;               /* what the other datasets get: legacy, or
+                                    shadow, so a partial rollout keeps
                                     gathering evidence on the rest */
     mdm_flag_origin mode_from;
     mdm_flag_origin percent_from;
@@ -77,7 +78,7 @@ typedef struct mdm_flag_rollout {
 
 typedef struct mdm_flag_settings {
     mdm_flag_rollout reads;      /* legacy | modern | shadow */
-    mdm_flag_rollout writes;     /* legacy | modern */
+    mdm_flag_rollout writes;     /* legacy | modern | shadow */
     bool kill_switch;            /* true: everything goes to legacy */
     mdm_flag_origin kill_switch_from;
     char shadow_log[1024];       /* JSON Lines log; "" = <home>/shadow.jsonl */
@@ -99,7 +100,7 @@ void mdm_flag_settings_init(mdm_flag_settings *s);
  *   key:   "storage.impl" (reads and writes together, both at 100 %; for
  *          "shadow" writes go to legacy), "storage.reads", "storage.writes",
  *          "storage.reads.percent", "storage.writes.percent",
- *          "storage.reads.rest" (legacy or shadow),
+ *          "storage.reads.rest", "storage.writes.rest" (legacy or shadow),
  *          "storage.kill_switch", "storage.shadow_log",
  *          "storage.expected_differences".
  *   value: text as written by the user ("modern", "25", "on", ...).

@@ -5,6 +5,7 @@
  */
 #include "mdm_router.h"
 #include "mdm_dsn.h"
+#include "mdm_sqlitefile.h"
 #include "mdm_store_impl.h"
 
 #include <errno.h>
@@ -319,6 +320,7 @@ mdm_status mdm_router_route(mdm_router *r, mdm_flag_op op, const char *dataset, 
                             mdm_error *err)
 {
     memset(out, 0, sizeof *out);
+    out->op = op;
     mdm_flag_decide(&r->flags, op, dataset, &out->d);
     mdm_status rc = mdm_router_store(r, out->d.impl == MDM_IMPL_MODERN ? MDM_IMPL_MODERN
                                                                        : MDM_IMPL_LEGACY,
@@ -418,7 +420,144 @@ mdm_status mdm_router_run_read(mdm_router *r, const mdm_route *route, const mdm_
         return rc;
     side s = {r, route, rd};
     mdm_shadow_call call = {rd->operation, rd->dataset, rd->detail, rd->ordered,
-                            control_side, &s, candidate_side, &s, "reads",
-                            shadow_cell(r, rd->dataset)};
+                            control_side, &s, candidate_side, &s,
+                            route->op == MDM_FLAG_OP_WRITE ? "writes" : "reads",
+                            shadow_cell(r, rd->dataset), NULL, NULL};
     return mdm_shadow_run(&r->shadow, &call, out, err);
+}
+
+/* ---- Writes, with shadow writes ----------------------------------------------------------------- */
+
+/* One shadow write: where the candidate writes, and how its start went. */
+typedef struct wside {
+    const mdm_router *r;
+    const mdm_route *route;
+    const mdm_router_write *w;
+    mdm_store *reader;        /* reads both tables back: modern (legacy if it is missing) */
+    char db[4200];            /* the scratch database */
+    const char *table;        /* the scratch table */
+    mdm_status seed_rc;       /* making the scratch; not OK: the candidate's error */
+    mdm_error seed_err;
+} wside;
+
+/* Removes the scratch (and a dead writer's): file and leftovers, or table. */
+static void scratch_clear(const wside *ws)
+{
+    mdm_store *c = ws->route->cand;
+    if (ws->r->pg) {
+        bool there = false;
+        if (c->ops->table_exists(c, ws->db, ws->table, &there, NULL) == MDM_OK && there)
+            (void)c->ops->table_drop(c, ws->db, ws->table, NULL);
+        return;
+    }
+    (void)c->ops->db_drop(c, ws->db, NULL);
+    mdm_sqlite_remove_leftovers(ws->db);
+}
+
+/* The existing table as the candidate should meet it: its rows for an
+ * append, its columns for fail (which then fails the same way); replace
+ * needs nothing. Written through the modern store, as it reads it. */
+static mdm_status scratch_seed(wside *ws, mdm_error *err)
+{
+    mdm_store *c = ws->route->cand;
+    mdm_read_opts o = MDM_READ_OPTS_INIT;
+    mdm_table t;
+    bool there = false;
+    mdm_status rc = c->ops->table_exists(c, ws->w->db, ws->w->table, &there, err);
+    if (rc != MDM_OK || !there || ws->w->mode == MDM_IF_EXISTS_REPLACE)
+        return rc;
+    o.has_limit = ws->w->mode == MDM_IF_EXISTS_FAIL;
+    mdm_table_init(&t);
+    rc = c->ops->read(c, ws->w->db, ws->w->table, &o, &t, err);
+    if (rc == MDM_OK)
+        rc = c->ops->write(c, ws->db, ws->table, &t, MDM_IF_EXISTS_FAIL, NULL, NULL, err);
+    mdm_table_reset(&t);
+    return rc;
+}
+
+/* Makes the scratch: gone first, then (SQLite) its file, then the seed. */
+static void scratch_make(wside *ws)
+{
+    mdm_store *c = ws->route->cand;
+    mdm_error_clear(&ws->seed_err);
+    scratch_clear(ws);
+    ws->seed_rc = ws->r->pg ? MDM_OK : c->ops->db_create(c, ws->db, &ws->seed_err);
+    if (ws->seed_rc == MDM_OK)
+        ws->seed_rc = scratch_seed(ws, &ws->seed_err);
+}
+
+static mdm_status write_control(void *arg, mdm_table *out, mdm_error *err)
+{
+    const wside *ws = arg;
+    const mdm_router_write *w = ws->w;
+    mdm_store *s = ws->route->serve;
+    (void)out;
+    return scrubbed(ws->r, s->ops->write(s, w->db, w->table, w->t, w->mode, w->fn, w->ctx, err),
+                    err);
+}
+
+static mdm_status write_candidate(void *arg, mdm_table *out, mdm_error *err)
+{
+    wside *ws = arg;
+    mdm_store *c = ws->route->cand;
+    (void)out;
+    if (c == NULL || ws->seed_rc != MDM_OK) {
+        *err = c == NULL ? ws->route->cand_err : ws->seed_err;
+        return err->code != MDM_OK ? err->code : MDM_ERR_INTERNAL;
+    }
+    return scrubbed(ws->r, c->ops->write(c, ws->db, ws->table, ws->w->t, ws->w->mode, NULL, NULL,
+                                         err), err);
+}
+
+static mdm_status read_back(const wside *ws, const char *db, const char *table, mdm_table *out,
+                            mdm_error *err)
+{
+    mdm_read_opts o = MDM_READ_OPTS_INIT;
+    return scrubbed(ws->r, ws->reader->ops->read(ws->reader, db, table, &o, out, err), err);
+}
+
+static mdm_status check_control(void *arg, mdm_table *out, mdm_error *err)
+{
+    const wside *ws = arg;
+    return read_back(ws, ws->w->db, ws->w->table, out, err);
+}
+
+static mdm_status check_candidate(void *arg, mdm_table *out, mdm_error *err)
+{
+    const wside *ws = arg;
+    return read_back(ws, ws->db, ws->table, out, err);
+}
+
+static mdm_status shadow_write(mdm_router *r, const mdm_route *route, const mdm_router_write *w,
+                               mdm_error *err)
+{
+    wside ws = {r, route, w, route->cand != NULL ? route->cand : route->serve, "",
+                r->pg ? MDM_STORE_SCRATCH_TABLE : w->table, MDM_OK, {0}};
+    mdm_table back;
+    mdm_status rc = shadow_ready(r, err);
+    if (rc != MDM_OK)
+        return rc;
+    if ((size_t)snprintf(ws.db, sizeof ws.db, "%s%s", w->db, r->pg ? "" : ".shadow") >=
+        sizeof ws.db)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "database path too long for a shadow write");
+    if (route->cand != NULL)
+        scratch_make(&ws);
+    mdm_shadow_call call = {"write", w->dataset, w->table, false,
+                            write_control, &ws, write_candidate, &ws, "writes", "modern",
+                            check_control, check_candidate};
+    mdm_table_init(&back);
+    rc = mdm_shadow_run(&r->shadow, &call, &back, err);
+    mdm_table_reset(&back);
+    if (route->cand != NULL)
+        scratch_clear(&ws);
+    return rc;
+}
+
+mdm_status mdm_router_run_write(mdm_router *r, const mdm_route *route, const mdm_router_write *w,
+                                mdm_error *err)
+{
+    mdm_store *s = route->serve;
+    if (route->d.impl == MDM_IMPL_SHADOW)
+        return shadow_write(r, route, w, err);
+    return scrubbed(r, s->ops->write(s, w->db, w->table, w->t, w->mode, w->fn, w->ctx, err), err);
 }

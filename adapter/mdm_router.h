@@ -65,6 +65,7 @@ void mdm_router_close_stores(mdm_router *r);
 
 /* The stores of one operation on one dataset. */
 typedef struct mdm_route {
+    mdm_flag_op op;        /* what it is for (its shadow runs' evidence flag) */
     mdm_flag_decision d;   /* what the flag decided, and why */
     mdm_store *serve;      /* answers: modern, or legacy (also under shadow) */
     mdm_store *cand;       /* shadow only: modern, run dry; NULL when it could
@@ -99,6 +100,35 @@ typedef struct mdm_router_read {
 MDM_NODISCARD mdm_status mdm_router_run_read(mdm_router *r, const mdm_route *route,
                                              const mdm_router_read *rd, mdm_table *out,
                                              mdm_error *err);
+
+/* One write of a table through a route. Strings and t are borrowed. */
+typedef struct mdm_router_write {
+    const char *dataset;       /* normalised dataset name (the log's and evidence's) */
+    const char *db;            /* its database */
+    const char *table;
+    const mdm_table *t;
+    mdm_if_exists mode;
+    mdm_store_progress fn;     /* may be NULL */
+    void *ctx;
+} mdm_router_write;
+
+/*
+ * Writes w->t on route->serve. Under writes shadow the candidate (modern)
+ * writes the same table into a scratch copy as well: SQLite, a scratch file
+ * beside the dataset's ("<db>.shadow", same table name); PostgreSQL, the
+ * table MDM_STORE_SCRATCH_TABLE in the dataset's database, which the
+ * stores' `tables` never list. Before legacy writes, an existing table is
+ * copied into the scratch (its rows for an append, its columns for fail)
+ * so the candidate meets what legacy met. Then both tables are read back
+ * through the modern store and reconciled (mdm_shadow_call's checks),
+ * the comparison recorded as "writes" evidence and a difference logged,
+ * and the scratch removed. One found at the start was left by a writer
+ * that died (the caller holds the dataset's write lock): it is removed
+ * first. Whatever the candidate does, the caller gets legacy's status and
+ * error, and the real dataset only ever sees legacy's write.
+ */
+MDM_NODISCARD mdm_status mdm_router_run_write(mdm_router *r, const mdm_route *route,
+                                              const mdm_router_write *w, mdm_error *err);
 
 /* PostgreSQL: the names of the server's databases, appended to out. The
  * legacy store has no way to list them, so this asks the modern store

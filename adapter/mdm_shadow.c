@@ -50,6 +50,7 @@ mdm_status mdm_shadow_set_evidence(mdm_shadow *sh, const char *path, long genera
 typedef struct row_key {
     char *s;
     size_t len;
+    size_t row;   /* the row it was made from */
 } row_key;
 
 static int key_cmp(const void *pa, const void *pb)
@@ -109,6 +110,7 @@ static row_key *sorted_keys(const mdm_table *t)
         }
         memcpy(keys[r].s, mdm_buf_str(&b), b.len + 1);
         keys[r].len = b.len;
+        keys[r].row = r;
     }
     mdm_buf_reset(&b);
     if (keys != NULL)
@@ -140,6 +142,62 @@ bool mdm_table_equal_unordered(const mdm_table *a, const mdm_table *b,
     return same;
 }
 
+/* ---- Reconciliation of written tables ---------------------------------------- */
+
+static uint64_t fnv1a64(const mdm_buf *b)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < b->len; i++)
+        h = (h ^ (unsigned char)b->data[i]) * 0x100000001b3u;
+    return h;
+}
+
+/* Order-independent checksums of t, as pt-table-checksum would take them
+ * but without sorting: sums[c] is the wrapping sum over rows of the FNV-1a
+ * hash of column c's canonical bytes (cell_bytes), sums[ncols] the same of
+ * whole rows (so a value moved to another row is seen). Rows in any order
+ * give the same sums. NULL without memory; free() it. */
+static uint64_t *checksums(const mdm_table *t)
+{
+    uint64_t *sums = calloc(t->ncols + 1, sizeof *sums);
+    mdm_buf b, row;
+    mdm_buf_init(&b);
+    mdm_buf_init(&row);
+    for (size_t r = 0; sums != NULL && r < t->nrows; r++) {
+        mdm_buf_clear(&row);
+        for (size_t c = 0; sums != NULL && c < t->ncols; c++) {
+            mdm_buf_clear(&b);
+            if (cell_bytes(t, c, r, &b) != MDM_OK || mdm_buf_append(&row, b.data, b.len) != MDM_OK) {
+                free(sums);
+                sums = NULL;
+                break;
+            }
+            sums[c] += fnv1a64(&b);
+        }
+        if (sums != NULL)
+            sums[t->ncols] += fnv1a64(&row);
+    }
+    mdm_buf_reset(&b);
+    mdm_buf_reset(&row);
+    return sums;
+}
+
+/* Two written tables (read back): equal in order, or the same schema and
+ * row count with the same checksums. */
+static bool same_written(const mdm_shadow *sh, const mdm_table *a, const mdm_table *b,
+                         mdm_table_diff *diff)
+{
+    if (mdm_table_equal(a, b, &sh->compare, diff))
+        return true;
+    if (diff->kind != MDM_DIFF_VALUE)
+        return false;
+    uint64_t *sa = checksums(a), *sb = checksums(b);
+    bool same = sa != NULL && sb != NULL && memcmp(sa, sb, (a->ncols + 1) * sizeof *sa) == 0;
+    free(sa);
+    free(sb);
+    return same;
+}
+
 /* ---- JSON ---------------------------------------------------------------- */
 
 static mdm_status json_str(mdm_buf *b, const char *s)
@@ -168,15 +226,91 @@ static mdm_status json_field(mdm_buf *b, const char *key, const char *value)
     return rc == MDM_OK ? json_str(b, value) : rc;
 }
 
-/* {"status":"ok","rows":N,"columns":N} or {"status":"<kind>","message":...} */
+/* ,"checksums":{"rows":"<hex>","<column>":"<hex>",...}: a written table's
+ * checksums (checksums()), whole rows first. */
+static mdm_status json_checksums(mdm_buf *b, const mdm_table *t)
+{
+    uint64_t *sums = checksums(t);
+    if (sums == NULL)
+        return MDM_ERR_NOMEM;
+    mdm_status rc = mdm_buf_printf(b, ",\"checksums\":{\"rows\":\"%016llx\"",
+                                   (unsigned long long)sums[t->ncols]);
+    for (size_t c = 0; rc == MDM_OK && c < t->ncols; c++) {
+        rc = mdm_buf_putc(b, ',');
+        if (rc == MDM_OK)
+            rc = json_str(b, t->cols[c].name);
+        if (rc == MDM_OK)
+            rc = mdm_buf_printf(b, ":\"%016llx\"", (unsigned long long)sums[c]);
+    }
+    free(sums);
+    return rc == MDM_OK ? mdm_buf_putc(b, '}') : rc;
+}
+
+/* Row r of t as one JSON string: its values as rendered, NULL as NULL,
+ * separated by ", ". */
+static mdm_status json_row(mdm_buf *b, const mdm_table *t, size_t r)
+{
+    mdm_buf text;
+    char cell[64];
+    size_t len = 0;
+    mdm_status rc = MDM_OK;
+    mdm_buf_init(&text);
+    for (size_t c = 0; rc == MDM_OK && c < t->ncols; c++) {
+        if (c > 0)
+            rc = mdm_buf_puts(&text, ", ");
+        if (rc != MDM_OK)
+            break;
+        if (mdm_table_is_null(t, c, r))
+            rc = mdm_buf_puts(&text, "NULL");
+        else if (t->cols[c].type == MDM_TEXT)
+            rc = mdm_buf_append(&text, mdm_table_text(t, c, r, &len), len);
+        else
+            rc = mdm_buf_puts(&text, mdm_table_render_cell(t, c, r, cell, sizeof cell));
+    }
+    if (rc == MDM_OK)
+        rc = json_str(b, mdm_buf_str(&text));
+    mdm_buf_reset(&text);
+    return rc;
+}
+
+/* ,"first_differing_rows":{"control":"...","candidate":"..."}: of two
+ * written tables with the same schema and row count, the first rows, in
+ * sorted order, where they part (written rows have no order to go by). */
+static mdm_status json_first_rows(mdm_buf *b, const mdm_table *ctl, const mdm_table *cand)
+{
+    row_key *ka = sorted_keys(ctl), *kb = sorted_keys(cand);
+    size_t r = 0;
+    mdm_status rc = ka != NULL && kb != NULL ? MDM_OK : MDM_ERR_NOMEM;
+    while (rc == MDM_OK && r < ctl->nrows && key_cmp(&ka[r], &kb[r]) == 0)
+        r++;
+    if (rc == MDM_OK && r < ctl->nrows) {
+        rc = mdm_buf_puts(b, ",\"first_differing_rows\":{\"control\":");
+        if (rc == MDM_OK)
+            rc = json_row(b, ctl, ka[r].row);
+        if (rc == MDM_OK)
+            rc = mdm_buf_puts(b, ",\"candidate\":");
+        if (rc == MDM_OK)
+            rc = json_row(b, cand, kb[r].row);
+        if (rc == MDM_OK)
+            rc = mdm_buf_putc(b, '}');
+    }
+    free_keys(ka, ctl->nrows);
+    free_keys(kb, cand->nrows);
+    return rc;
+}
+
+/* {"status":"ok","rows":N,"columns":N} or {"status":"<kind>","message":...};
+ * a written table (sums) with its checksums. */
 static mdm_status json_side(mdm_buf *b, const char *key, mdm_status rc, const mdm_table *t,
-                            const mdm_error *e)
+                            const mdm_error *e, bool sums)
 {
     mdm_status w = mdm_buf_printf(b, ",\"%s\":{\"status\":", key);
     if (w == MDM_OK)
         w = json_str(b, rc == MDM_OK ? "ok" : mdm_status_name(rc));
     if (w == MDM_OK && rc == MDM_OK)
         w = mdm_buf_printf(b, ",\"rows\":%zu,\"columns\":%zu", t->nrows, t->ncols);
+    if (w == MDM_OK && rc == MDM_OK && sums)
+        w = json_checksums(b, t);
     if (w == MDM_OK && rc != MDM_OK)
         w = json_field(b, "message", e->message);
     return w == MDM_OK ? mdm_buf_putc(b, '}') : w;
@@ -228,6 +362,18 @@ static void run_side(mdm_shadow_fn fn, void *arg, side *s)
     s->ms = (mdm_clock_now_s() - t0) * 1e3;
 }
 
+/* After a write side that succeeded: reads back what it wrote into its
+ * table (untimed: the side's time is its write's), into s with its own
+ * error (e), so a read-back failure is compared, never returned. */
+static void check_side(mdm_shadow_fn fn, void *arg, side *s, mdm_error *e)
+{
+    if (s->rc != MDM_OK)
+        return;
+    s->err = e;
+    mdm_error_clear(e);
+    s->rc = fn(arg, s->table, e);
+}
+
 static const char *outcome_of(const side *ctl, const side *cand)
 {
     if (ctl->rc == MDM_OK && cand->rc != MDM_OK)
@@ -257,12 +403,15 @@ static mdm_status build_line(mdm_buf *b, const mdm_shadow_call *call, const side
         rc = json_field(b, "outcome", outcome_of(ctl, cand));
     if (rc == MDM_OK)
         rc = mdm_buf_printf(b, ",\"control_ms\":%.3f,\"candidate_ms\":%.3f", ctl->ms, cand->ms);
+    bool written = call->control_check != NULL;
     if (rc == MDM_OK)
-        rc = json_side(b, "control", ctl->rc, ctl->table, ctl->err);
+        rc = json_side(b, "control", ctl->rc, ctl->table, ctl->err, written);
     if (rc == MDM_OK)
-        rc = json_side(b, "candidate", cand->rc, cand->table, cand->err);
+        rc = json_side(b, "candidate", cand->rc, cand->table, cand->err, written);
     if (rc == MDM_OK && diff != NULL)
         rc = json_diff(b, diff);
+    if (rc == MDM_OK && written && diff != NULL && diff->kind == MDM_DIFF_VALUE)
+        rc = json_first_rows(b, ctl->table, cand->table);
     return rc == MDM_OK ? mdm_buf_puts(b, "}\n") : rc;
 }
 
@@ -318,6 +467,8 @@ static bool same_result(const mdm_shadow *sh, const mdm_shadow_call *call, const
     memset(diff, 0, sizeof *diff);
     if (ctl->rc != MDM_OK || cand->rc != MDM_OK)
         return ctl->rc == cand->rc;
+    if (call->control_check != NULL)
+        return same_written(sh, ctl->table, cand->table, diff);
     return same_tables(sh, call, ctl->table, cand->table, diff);
 }
 
@@ -336,7 +487,8 @@ static const char *harness_op(const char *operation)
 static long match_key(const mdm_shadow *sh, const mdm_shadow_call *call, const char *kind,
                       const char *detail)
 {
-    mdm_expect_key k = {NULL, harness_op(call->operation), sh->backend, call->cell, kind, detail};
+    mdm_expect_key k = {NULL, harness_op(call->operation), sh->backend, call->cell, kind, detail,
+                        call->operation};
     return mdm_expect_match(sh->expect, &k);
 }
 
@@ -426,6 +578,12 @@ mdm_status mdm_shadow_run(mdm_shadow *sh, const mdm_shadow_call *call, mdm_table
     } else {
         run_side(call->candidate, call->candidate_arg, &cand);
     }
+    mdm_status served = ctl.rc;
+    mdm_error ctl_check_err;
+    if (call->control_check != NULL) {   /* writes: compare what each side wrote */
+        check_side(call->control_check, call->control_arg, &ctl, &ctl_check_err);
+        check_side(call->candidate_check, call->candidate_arg, &cand, &cand_err);
+    }
     if (ctl.rc == MDM_OK && cand.rc != MDM_OK)
         sh->stats.candidate_errors++;
     if (same_result(sh, call, &ctl, &cand, &diff)) {
@@ -439,5 +597,5 @@ mdm_status mdm_shadow_run(mdm_shadow *sh, const mdm_shadow_call *call, mdm_table
     }
     record(sh, call, oc, id, &ctl, &cand);
     mdm_table_reset(&cand_table);
-    return ctl.rc;
+    return served;
 }

@@ -80,6 +80,16 @@ typedef struct mdm_shadow_call {
     const char *cell;          /* the matcher's cell: "legacy>modern" when legacy
                                   wrote what both read, "modern" when modern did;
                                   NULL: not checked */
+    /* Writes (both set, or neither): control and candidate wrote and left
+     * their tables empty; each of these then reads back what its side wrote
+     * (with the side's arg, untimed: a side's time is its write's), and the
+     * two tables are reconciled: schema, row count, and order-independent
+     * checksums per column and of whole rows; the log line of a difference
+     * carries both sides' checksums and the first rows, in sorted order,
+     * where they part. A read-back that fails counts as that side's error
+     * but is never returned: mdm_shadow_run returns the control's write. */
+    mdm_shadow_fn control_check;
+    mdm_shadow_fn candidate_check;
 } mdm_shadow_call;
 
 /*

@@ -158,10 +158,13 @@ typedef struct mdm_store_settings {
 /* Releases a write lock (db_lock, mdm_router_lock); NULL is a no-op. */
 void mdm_store_unlock(mdm_store_lock *l);
 
-/* Is `table` a staging table of the legacy store ("mdm__stage_...")? Such
- * tables are scratch space of a write in progress (or of a dead one), never
- * a dataset's table: the stores' `tables` leave them out. */
+/* Is `table` a staging table of the legacy store ("mdm__stage_...") or a
+ * shadow write's scratch table (MDM_STORE_SCRATCH_TABLE)? Such tables are
+ * scratch space of a write in progress (or of a dead one), never a
+ * dataset's table: the stores' `tables` leave them out. (Legacy's clean-up
+ * of dead stages drops its own prefix only.) */
 bool mdm_store_is_staging(const char *table);
 #define MDM_STORE_STAGE_PREFIX "mdm__stage_"
+#define MDM_STORE_SCRATCH_TABLE "mdm__shadow_scratch"
 
 #endif

@@ -187,8 +187,8 @@ static mdm_status drop_stale_stages(mdm_store *s, void *e, mdm_error *err)
     mdm_buf_init(&sql);
     mdm_status rc = LP(s)->table_names(LB(s), e, &names, err);
     for (size_t i = 0; rc == MDM_OK && i < names.count; i++) {
-        if (!mdm_store_is_staging(names.items[i]))
-            continue;
+        if (strncmp(names.items[i], STAGE_PREFIX, strlen(STAGE_PREFIX)) != 0)
+            continue;   /* its own stages only: a shadow write's scratch is not one */
         mdm_buf_clear(&sql);
         rc = build_sql(&sql, DIALECT(s), "DROP TABLE IF EXISTS ", names.items[i], NULL, NULL, err);
         if (rc == MDM_OK)

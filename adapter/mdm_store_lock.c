@@ -156,5 +156,6 @@ void mdm_store_unlock(mdm_store_lock *l)
 
 bool mdm_store_is_staging(const char *table)
 {
-    return strncmp(table, MDM_STORE_STAGE_PREFIX, strlen(MDM_STORE_STAGE_PREFIX)) == 0;
+    return strncmp(table, MDM_STORE_STAGE_PREFIX, strlen(MDM_STORE_STAGE_PREFIX)) == 0 ||
+           strcmp(table, MDM_STORE_SCRATCH_TABLE) == 0;
 }

@@ -23,7 +23,7 @@ typedef enum target {
     T_PG_PATH, T_PG_PREFIX, T_PG_DSN, T_PG_HOST, T_PG_PORT, T_PG_USER, T_PG_PASSWORD,
     T_PG_SSLMODE, T_PG_CTIMEOUT, T_POOL_SIZE, T_POOL_OVERFLOW, T_POOL_TIMEOUT, T_POOL_PREPING,
     T_POOL_RECYCLE, T_FLAG, T_POL_STEP, T_POL_MAX, T_POL_MIN, T_POL_MISMATCH, T_POL_CANDERR,
-    T_POL_LATENCY, T_POL_TRIP
+    T_POL_LATENCY, T_POL_TRIP, T_POL_ROLLBACK
 } target;
 
 /* Pool scopes: which backend's pool a connection_pool map sets. */
@@ -45,6 +45,7 @@ static const char *const journal_modes[] = {"DELETE", "TRUNCATE", "PERSIST", "ME
 static const char *const sync_modes[] = {"OFF", "NORMAL", "FULL", "EXTRA", NULL};
 static const char *const temp_stores[] = {"DEFAULT", "FILE", "MEMORY", NULL};
 static const char *const backends[] = {"sqlite", "postgresql", NULL};
+static const char *const rollbacks[] = {"kill_switch", "step_back", NULL};
 static const char *const sslmodes[] = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full", NULL};
 
 #define I64 9.2e18
@@ -116,6 +117,7 @@ static const spec policy_spec[] = {
     LEAF("max_candidate_error_rate", V_NUM, T_POL_CANDERR, 0, 1, NULL),
     LEAF("max_p99_latency_ratio", V_NUM, T_POL_LATENCY, 0, 1e6, NULL),
     LEAF("rollback_after", V_INT, T_POL_TRIP, 1, 1000, NULL),
+    ENUM("rollback", T_POL_ROLLBACK, rollbacks, NULL),
     END};
 static const spec rollout_spec[] = {
     FLAG("kill_switch", V_STR, "storage.kill_switch"),
@@ -420,6 +422,13 @@ static mdm_status apply_policy(loader *L, const mdm_conf_node *n, const spec *s,
     mdm_rollout_policy *p = &L->c->policy;
     int64_t i = 0;
     double d = 0;
+    const char *e = NULL;
+    if (s->target == T_POL_ROLLBACK) {
+        if ((e = parse_enum(n, s->choices)) == NULL)
+            return enum_bad(L, n, key, s->choices);
+        p->rollback = strcmp(e, "step_back") == 0 ? MDM_ROLLBACK_STEP_BACK : MDM_ROLLBACK_KILL_SWITCH;
+        return MDM_OK;
+    }
     mdm_status rc = s->kind == V_INT ? parse_int(L, n, s, key, &i) : parse_num(L, n, s, key, &d);
     if (rc != MDM_OK)
         return rc;
@@ -755,10 +764,11 @@ mdm_status mdm_app_config_dump(const mdm_app_config *c, mdm_buf *out, mdm_error 
     PUT("rollout.shadow_log = %s", c->flags.shadow_log);
     PUT("rollout.expected_differences = %s", c->flags.expected);
     PUT("rollout.policy = step %d, maximum %d, min_comparisons %lld, max_mismatch_rate %g, "
-        "max_candidate_error_rate %g, max_p99_latency_ratio %g, rollback_after %d",
+        "max_candidate_error_rate %g, max_p99_latency_ratio %g, rollback_after %d, rollback %s",
         c->policy.step, c->policy.maximum, (long long)c->policy.min_comparisons,
         c->policy.max_mismatch_rate, c->policy.max_candidate_error_rate,
-        c->policy.max_p99_latency_ratio, c->policy.rollback_after);
+        c->policy.max_p99_latency_ratio, c->policy.rollback_after,
+        c->policy.rollback == MDM_ROLLBACK_STEP_BACK ? "step_back" : "kill_switch");
 #undef PUT
     for (size_t i = 0; i < n; i++)
         sorted[i] = mdm_buf_str(&lines[i]);

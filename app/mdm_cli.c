@@ -41,10 +41,11 @@ static const cli_opt_spec rollout_opts[] = {
     "            ratio candidate/control at p50 and p99, and what advance would do.\n"    \
     "  advance   does exactly one thing and says why: start (shadow every read),\n"      \
     "            advance one step, hold (not enough evidence, or an upper bound not\n"    \
-    "            yet under its limit), or roll back (kill switch on) when checks have\n"  \
-    "            failed rollback_after times in a row. --resume clears the kill\n"        \
-    "            switch after a rollback. Each change starts a new generation: the\n"     \
-    "            evidence counts from there.\n"                                           \
+    "            yet under its limit), or roll back when checks have failed\n"            \
+    "            rollback_after times in a row (the kill switch, or with rollback:\n"     \
+    "            step_back one step down). --resume clears the kill switch after a\n"    \
+    "            rollback. Each change starts a new generation: the evidence counts\n"    \
+    "            from there.\n"                                                           \
     "  history   every decision with its evidence (<home>/rollout/history.jsonl,\n"      \
     "            append-only).\n"                                                         \
     "  report    one self-contained HTML page (inline SVG, no script, nothing\n"          \
@@ -54,8 +55,12 @@ static const cli_opt_spec rollout_opts[] = {
     "\n"                                                                                   \
     "Phases: reads shadow; reads modern from one step to the maximum (the\n"             \
     "datasets not yet moved stay in shadow, so evidence keeps coming); writes\n"          \
-    "shadow (not built yet: the rollout holds at reads 100%); writes modern; done\n"     \
-    "(legacy can be removed).\n"                                                           \
+    "shadow (legacy writes the dataset; modern writes a scratch copy beside it, the\n"   \
+    "two are reconciled by row counts and order-independent checksums, counted,\n"     \
+    "and the copy removed); writes modern from one step to the maximum (the rest\n"     \
+    "shadowed); done (legacy can be removed). Reads at the maximum go on to writes\n"   \
+    "shadow without waiting: there is nothing left to compare, and shadowing writes\n"  \
+    "changes nothing a caller sees.\n"                                                    \
     "\n"                                                                                   \
     "Policy (config file, rollout.policy; defaults in brackets):\n"                      \
     "  step [10]                       percent points per advance\n"                      \
@@ -65,6 +70,10 @@ static const cli_opt_spec rollout_opts[] = {
     "  max_candidate_error_rate [0.01] candidate errors per comparison\n"                \
     "  max_p99_latency_ratio [2.0]     candidate p99 / control p99\n"                    \
     "  rollback_after [2]              failed checks in a row that roll back\n"          \
+    "  rollback [kill_switch]          kill_switch: everything back to legacy;\n"        \
+    "                                  step_back: the failing flag one step down\n"      \
+    "                                  (from its first step to shadow; from shadow,\n"   \
+    "                                  the kill switch)\n"                               \
     "A check fails when a rate (or the p99 ratio) is over its limit; a step is\n"        \
     "taken only when every check passes and both upper bounds are under their\n"         \
     "limits.\n"                                                                            \

@@ -54,6 +54,9 @@ static mdm_status settings_rows(mdm_table *t, const cli_session *s, mdm_error *e
     if (rc == MDM_OK)
         rc = rollout_rows(t, MDM_FLAG_WRITES, &f->writes, err);
     if (rc == MDM_OK)
+        rc = flag_row(t, MDM_FLAG_WRITES ".rest", mdm_impl_name(f->writes.rest),
+                      mdm_flag_origin_text(&f->writes.rest_from, src, sizeof src), err);
+    if (rc == MDM_OK)
         rc = flag_row(t, "storage.kill_switch", f->kill_switch ? "on" : "off",
                       mdm_flag_origin_text(&f->kill_switch_from, src, sizeof src), err);
     if (rc == MDM_OK)

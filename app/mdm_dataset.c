@@ -198,7 +198,9 @@ static mdm_status evidence_paths(mdm_dsm *m, mdm_error *err)
     int b = snprintf(m->expected, sizeof m->expected, "%s", list);
     if (a < 0 || (size_t)a >= sizeof m->evidence || b < 0 || (size_t)b >= sizeof m->expected)
         return mdm_error_set(err, MDM_ERR_CONFIG, "rollout evidence path too long");
-    bool shadow = m->flags.reads.mode == MDM_IMPL_SHADOW || m->flags.reads.rest == MDM_IMPL_SHADOW;
+    const mdm_flag_settings *f = &m->flags;
+    bool shadow = f->reads.mode == MDM_IMPL_SHADOW || f->reads.rest == MDM_IMPL_SHADOW ||
+                  f->writes.mode == MDM_IMPL_SHADOW || f->writes.rest == MDM_IMPL_SHADOW;
     mdm_error e;
     if (shadow && mdm_sqlite_make_parents(m->evidence, &e) != MDM_OK)
         fprintf(m->warn, "mdm: warning: shadow evidence: %s\n", e.message);
@@ -557,25 +559,11 @@ mdm_status mdm_dsm_info(mdm_dsm *m, const char *name, mdm_table *out, mdm_dsm_re
 
 /* ---- Writes -------------------------------------------------------------------------------------- */
 
-/* SQLite leftovers legacy's drop leaves (-wal, -shm). */
-static void sqlite_cleanup(const char *db)
-{
-    static const char *const suffixes[] = {"-wal", "-shm", "-journal"};
-    mdm_buf p;
-    mdm_buf_init(&p);
-    for (size_t i = 0; i < 3; i++) {
-        mdm_buf_clear(&p);
-        if (mdm_buf_printf(&p, "%s%s", db, suffixes[i]) == MDM_OK)
-            (void)unlink(p.data);
-    }
-    mdm_buf_reset(&p);
-}
-
 static mdm_status drop_db(mdm_dsm *m, mdm_store *s, const char *db, mdm_error *err)
 {
     mdm_status rc = s->ops->db_drop(s, db, err);
     if (rc == MDM_OK && !m->pg)
-        sqlite_cleanup(db);
+        mdm_sqlite_remove_leftovers(db);   /* legacy's drop leaves them */
     return rc;
 }
 
@@ -699,16 +687,18 @@ static mdm_status check_existing(route *r, const mdm_register_input *in, size_t 
 
 /* Writes the tables one after the other; a failure drops the tables this
  * register made before it, so a new table appears only with all others. */
-static mdm_status write_tables(route *r, const mdm_register_input *in, size_t n,
+static mdm_status write_tables(mdm_dsm *m, route *r, const mdm_register_input *in, size_t n,
                                const mdm_table *t, const bool *existed,
                                const mdm_register_opts *o, mdm_error *err)
 {
     const char *db = mdm_buf_str(&r->db);
     mdm_status rc = MDM_OK;
     size_t done = 0;
-    for (; done < n && rc == MDM_OK; done++)
-        rc = r->serve->ops->write(r->serve, db, in[done].table, &t[done], o->if_exists,
-                                  o->progress, o->progress_ctx, err);
+    for (; done < n && rc == MDM_OK; done++) {
+        mdm_router_write w = {r->name, db, in[done].table, &t[done], o->if_exists,
+                              o->progress, o->progress_ctx};
+        rc = mdm_router_run_write(m->router, &r->rt, &w, err);
+    }
     if (rc != MDM_OK && n > 1) {
         for (size_t i = 0; i + 1 < done; i++)
             if (!existed[i])
@@ -762,7 +752,7 @@ mdm_status mdm_dsm_register_many(mdm_dsm *m, const char *name, mdm_register_inpu
     if (rc == MDM_OK && n > 1)
         rc = check_existing(&r, in, n, o->if_exists, existed, err);
     if (rc == MDM_OK)
-        rc = write_tables(&r, in, n, t, existed, o, err);
+        rc = write_tables(m, &r, in, n, t, existed, o, err);
     if (rc != MDM_OK && created) {   /* a new dataset that failed is not kept */
         (void)drop_db(m, r.serve, mdm_buf_str(&r.db), NULL);
         created = false;

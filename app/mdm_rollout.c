@@ -72,7 +72,7 @@ static bool state_field(mdm_rollout_state *st, const char *k, const char *v)
     else if (strcmp(k, "storage.reads") == 0)
         return mdm_impl_parse(v, &st->reads, NULL) == MDM_OK;
     else if (strcmp(k, "storage.writes") == 0)
-        return mdm_impl_parse(v, &st->writes, NULL) == MDM_OK && st->writes != MDM_IMPL_SHADOW;
+        return mdm_impl_parse(v, &st->writes, NULL) == MDM_OK;
     else if (strcmp(k, "storage.reads.percent") == 0 && parse_long(v, 0, 100, &x))
         st->reads_percent = (int)x;
     else if (strcmp(k, "storage.writes.percent") == 0 && parse_long(v, 0, 100, &x))
@@ -154,6 +154,7 @@ mdm_status mdm_rollout_state_apply(const mdm_rollout_state *st, const char *path
         {MDM_FLAG_READS ".rest", st->reads == MDM_IMPL_MODERN ? "shadow" : "legacy"},
         {MDM_FLAG_WRITES, mdm_impl_name(st->writes)},
         {MDM_FLAG_WRITES ".percent", pw},
+        {MDM_FLAG_WRITES ".rest", st->writes == MDM_IMPL_MODERN ? "shadow" : "legacy"},
         {"storage.kill_switch", st->kill_switch ? "on" : "off"},
     };
     mdm_status rc = MDM_OK;
@@ -234,6 +235,8 @@ static void setting_text(const mdm_rollout_state *s, char *buf, size_t n)
         snprintf(buf, n, "reads %s", mdm_impl_name(s->reads));
     else if (s->reads_percent < 100 || s->writes == MDM_IMPL_LEGACY)
         snprintf(buf, n, "reads modern %d%%", s->reads_percent);
+    else if (s->writes == MDM_IMPL_SHADOW)
+        snprintf(buf, n, "writes shadow");
     else if (s->writes_percent < 100)
         snprintf(buf, n, "writes modern %d%%", s->writes_percent);
     else
@@ -316,21 +319,35 @@ static int step_up(int pct, const mdm_rollout_policy *pol)
     return next > pol->maximum ? pol->maximum : next;
 }
 
-/* One step along the phases from a passing state. False: no next step
- * this build can take (reason in why). */
-static bool next_step(mdm_rollout_state *s, const mdm_rollout_policy *pol, char *why, size_t n)
+/* One step along the phases from a passing state. */
+static void next_step(mdm_rollout_state *s, const mdm_rollout_policy *pol)
 {
     if (s->reads == MDM_IMPL_SHADOW) {
         s->reads = MDM_IMPL_MODERN;
         s->reads_percent = step_up(0, pol);
     } else if (s->reads_percent < pol->maximum) {
         s->reads_percent = step_up(s->reads_percent, pol);
-    } else if (s->writes == MDM_IMPL_LEGACY) {
-        snprintf(why, n, "reads are at %d%%; the next phase, writes shadow, needs shadow writes, "
-                 "which this mdm does not have yet: writes stay on legacy", s->reads_percent);
-        return false;
+    } else if (s->writes == MDM_IMPL_SHADOW) {
+        s->writes = MDM_IMPL_MODERN;
+        s->writes_percent = step_up(0, pol);
     } else {
         s->writes_percent = step_up(s->writes_percent, pol);
+    }
+}
+
+/* A step_back rollback: the flag whose checks failed one step down; false
+ * when it is in shadow, with nothing below it but the kill switch. */
+static bool step_back(mdm_rollout_state *s, const char *flag, const mdm_rollout_policy *pol)
+{
+    bool writes = strcmp(flag, "writes") == 0;
+    mdm_impl *mode = writes ? &s->writes : &s->reads;
+    int *pct = writes ? &s->writes_percent : &s->reads_percent;
+    if (*mode != MDM_IMPL_MODERN)
+        return false;
+    *pct -= pol->step;
+    if (*pct <= 0) {
+        *mode = MDM_IMPL_SHADOW;
+        *pct = 100;
     }
     return true;
 }
@@ -356,7 +373,7 @@ mdm_status mdm_rollout_decide(const mdm_flag_settings *f, const mdm_rollout_stat
     state_of(f, st, &d->next);
     setting_text(&d->next, d->from, sizeof d->from);
     d->flag = d->next.reads == MDM_IMPL_MODERN && d->next.reads_percent >= pol->maximum &&
-                      d->next.writes == MDM_IMPL_MODERN
+                      d->next.writes != MDM_IMPL_LEGACY
                   ? "writes"
                   : "reads";
     if (!MDM_WITH_LEGACY) {
@@ -384,6 +401,18 @@ mdm_status mdm_rollout_decide(const mdm_flag_settings *f, const mdm_rollout_stat
         finish(d, MDM_ROLLOUT_ADVANCE, true);
         return MDM_OK;
     }
+    if (d->next.reads == MDM_IMPL_MODERN && d->next.reads_percent >= pol->maximum &&
+        d->next.writes == MDM_IMPL_LEGACY) {
+        /* no evidence to wait for: modern serves every read there is to
+         * compare, and shadowing writes changes nothing a caller sees */
+        d->next.writes = MDM_IMPL_SHADOW;
+        d->next.writes_percent = 100;
+        snprintf(d->reason, sizeof d->reason, "reads are on modern at %d%%: every write is "
+                 "shadowed now (legacy still writes the dataset, modern a scratch copy that is "
+                 "reconciled with it and counted)", pol->maximum);
+        finish(d, MDM_ROLLOUT_ADVANCE, true);
+        return MDM_OK;
+    }
     if (d->next.writes == MDM_IMPL_MODERN && d->next.writes_percent >= pol->maximum &&
         d->next.reads == MDM_IMPL_MODERN && d->next.reads_percent >= pol->maximum) {
         snprintf(d->reason, sizeof d->reason, "reads and writes are on modern at %d%%: legacy "
@@ -392,13 +421,7 @@ mdm_status mdm_rollout_decide(const mdm_flag_settings *f, const mdm_rollout_stat
         return MDM_OK;
     }
     mdm_rollout_state after = d->next;
-    char stop[300];
-    if (!next_step(&after, pol, stop, sizeof stop)) {
-        snprintf(d->reason, sizeof d->reason, "%s", stop);
-        finish(d, MDM_ROLLOUT_HOLD, false);
-        d->write_state = false;
-        return MDM_OK;
-    }
+    next_step(&after, pol);
     mdm_status rc = mdm_rollout_evidence_read(evidence, d->next.generation, d->flag, &d->ev, err);
     if (rc != MDM_OK)
         return rc;
@@ -406,9 +429,12 @@ mdm_status mdm_rollout_decide(const mdm_flag_settings *f, const mdm_rollout_stat
     if (v == V_FAIL) {
         int failed = d->next.failed_checks + 1;
         if (failed >= pol->rollback_after) {
-            d->next.kill_switch = true;
-            snprintf(d->reason, sizeof d->reason, "%s (failed check %d of %d)", why,
-                     failed, pol->rollback_after);
+            bool stepped = pol->rollback == MDM_ROLLBACK_STEP_BACK &&
+                           step_back(&d->next, d->flag, pol);
+            d->next.kill_switch = !stepped;
+            snprintf(d->reason, sizeof d->reason, "%s (failed check %d of %d; %s)", why,
+                     failed, pol->rollback_after,
+                     stepped ? "one step back" : "kill switch on");
             finish(d, MDM_ROLLOUT_ROLLBACK, true);
         } else {
             d->next.failed_checks = failed;

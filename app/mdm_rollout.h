@@ -14,7 +14,9 @@
  *
  * Phases, in order: reads shadow; reads modern from one step to the
  * maximum (the datasets not yet moved stay in shadow, so evidence keeps
- * coming); writes shadow; writes modern from one step to the maximum;
+ * coming); writes shadow (legacy writes the dataset, modern a scratch copy
+ * that is reconciled with it); writes modern from one step to the maximum
+ * (the rest in shadow);
  * then done ("legacy can be removed"). Each change starts a new generation:
  * evidence is counted per generation, so a decision only looks at what
  * happened since the last change.
@@ -31,6 +33,14 @@
 #include "mdm_flag.h"
 #include "mdm_status.h"
 
+/* What a rollback does (rollout.policy.rollback). */
+typedef enum mdm_rollback_kind {
+    MDM_ROLLBACK_KILL_SWITCH = 0,   /* kill_switch: everything back to legacy at once */
+    MDM_ROLLBACK_STEP_BACK          /* step_back: the failing flag one step down (its
+                                       percent less one step; from the first step back to
+                                       shadow; from shadow, the kill switch) */
+} mdm_rollback_kind;
+
 /* rollout.policy in the config. */
 typedef struct mdm_rollout_policy {
     int step;                        /* percent points per advance (1..100) */
@@ -40,9 +50,10 @@ typedef struct mdm_rollout_policy {
     double max_candidate_error_rate; /* candidate errors per comparison */
     double max_p99_latency_ratio;    /* candidate p99 / control p99 */
     int rollback_after;              /* failed checks in a row that roll back */
+    mdm_rollback_kind rollback;      /* what a rollback does */
 } mdm_rollout_policy;
 
-#define MDM_ROLLOUT_POLICY_INIT { 10, 100, 300, 0.01, 0.01, 2.0, 2 }
+#define MDM_ROLLOUT_POLICY_INIT { 10, 100, 300, 0.01, 0.01, 2.0, 2, MDM_ROLLBACK_KILL_SWITCH }
 
 /* The state file. */
 typedef struct mdm_rollout_state {

@@ -26,6 +26,7 @@ static void entry_free(mdm_expect *e)
 {
     free(e->id);
     free(e->scenario);
+    free(e->shadow_op);
     free(e->op);
     free(e->backend);
     free(e->cell);
@@ -59,7 +60,7 @@ static char **field_of(mdm_expect *e, const char *key, size_t klen)
     struct { const char *name; char **slot; } fields[] = {
         { "scenario", &e->scenario }, { "op", &e->op },       { "backend", &e->backend },
         { "cell", &e->cell },         { "kind", &e->kind },   { "detail", &e->detail },
-        { "quirk", &e->quirk },       { "reason", &e->reason },
+        { "quirk", &e->quirk },       { "reason", &e->reason },   { "shadow_op", &e->shadow_op },
     };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if (strlen(fields[i].name) == klen && strncmp(fields[i].name, key, klen) == 0)
@@ -123,7 +124,7 @@ static mdm_status set_field(const char *src, int line, const char *s, size_t n,
     char **slot = field_of(&l->items[l->count - 1], k, kn);
     if (slot == NULL)
         return eerr(src, line, err, "unknown key (scenario, op, backend, cell, kind, detail, "
-                                    "quirk, reason)", NULL);
+                                    "shadow_op, quirk, reason)", NULL);
     bool is_reason = kn == 6 && strncmp(k, "reason", 6) == 0;
     bool is_detail = kn == 6 && strncmp(k, "detail", 6) == 0;
     if (*slot != NULL && !is_reason && !is_detail)
@@ -233,7 +234,10 @@ static bool field_matches(const char *globs, const char *s)
 
 static bool entry_matches(const mdm_expect *e, const mdm_expect_key *k)
 {
-    return field_matches(e->scenario, k->scenario) && field_matches(e->op, k->op) &&
+    bool op = k->shadow_op != NULL && e->shadow_op != NULL
+                  ? mdm_glob_list_match(e->shadow_op, k->shadow_op)
+                  : field_matches(e->op, k->op);
+    return field_matches(e->scenario, k->scenario) && op &&
            field_matches(e->backend, k->backend) && field_matches(e->cell, k->cell) &&
            field_matches(e->kind, k->kind) && detail_matches(e->detail, k->detail);
 }

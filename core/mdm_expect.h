@@ -21,6 +21,8 @@ typedef struct mdm_expect {
     char *id;
     int line;
     char *scenario, *op, *backend, *cell, *kind;
+    char *shadow_op;       /* shadow mode's operations ("write", "load", ...);
+                              NULL: shadow mode matches `op` as the harness does */
     char *detail;          /* globs on the difference's message, one a line
                               (`detail` given several times: any matches) */
     char *quirk;           /* the LEGACY.md section it stems from */
@@ -43,6 +45,10 @@ typedef struct mdm_expect_key {
     const char *cell;      /* "legacy", "modern", "legacy>modern", "modern>legacy" */
     const char *kind;      /* difference kind: "value", "error", ... */
     const char *detail;    /* the first-difference message */
+    const char *shadow_op; /* shadow mode only: its operation, matched against
+                              an entry's shadow_op when it has one (an entry
+                              whose op names scenario labels says here which
+                              shadow operations show the same difference) */
 } mdm_expect_key;
 
 void mdm_expect_list_init(mdm_expect_list *l);

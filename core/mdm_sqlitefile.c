@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 mdm_status mdm_sqlite_make_parents(const char *path, mdm_error *err)
 {
@@ -61,4 +62,13 @@ void mdm_sqlite_file_uri(const char *path, const char *params, char *out, size_t
 bool mdm_sqlite_uris_by_default(void)
 {
     return sqlite3_compileoption_used("USE_URI") != 0;
+}
+
+void mdm_sqlite_remove_leftovers(const char *path)
+{
+    static const char *const suffixes[] = {"-wal", "-shm", "-journal"};
+    char p[4200];
+    for (size_t i = 0; i < 3; i++)
+        if ((size_t)snprintf(p, sizeof p, "%s%s", path, suffixes[i]) < sizeof p)
+            (void)unlink(p);
 }

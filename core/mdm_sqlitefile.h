@@ -34,4 +34,8 @@ bool mdm_sqlite_uris_by_default(void);
  * file beside it); the folder itself is not path's last part. */
 MDM_NODISCARD mdm_status mdm_sqlite_make_parents(const char *path, mdm_error *err);
 
+/* Removes what a dropped SQLite database may leave beside its file (-wal,
+ * -shm, -journal); missing ones are fine. */
+void mdm_sqlite_remove_leftovers(const char *path);
+
 #endif

@@ -380,7 +380,7 @@ static void judge(mdm_cmp_run *r, mdm_cmp_cell *c)
             continue;
         }
         mdm_expect_key k = { s->name, d->op < s->nops ? mdm_cmp_op_name(&s->ops[d->op]) : "",
-                               c->backend, c->name, d->kind, d->message };
+                               c->backend, c->name, d->kind, d->message, NULL };
         d->expect = mdm_expect_match(&r->expect, &k);
         if (d->expect >= 0) {
             r->expect.items[d->expect].hits++;

@@ -326,7 +326,7 @@ static void differ_prepare(world *w) { shadow_tables(w, true); }
 static mdm_status shadow_run(world *w, mdm_error *err)
 {
     mdm_shadow_call call = {"query", "d", "SELECT id, s FROM t", false,
-                            move_side, &w->ctl, move_side, &w->cand, NULL, NULL};
+                            move_side, &w->ctl, move_side, &w->cand, NULL, NULL, NULL, NULL};
     return mdm_shadow_run(&w->sh, &call, &w->got, err);
 }
 

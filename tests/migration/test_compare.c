@@ -421,14 +421,14 @@ static void expect__parse_and_match(void **state)
     assert_string_equal(l.items[0].id, "limit-zero");
     assert_string_equal(l.items[0].reason, "limit 0 is falsy in legacy");
     mdm_expect_key k = { "read_limits", "limit_zero", "sqlite", "modern", "row_count",
-                           "row count: 150 rows vs 0 rows" };
+                           "row count: 150 rows vs 0 rows", NULL };
     assert_int_equal(mdm_expect_match(&l, &k), 0);
     k.op = "columns_limit_zero";
     assert_int_equal(mdm_expect_match(&l, &k), 0);
     k.cell = "modern>legacy";
     assert_int_equal(mdm_expect_match(&l, &k), -1);
     mdm_expect_key b = { "any", "read", "sqlite", "modern", "column_type",
-                           "column 3 type: 'FLOAT64' vs 'BOOL'" };
+                           "column 3 type: 'FLOAT64' vs 'BOOL'", NULL };
     assert_int_equal(mdm_expect_match(&l, &b), 1);
     b.backend = "postgresql";
     assert_int_equal(mdm_expect_match(&l, &b), -1);

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_rollout.c - `mdm rollout` end to end on SQLite, as operators run
- * it: datasets registered by legacy, several mdm processes reading at
- * once between rounds, `advance` between rounds. A clean candidate goes
- * start -> reads shadow -> 50 % -> 100 % in the steps the policy implies
- * and then holds (writes shadow is not built); the state and the history
- * say so; a broken state file is a configuration error naming file and
+ * it: datasets registered by legacy, several mdm processes reading or
+ * writing at once between rounds, `advance` between rounds. A clean
+ * candidate goes start -> reads shadow -> 50 % -> 100 % -> writes shadow ->
+ * 50 % -> 100 % -> done in the steps the policy implies; the state and the
+ * history say so; a broken state file is a configuration error naming file and
  * line; concurrent advances each take one decision. The planted-bug
  * rollback runs on the library (a store fault the program has no switch
  * for): shadow reads through a router whose modern store loses NULLs, then
@@ -145,6 +145,27 @@ static void round_of_reads(fx *f, int procs)
         assert_int_equal(mdm_test_wait(pids[p]), 0);
 }
 
+/* Several mdm processes, each writing every dataset once: appends and
+ * replaces (the dataset's write lock puts them one after the other). */
+static void round_of_writes(fx *f, int procs)
+{
+    pid_t pids[8];
+    for (int p = 0; p < procs; p++) {
+        char script[4096];
+        int n = snprintf(script, sizeof script, "for d in");
+        for (int d = 0; d < NDATASETS; d++)
+            n += snprintf(script + n, sizeof script - (size_t)n, " d%d", d);
+        snprintf(script + n, sizeof script - (size_t)n,
+                 "; do \"$0\" --home \"$1\" --config \"$2\" register $d \"$3\" --if-exists %s "
+                 ">/dev/null || exit 9; done", p % 2 ? "replace" : "append");
+        const char *args[] = {"-c", script, f->bin, f->home, f->cfg, f->csv, NULL};
+        pids[p] = mdm_test_spawn("/bin/sh", args, f->dir, "/dev/null", f->errp);
+        assert_true(pids[p] > 0);
+    }
+    for (int p = 0; p < procs; p++)
+        assert_int_equal(mdm_test_wait(pids[p]), 0);
+}
+
 static int history_lines(fx *f, const char *decision)
 {
     char path[400], pat[64];
@@ -189,13 +210,28 @@ static void rollout__a_clean_candidate_reaches_all_reads_in_the_policys_steps(vo
     assert_out_has(f, "rollout ");   /* the state is the flag's source */
     assert_int_equal(mdm(f, "rollout", "advance", NULL, NULL), 0);
     assert_out_has(f, "reads modern 100%");
+    round_of_reads(f, 3);
     assert_int_equal(mdm(f, "rollout", "advance", NULL, NULL), 0);
-    assert_out_has(f, "writes shadow, needs shadow writes");
-    assert_int_equal(history_lines(f, "advance"), 3);
+    assert_out_has(f, "writes shadow");
+    assert_int_equal(mdm(f, "rollout", "advance", NULL, NULL), 0);   /* no write evidence yet */
+    assert_out_has(f, "not enough evidence: 0 of 12");
+    round_of_writes(f, 3);
+    assert_int_equal(mdm(f, "rollout", "status", NULL, NULL), 0);
+    assert_out_has(f, "mismatch 0, candidate_error 0");
+    assert_int_equal(mdm(f, "rollout", "advance", NULL, NULL), 0);
+    assert_out_has(f, "writes modern 50%");
+    round_of_writes(f, 3);   /* the datasets not yet moved are still shadowed */
+    assert_int_equal(mdm(f, "rollout", "advance", NULL, NULL), 0);
+    assert_out_has(f, "writes modern 50%  done: legacy can be removed");   /* writes 100 % */
+    assert_int_equal(mdm(f, "rollout", "advance", NULL, NULL), 0);
+    assert_out_has(f, "reads and writes are on modern at 100%: legacy can be removed");
+    assert_int_equal(history_lines(f, "advance"), 6);
     assert_int_equal(history_lines(f, "hold"), 2);
     assert_int_equal(history_lines(f, "rollback"), 0);
+    assert_int_equal(history_lines(f, "done"), 1);
     assert_int_equal(mdm(f, "rollout", "history", "--format", "csv"), 0);
     assert_out_has(f, "reads modern 50%,reads modern 100%");
+    assert_out_has(f, "writes shadow,writes modern 50%");
     assert_int_equal(mdm(f, "load", "d0", NULL, NULL), 0);   /* modern serves, same rows */
     assert_out_has(f, "True");
 
@@ -204,7 +240,7 @@ static void rollout__a_clean_candidate_reaches_all_reads_in_the_policys_steps(vo
     assert_int_equal(mdm(f, "rollout", "report", "-o", page), 0);
     char *html = mdm_test_slurp(page);
     assert_non_null(strstr(html, "<!DOCTYPE html>"));
-    assert_non_null(strstr(html, "Phase now: <b>reads modern 100%</b>. 5 decisions."));
+    assert_non_null(strstr(html, "Phase now: <b>done: legacy can be removed</b>. 9 decisions."));
     assert_int_equal(strstr(strstr(strstr(html, "<svg") + 1, "<svg") + 1, "<svg") != NULL, 1);
     assert_non_null(strstr(html, "<tr class=\"advance\">"));
     assert_null(strstr(html, "<script"));   /* self-contained: nothing runs or is fetched */
@@ -348,6 +384,79 @@ static void rollout__a_planted_bug_is_held_then_rolled_back_before_any_step(void
     assert_false(d.next.kill_switch);
 }
 
+/* n comparisons of flag with the given outcome, in generation g. */
+static void evidence_of(const char *path, long g, const char *flag, mdm_outcome oc, int n)
+{
+    mdm_error err;
+    for (int i = 0; i < n; i++) {
+        char ds[16];
+        snprintf(ds, sizeof ds, "d%d", i);
+        mdm_evidence_rec rec = {g, flag, "write", ds, oc, NULL, 1.0, 1.0};
+        assert_int_equal(mdm_evidence_record(path, &rec, &err), MDM_OK);
+    }
+}
+
+/* One decision from a state with the given evidence of its generation. */
+static void decide_on(const char *evidence, mdm_rollout_state *st, const mdm_rollout_policy *pol,
+                      mdm_rollout_decision *d)
+{
+    mdm_flag_settings flags;
+    mdm_error err;
+    mdm_flag_settings_init(&flags);
+    assert_int_equal(mdm_rollout_state_apply(st, "state", &flags, &err), MDM_OK);
+    assert_int_equal(mdm_rollout_decide(&flags, st, pol, evidence, false, d, &err), MDM_OK);
+}
+
+static void rollout__step_back_lowers_the_failing_flag_one_step(void **state)
+{
+    fx *f = *state;
+    mdm_rollout_policy pol = MDM_ROLLOUT_POLICY_INIT;
+    mdm_rollout_state st;
+    mdm_rollout_decision d;
+    char evidence[400];
+    snprintf(evidence, sizeof evidence, "%s/evidence.sqlite", f->dir);
+    pol.step = 50;
+    pol.min_comparisons = 10;
+    pol.rollback_after = 1;
+    pol.rollback = MDM_ROLLBACK_STEP_BACK;
+    memset(&st, 0, sizeof st);
+    st.exists = true;
+    st.generation = 7;
+    st.reads = st.writes = MDM_IMPL_MODERN;
+    st.reads_percent = 100;
+    st.writes_percent = 100;
+    evidence_of(evidence, 7, "writes", MDM_OUTCOME_MISMATCH, 20);   /* at writes 100 % */
+    decide_on(evidence, &st, &pol, &d);
+    assert_int_equal(d.action, MDM_ROLLOUT_DONE);   /* nothing is compared any more */
+    st.writes_percent = 50;   /* the rest of the writes are shadowed: they fail */
+    decide_on(evidence, &st, &pol, &d);
+    assert_int_equal(d.action, MDM_ROLLOUT_ROLLBACK);
+    assert_non_null(strstr(d.reason, "one step back"));
+    assert_false(d.next.kill_switch);
+    assert_int_equal(d.next.writes, MDM_IMPL_SHADOW);   /* 50 - 50: back to shadow */
+    assert_int_equal(d.next.reads, MDM_IMPL_MODERN);
+    assert_int_equal(d.next.reads_percent, 100);        /* reads stay where they were */
+    st = d.next;
+    evidence_of(evidence, st.generation, "writes", MDM_OUTCOME_CANDIDATE_ERROR, 20);
+    decide_on(evidence, &st, &pol, &d);
+    assert_int_equal(d.action, MDM_ROLLOUT_ROLLBACK);   /* nothing under shadow: kill switch */
+    assert_true(d.next.kill_switch);
+    assert_non_null(strstr(d.reason, "kill switch on"));
+    memset(&st, 0, sizeof st);
+    st.exists = true;
+    st.generation = 20;
+    st.reads = MDM_IMPL_MODERN;
+    st.reads_percent = 100;
+    st.writes_percent = 100;
+    pol.step = 30;
+    st.reads_percent = 90;
+    evidence_of(evidence, 20, "reads", MDM_OUTCOME_MISMATCH, 20);
+    decide_on(evidence, &st, &pol, &d);
+    assert_int_equal(d.action, MDM_ROLLOUT_ROLLBACK);
+    assert_int_equal(d.next.reads, MDM_IMPL_MODERN);
+    assert_int_equal(d.next.reads_percent, 60);   /* one step down, still on modern */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -361,6 +470,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             rollout__a_planted_bug_is_held_then_rolled_back_before_any_step, setup, teardown),
+        cmocka_unit_test_setup_teardown(rollout__step_back_lowers_the_failing_flag_one_step,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

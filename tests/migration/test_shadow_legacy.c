@@ -395,7 +395,7 @@ static void shadow__order_matters_only_when_promised(void **state)
     snprintf(f->log, sizeof f->log, "%s/runner.jsonl", f->dir);
     assert_int_equal(mdm_shadow_init(&sh, f->log, NULL, &err), MDM_OK);
     mdm_table_init(&out);
-    mdm_shadow_call call = {"query", "d", "SELECT ...", false, side, &ctl, side, &cand, NULL, NULL};
+    mdm_shadow_call call = {"query", "d", "SELECT ...", false, side, &ctl, side, &cand, NULL, NULL, NULL, NULL};
     assert_int_equal(mdm_shadow_run(&sh, &call, &out, &err), MDM_OK);
     assert_int_equal(sh.stats.matches, 1);
     call.ordered = true;
@@ -438,7 +438,7 @@ static void shadow__an_unwritable_log_changes_nothing_for_the_caller(void **stat
     snprintf(path, sizeof path, "%s/no/such/dir/log.jsonl", f->dir);
     assert_int_equal(mdm_shadow_init(&sh, path, warn, &err), MDM_OK);
     mdm_table_init(&out);
-    mdm_shadow_call call = {"load", "d", NULL, true, side, &ctl, side, &cand, NULL, NULL};
+    mdm_shadow_call call = {"load", "d", NULL, true, side, &ctl, side, &cand, NULL, NULL, NULL, NULL};
     for (int i = 0; i < 3; i++) {
         assert_int_equal(mdm_shadow_run(&sh, &call, &out, &err), MDM_OK);
         assert_int_equal(mdm_table_int64(&out, 0, 0), 1);

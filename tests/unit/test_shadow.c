@@ -209,8 +209,8 @@ static void shadow__run_refuses_null_arguments(void **state)
     mdm_error err;
     build(&t, cols, 1, cells, 1);
     side_arg ctl = {&t, MDM_OK, 0};
-    mdm_shadow_call call = {"load", "d", NULL, true, side, &ctl, side, &ctl, NULL, NULL};
-    mdm_shadow_call no_control = {"load", "d", NULL, true, NULL, NULL, side, &ctl, NULL, NULL};
+    mdm_shadow_call call = {"load", "d", NULL, true, side, &ctl, side, &ctl, NULL, NULL, NULL, NULL};
+    mdm_shadow_call no_control = {"load", "d", NULL, true, NULL, NULL, side, &ctl, NULL, NULL, NULL, NULL};
     assert_int_equal(mdm_shadow_init(&sh, f->log, NULL, &err), MDM_OK);
     mdm_table_init(&out);
     assert_int_equal(mdm_shadow_run(NULL, &call, &out, &err), MDM_ERR_INVALID_ARG);
@@ -238,7 +238,7 @@ static void shadow__a_missing_candidate_is_a_candidate_error(void **state)
     mdm_error err;
     build(&t, cols, 1, cells, 2);
     side_arg ctl = {&t, MDM_OK, 0};
-    mdm_shadow_call call = {"load", "d", "train", true, side, &ctl, NULL, NULL, NULL, NULL};
+    mdm_shadow_call call = {"load", "d", "train", true, side, &ctl, NULL, NULL, NULL, NULL, NULL, NULL};
     assert_int_equal(mdm_shadow_init(&sh, f->log, NULL, &err), MDM_OK);
     mdm_table_init(&out);
     assert_int_equal(mdm_shadow_run(&sh, &call, &out, &err), MDM_OK);
@@ -303,7 +303,7 @@ static void shadow__each_kind_of_difference_is_named_in_the_log(void **state)
         assert_false(mdm_table_equal(&ctl_t, &cand_t, &sh.compare, &d));
         assert_int_equal(d.kind, cases[i].kind);   /* the case is what it says */
         side_arg ctl = {&ctl_t, MDM_OK, 0}, cand = {&cand_t, MDM_OK, 0};
-        mdm_shadow_call call = {"load", "d", "train", true, side, &ctl, side, &cand, NULL, NULL};
+        mdm_shadow_call call = {"load", "d", "train", true, side, &ctl, side, &cand, NULL, NULL, NULL, NULL};
         assert_int_equal(mdm_shadow_run(&sh, &call, &out, &err), MDM_OK);
         assert_true(mdm_table_equal(&ctl_t, &out, NULL, NULL));   /* the control's */
         char *line = last_line(f->log, &n);
@@ -378,7 +378,7 @@ static void shadow__unordered_rows_compare_as_a_multiset(void **state)
     mdm_error err;
     build(&b, cols, 3, shuffled, 3);
     side_arg ctl = {&a, MDM_OK, 0}, cand = {&b, MDM_OK, 0};
-    mdm_shadow_call call = {"query", "d", "SELECT ...", false, side, &ctl, side, &cand, NULL, NULL};
+    mdm_shadow_call call = {"query", "d", "SELECT ...", false, side, &ctl, side, &cand, NULL, NULL, NULL, NULL};
     assert_int_equal(mdm_shadow_init(&sh, f->log, NULL, &err), MDM_OK);
     mdm_table_init(&out);
     assert_int_equal(mdm_shadow_run(&sh, &call, &out, &err), MDM_OK);
@@ -411,7 +411,7 @@ static void shadow__log_records_escape_what_callers_pass(void **state)
     build(&a, cols, 1, one, 1);
     build(&b, cols, 1, two, 1);
     side_arg ctl = {&a, MDM_OK, 0}, cand = {&b, MDM_OK, 0};
-    mdm_shadow_call call = {"query", dataset, detail, true, side, &ctl, side, &cand, NULL, NULL};
+    mdm_shadow_call call = {"query", dataset, detail, true, side, &ctl, side, &cand, NULL, NULL, NULL, NULL};
     assert_int_equal(mdm_shadow_init(&sh, f->log, NULL, &err), MDM_OK);
     mdm_table_init(&out);
     assert_int_equal(mdm_shadow_run(&sh, &call, &out, &err), MDM_OK);
@@ -454,7 +454,7 @@ static void shadow__a_full_disk_is_reported_once(void **state)
     build(&a, cols, 1, one, 1);
     build(&b, cols, 1, two, 1);
     side_arg ctl = {&a, MDM_OK, 0}, cand = {&b, MDM_OK, 0};
-    mdm_shadow_call call = {"load", "d", NULL, true, side, &ctl, side, &cand, NULL, NULL};
+    mdm_shadow_call call = {"load", "d", NULL, true, side, &ctl, side, &cand, NULL, NULL, NULL, NULL};
     assert_int_equal(mdm_shadow_init(&sh, "/dev/full", warn, &err), MDM_OK);
     mdm_table_init(&out);
     for (int i = 0; i < 2; i++) {
@@ -572,7 +572,7 @@ static void shadow__expected_differences_are_counted_not_logged(void **state)
     };
     for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
         mdm_shadow_call call = {runs[i].op, "d", NULL, true, side, runs[i].ctl, side,
-                                runs[i].cand, NULL, runs[i].cell};
+                                runs[i].cand, NULL, runs[i].cell, NULL, NULL};
         mdm_status want = runs[i].ctl->fail;
         assert_int_equal(mdm_shadow_run(&sh, &call, &out, &err), want);
         mdm_table_reset(&out);
@@ -594,7 +594,7 @@ static void shadow__expected_differences_are_counted_not_logged(void **state)
     /* another backend: the sqlite entry no longer applies */
     assert_int_equal(mdm_shadow_set_evidence(&sh, NULL, 0, &l, "postgresql", &err), MDM_OK);
     mdm_shadow_call call = {"load", "d", NULL, true, side, &legacy, side, &modern, "writes",
-                            "legacy>modern"};
+                            "legacy>modern", NULL, NULL};
     assert_int_equal(mdm_shadow_run(&sh, &call, &out, &err), MDM_OK);
     assert_int_equal(sh.stats.expected, 3);
     assert_int_equal(sh.stats.mismatches, 5);
@@ -623,7 +623,7 @@ static void shadow__evidence_that_cannot_be_recorded_is_reported_once(void **sta
     assert_int_equal(mdm_shadow_set_evidence(&sh, ev, 1, NULL, NULL, &err), MDM_OK);
     flag_table(&a, false, false);
     side_arg ctl = {&a, MDM_OK, 0};
-    mdm_shadow_call call = {"load", "d", NULL, true, side, &ctl, side, &ctl, NULL, NULL};
+    mdm_shadow_call call = {"load", "d", NULL, true, side, &ctl, side, &ctl, NULL, NULL, NULL, NULL};
     mdm_table_init(&out);
     for (int i = 0; i < 2; i++) {
         assert_int_equal(mdm_shadow_run(&sh, &call, &out, &err), MDM_OK);
