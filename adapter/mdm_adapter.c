@@ -69,7 +69,10 @@ static mdm_status make_router(mdm_adapter *a, const mdm_adapter_opts *o, mdm_err
     mdm_flag_settings_init(&flags);
     mdm_status rc = mdm_flag_set(&flags, "storage.impl", mdm_impl_name(o->impl),
                                  MDM_FLAG_SRC_CLI, "the adapter's impl", err);
-    mdm_router_opts ro = {&set, &flags, o->shadow_log, a->warn, NULL, NULL};
+    if (rc == MDM_OK && o->impl == MDM_IMPL_SHADOW && o->shadow_writes)
+        rc = mdm_flag_set(&flags, MDM_FLAG_WRITES, "shadow", MDM_FLAG_SRC_CLI,
+                          "the adapter's shadow_writes", err);
+    mdm_router_opts ro = {&set, &flags, o->shadow_log, a->warn, o->evidence, o->expected};
     if (rc == MDM_OK)
         rc = mdm_router_new(&a->router, &ro, err);
     return rc;

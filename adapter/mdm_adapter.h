@@ -35,7 +35,7 @@ typedef struct mdm_adapter mdm_adapter;
  * Owned by the adapter; valid until mdm_adapter_free(). */
 typedef struct mdm_adapter_engine mdm_adapter_engine;
 
-#define MDM_ADAPTER_OPTS_VERSION 1
+#define MDM_ADAPTER_OPTS_VERSION 2
 
 typedef struct mdm_adapter_opts {
     unsigned version;              /* MDM_ADAPTER_OPTS_VERSION */
@@ -53,11 +53,19 @@ typedef struct mdm_adapter_opts {
     bool deprecation_warning;      /* true (default): get_engine warns once;
                                       false for callers that knowingly
                                       drive the legacy path (the app) */
+    /* Version 2: the rollout's evidence, as `mdm` records it. */
+    const char *evidence;          /* shadow runs are counted in this evidence
+                                      file (mdm_evidence.h); NULL: not counted */
+    const char *expected;          /* the expected-differences list they are
+                                      matched against; NULL: none */
+    bool shadow_writes;            /* with impl shadow: writes are shadowed too
+                                      (mdm_router_run_write); false (default):
+                                      legacy alone writes, as before */
 } mdm_adapter_opts;
 
 #define MDM_ADAPTER_OPTS_INIT                                                    \
     { MDM_ADAPTER_OPTS_VERSION, "sqlite", MDM_IMPL_MODERN, MDM_CONN_CONFIG_INIT, \
-      NULL, MDM_POOL_OPTS_INIT, NULL, NULL, true }
+      NULL, MDM_POOL_OPTS_INIT, NULL, NULL, true, NULL, NULL, false }
 
 /*
  * mdm_adapter_new - makes an adapter. opts: copied (strings duplicated);

@@ -20,6 +20,7 @@
 
 #include "legacy_db.h"
 #include "mdm_adapter.h"
+#include "mdm_evidence.h"
 #include "test_support.h"
 
 typedef struct fx {
@@ -294,6 +295,44 @@ static void adapter_shadow__needs_a_log(void **state)
     assert_null(ad);
 }
 
+/* Version 2 options: the adapter's shadow runs are counted as evidence,
+ * matched against the expected list, and with shadow_writes its writes are
+ * shadowed too (a scratch copy reconciled with legacy's). */
+static void adapter_shadow__counts_its_evidence_and_shadows_writes(void **state)
+{
+    fx *f = *state;
+    char evidence[400], expected[600], src[512];
+    mdm_adapter_opts o = MDM_ADAPTER_OPTS_INIT;
+    mdm_adapter *ad = NULL;
+    mdm_evidence_summary reads, writes;
+    mdm_table t;
+    mdm_error err;
+    mdm_test_source_dir(src, sizeof src);
+    snprintf(evidence, sizeof evidence, "%s/evidence.sqlite", f->dir);
+    snprintf(expected, sizeof expected, "%s/fixtures/expected-differences", src);
+    o.impl = MDM_IMPL_SHADOW;
+    o.shadow_log = f->log;
+    o.deprecation_warning = false;
+    o.evidence = evidence;
+    o.expected = expected;
+    o.shadow_writes = true;
+    assert_int_equal(mdm_adapter_new(&ad, &o, &err), MDM_OK);
+    mdm_adapter_engine *e = engine(ad, f->a);
+    create(ad, e, "train", 1, 3);
+    mdm_table_init(&t);
+    assert_int_equal(mdm_adapter_read_table_to_dataframe(ad, "train", e, NULL, &t, &err), MDM_OK);
+    assert_int_equal(t.nrows, 3);
+    mdm_table_reset(&t);
+    mdm_adapter_free(ad);
+    assert_int_equal(mdm_evidence_summarize(evidence, 0, "reads", NULL, &reads, &err), MDM_OK);
+    assert_int_equal(mdm_evidence_summarize(evidence, 0, "writes", NULL, &writes, &err), MDM_OK);
+    assert_int_equal(reads.total, 1);
+    assert_int_equal(reads.n[MDM_OUTCOME_MATCH], 1);
+    assert_int_equal(writes.total, 1);
+    assert_int_equal(writes.n[MDM_OUTCOME_MATCH], 1);
+    assert_false(mdm_test_file_exists(f->log));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -303,6 +342,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(adapter_shadow__errors_go_to_the_caller_only_from_legacy,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(adapter_shadow__needs_a_log, setup, teardown),
+        cmocka_unit_test_setup_teardown(adapter_shadow__counts_its_evidence_and_shadows_writes,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
