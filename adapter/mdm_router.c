@@ -528,6 +528,14 @@ static mdm_status check_candidate(void *arg, mdm_table *out, mdm_error *err)
     return read_back(ws, ws->db, ws->table, out, err);
 }
 
+/* A shadow write's operation: the harness's verb for it, so that the
+ * expected list's entries match as they do in mdm-compare. */
+static const char *write_operation(mdm_if_exists mode)
+{
+    return mode == MDM_IF_EXISTS_APPEND ? "append"
+           : mode == MDM_IF_EXISTS_REPLACE ? "replace" : "create";
+}
+
 static mdm_status shadow_write(mdm_router *r, const mdm_route *route, const mdm_router_write *w,
                                mdm_error *err)
 {
@@ -542,7 +550,7 @@ static mdm_status shadow_write(mdm_router *r, const mdm_route *route, const mdm_
         return mdm_error_set(err, MDM_ERR_INVALID_ARG, "database path too long for a shadow write");
     if (route->cand != NULL)
         scratch_make(&ws);
-    mdm_shadow_call call = {"write", w->dataset, w->table, false,
+    mdm_shadow_call call = {write_operation(w->mode), w->dataset, w->table, false,
                             write_control, &ws, write_candidate, &ws, "writes", "modern",
                             check_control, check_candidate};
     mdm_table_init(&back);

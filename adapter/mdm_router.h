@@ -121,7 +121,8 @@ typedef struct mdm_router_write {
  * copied into the scratch (its rows for an append, its columns for fail)
  * so the candidate meets what legacy met. Then both tables are read back
  * through the modern store and reconciled (mdm_shadow_call's checks),
- * the comparison recorded as "writes" evidence and a difference logged,
+ * the comparison recorded as "writes" evidence (operation "create",
+ * "append" or "replace": the harness's verbs) and a difference logged,
  * and the scratch removed. One found at the start was left by a writer
  * that died (the caller holds the dataset's write lock): it is removed
  * first. Whatever the candidate does, the caller gets legacy's status and

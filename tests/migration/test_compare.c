@@ -399,6 +399,7 @@ static const char EXPECT[] =
     "op = limit_zero, columns_*\n"
     "cell = modern, legacy>modern\n"
     "kind = row_count\n"
+    "shadow_op = load_limit_zero\n"
     "quirk = LEGACY.md 6\n"
     "reason = limit 0 is falsy\n"
     "reason = in legacy\n"
@@ -425,6 +426,11 @@ static void expect__parse_and_match(void **state)
     assert_int_equal(mdm_expect_match(&l, &k), 0);
     k.op = "columns_limit_zero";
     assert_int_equal(mdm_expect_match(&l, &k), 0);
+    mdm_expect_key sh = { NULL, "read", "sqlite", "modern", "row_count",
+                            "row count: 150 rows vs 0 rows", "load_limit_zero" };
+    assert_int_equal(mdm_expect_match(&l, &sh), 0);   /* shadow mode: shadow_op, not op */
+    sh.shadow_op = "load";
+    assert_int_equal(mdm_expect_match(&l, &sh), -1);
     k.cell = "modern>legacy";
     assert_int_equal(mdm_expect_match(&l, &k), -1);
     mdm_expect_key b = { "any", "read", "sqlite", "modern", "column_type",
