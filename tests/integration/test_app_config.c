@@ -294,6 +294,12 @@ static void app_config__empty_and_rollout_only_files(void **state)
     assert_int_equal(c.format, MDM_APPCONF_NONE);
     assert_int_equal(c.flags.writes.mode, MDM_IMPL_MODERN);
     assert_int_equal(c.flags.writes.percent, 10);
+    assert_int_equal(c.policy.rollback, MDM_ROLLBACK_KILL_SWITCH);   /* the default */
+    mdm_app_config_reset(&c);
+    load_ok(f, "rollout:\n  writes:\n    mode: shadow\n  policy:\n    rollback: step_back\n",
+            &c);
+    assert_int_equal(c.flags.writes.mode, MDM_IMPL_SHADOW);
+    assert_int_equal(c.policy.rollback, MDM_ROLLBACK_STEP_BACK);
     mdm_app_config_reset(&c);
 }
 
@@ -348,9 +354,11 @@ static void app_config__bad_values_name_file_line_and_key(void **state)
                "3: key 'rollout.reads.mode': expected legacy, modern or shadow, got 'fast'");
     load_fails(f, "rollout:\n  reads:\n    percent: 150\n",
                "3: key 'rollout.reads.percent': expected a whole percentage 0..100, got '150'");
-    load_fails(f, "rollout:\n  writes:\n    mode: shadow\n",
-               "3: key 'rollout.writes.mode': expected legacy or modern (shadow compares reads "
-               "only), got 'shadow'");
+    load_fails(f, "rollout:\n  writes:\n    mode: fast\n",
+               "3: key 'rollout.writes.mode': expected legacy, modern or shadow, got 'fast'");
+    load_fails(f, "rollout:\n  policy:\n    rollback: sometimes\n",
+               "3: key 'rollout.policy.rollback': expected one of kill_switch, step_back, got "
+               "'sometimes'");
 #if !MDM_WITH_LEGACY
     /* phase 3: a rollout that still names legacy is an error, not ignored */
     load_fails(f, "rollout:\n  reads:\n    mode: legacy\n",
