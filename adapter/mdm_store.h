@@ -106,7 +106,8 @@ typedef struct mdm_store_ops {
     /* Optional (NULL in the legacy store, whose reads give whole results):
      * query, not dry, for a statement that reads, its rows handed over to
      * sink in chunks as the backend gives them (SQLite steps its
-     * statement; PostgreSQL gives the whole result at the end). out holds
+     * statement; PostgreSQL takes the rows in single-row mode as the
+     * server sends them). out holds
      * the last rows, for the caller to hand over (mdm_row_sink). The same
      * goes for `read` when its options carry a sink: the modern store
      * passes it on, the legacy store ignores it. */

@@ -35,9 +35,9 @@ typedef struct mdm_query_result {
     mdm_table table;
     int64_t rows_affected;
     const mdm_row_sink *sink;   /* set by the caller after init (borrowed):
-                                   result rows may be handed over in chunks
-                                   as they come (SQLite does; PostgreSQL
-                                   gives them all at the end) */
+                                   result rows are handed over in chunks
+                                   as they come (SQLite steps its statement,
+                                   PostgreSQL uses single-row mode) */
 } mdm_query_result;
 
 void mdm_query_result_init(mdm_query_result *r);

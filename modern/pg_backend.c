@@ -4,7 +4,8 @@
  * fixed session setup, a per-connection cache of named prepared statements,
  * bulk loads through COPY FROM STDIN (binary when the column types allow)
  * inside one transaction (replace is atomic), reads typed by column type
- * OIDs (full reads stream rows through COPY TO STDOUT), `:name`
+ * OIDs (full reads and streamed ones through COPY TO STDOUT, streamed
+ * queries in libpq's single-row mode), `:name`
  * parameters rewritten to $n, and database-per-dataset operations. It keeps
  * no state outside its connections; the file exports one function.
  */
@@ -256,57 +257,76 @@ static bool pg_parse_ts(const char *v, size_t len, int64_t *out)
     return mdm_parse_timestamp(v, len, out);
 }
 
-/* Converts a whole result into out (freshly initialised). */
-static mdm_status pg_result_table(const PGresult *res, mdm_table *out, mdm_error *err)
+/* Adds res's columns to out (freshly initialised). */
+static mdm_status pg_result_columns(const PGresult *res, mdm_table *out, mdm_error *err)
 {
-    int nf = PQnfields(res), nt = PQntuples(res);
     mdm_status rc = MDM_OK;
-
-    for (int c = 0; c < nf && rc == MDM_OK; c++) {
+    for (int c = 0; c < PQnfields(res) && rc == MDM_OK; c++) {
         Oid oid = PQftype(res, c);
         rc = mdm_table_add_column(out, PQfname(res, c), pg_type_of(oid), err);
         if (rc == MDM_OK && PQftable(res, c) != InvalidOid)
             rc = mdm_table_set_decl_type(out, (size_t)c, pg_decl_name(oid), err);
     }
+    return rc;
+}
+
+/* Adds row r of res to out, whose columns are res's. A timestamp outside
+ * years 1 to 9999 makes its column TEXT; pinned (a streamed read) instead
+ * sets *misfit to that column and leaves the row unfinished, unless the
+ * column was made TEXT for this row (pg_isolate). */
+static mdm_status pg_result_row(const PGresult *res, int r, mdm_table *out, bool pinned,
+                                int *misfit, mdm_error *err)
+{
+    mdm_status rc = MDM_OK;
+    for (int c = 0; c < PQnfields(res) && rc == MDM_OK; c++) {
+        const char *v = PQgetvalue(res, r, c);
+        size_t len = (size_t)PQgetlength(res, r, c);
+        int64_t ts;
+        if (PQgetisnull(res, r, c)) {
+            rc = mdm_table_push_null(out, (size_t)c, err);
+            continue;
+        }
+        switch (out->cols[c].type) {
+        case MDM_INT64:
+            rc = mdm_table_push_int64(out, (size_t)c, strtoll(v, NULL, 10), err);
+            break;
+        case MDM_FLOAT64:
+            rc = mdm_table_push_float64(out, (size_t)c, pg_float(v, len), err);
+            break;
+        case MDM_BOOL:
+            rc = mdm_table_push_bool(out, (size_t)c, v[0] == 't', err);
+            break;
+        case MDM_TIMESTAMP:
+            if (pg_parse_ts(v, len, &ts)) {
+                rc = mdm_table_push_timestamp(out, (size_t)c, ts, err);
+                break;
+            }
+            if (pinned) {
+                *misfit = c;
+                return MDM_OK;
+            }
+            /* 'infinity', BC dates, years past 9999: keep the text */
+            rc = mdm__table_convert_column(out, (size_t)c, MDM_TEXT, err);
+            if (rc == MDM_OK)
+                rc = mdm_table_push_text(out, (size_t)c, v, len, err);
+            break;
+        default:
+            rc = mdm_table_push_text(out, (size_t)c, v, len, err);
+            break;
+        }
+    }
+    return rc == MDM_OK ? mdm_table_end_row(out, err) : rc;
+}
+
+/* Converts a whole result into out (freshly initialised). */
+static mdm_status pg_result_table(const PGresult *res, mdm_table *out, mdm_error *err)
+{
+    int nt = PQntuples(res), misfit = -1;
+    mdm_status rc = pg_result_columns(res, out, err);
     if (rc == MDM_OK && nt > 0)
         rc = mdm_table_reserve(out, (size_t)nt, 0, err);
-    for (int r = 0; r < nt && rc == MDM_OK; r++) {
-        for (int c = 0; c < nf && rc == MDM_OK; c++) {
-            const char *v = PQgetvalue(res, r, c);
-            size_t len = (size_t)PQgetlength(res, r, c);
-            int64_t ts;
-            if (PQgetisnull(res, r, c)) {
-                rc = mdm_table_push_null(out, (size_t)c, err);
-                continue;
-            }
-            switch (out->cols[c].type) {
-            case MDM_INT64:
-                rc = mdm_table_push_int64(out, (size_t)c, strtoll(v, NULL, 10), err);
-                break;
-            case MDM_FLOAT64:
-                rc = mdm_table_push_float64(out, (size_t)c, pg_float(v, len), err);
-                break;
-            case MDM_BOOL:
-                rc = mdm_table_push_bool(out, (size_t)c, v[0] == 't', err);
-                break;
-            case MDM_TIMESTAMP:
-                if (pg_parse_ts(v, len, &ts)) {
-                    rc = mdm_table_push_timestamp(out, (size_t)c, ts, err);
-                    break;
-                }
-                /* 'infinity', BC dates, years past 9999: keep the text */
-                rc = mdm__table_convert_column(out, (size_t)c, MDM_TEXT, err);
-                if (rc == MDM_OK)
-                    rc = mdm_table_push_text(out, (size_t)c, v, len, err);
-                break;
-            default:
-                rc = mdm_table_push_text(out, (size_t)c, v, len, err);
-                break;
-            }
-        }
-        if (rc == MDM_OK)
-            rc = mdm_table_end_row(out, err);
-    }
+    for (int r = 0; r < nt && rc == MDM_OK; r++)
+        rc = pg_result_row(res, r, out, false, &misfit, err);
     return rc;
 }
 
@@ -646,11 +666,16 @@ static mdm_status copy_any_row(const PGresult *desc, bool binary, bool *header, 
     return copy_row(out, row, n, pinned, misfit, mismatch, err);
 }
 
+/* Pushes the row that did not fit again, pinned, once a column is TEXT for
+ * it (pg_isolate): COPY reads it from what it was, a query from its
+ * PGresult. */
+typedef mdm_status (*pg_row_again_fn)(void *ctx, mdm_table *out, int *misfit, mdm_error *err);
+
 /* The row did not fit column misfit: the rows before it go, then the row
- * alone (read again from what it was: ps->raw, or the header state). */
-static mdm_status pg_isolate(pg_stream *ps, const PGresult *desc, bool binary, bool *header,
-                             bool header0, mdm_table *out, char *row, size_t n, int misfit,
-                             bool *mismatch, mdm_error *err)
+ * alone (pushed again by again(ctx)); nothing more goes when that shows
+ * the row does not fit the columns at all (*mismatch). */
+static mdm_status pg_isolate(pg_stream *ps, mdm_table *out, int misfit, pg_row_again_fn again,
+                             void *ctx, const bool *mismatch, mdm_error *err)
 {
     bool *text = calloc(out->ncols, sizeof *text);
     if (text == NULL)
@@ -661,11 +686,8 @@ static mdm_status pg_isolate(pg_stream *ps, const PGresult *desc, bool binary, b
         text[misfit] = true;
         rc = mdm__table_convert_column(out, (size_t)misfit, MDM_TEXT, err);
         misfit = -1;
-        if (!binary)
-            memcpy(row, ps->raw.data, n);
-        *header = header0;
         if (rc == MDM_OK)
-            rc = copy_any_row(desc, binary, header, out, row, n, true, &misfit, mismatch, err);
+            rc = again(ctx, out, &misfit, err);
         if (rc == MDM_OK && misfit >= 0)
             mdm_table_drop_partial_row(out);
     }
@@ -678,13 +700,34 @@ static mdm_status pg_isolate(pg_stream *ps, const PGresult *desc, bool binary, b
     return rc;
 }
 
+/* A COPY row to push again: its bytes as they came (text: ps->raw, as the
+ * first try unescaped them in place; binary: untouched) and the header
+ * state before it. */
+typedef struct copy_again {
+    const PGresult *desc;
+    bool binary, header0, *header, *mismatch;
+    char *row;
+    size_t n;
+    const mdm_buf *raw;
+} copy_again;
+
+static mdm_status copy_row_again(void *ctx, mdm_table *out, int *misfit, mdm_error *err)
+{
+    copy_again *a = ctx;
+    if (!a->binary)
+        memcpy(a->row, a->raw->data, a->n);
+    *a->header = a->header0;
+    return copy_any_row(a->desc, a->binary, a->header, out, a->row, a->n, true, misfit,
+                        a->mismatch, err);
+}
+
 /* One COPY row of a read; streamed when ps is not NULL. */
 static mdm_status copy_read_row(pg_stream *ps, const PGresult *desc, bool binary, bool *header,
                                 mdm_table *out, char *row, size_t n, bool *mismatch,
                                 mdm_error *err)
 {
     int misfit = -1;
-    bool header0 = *header;
+    copy_again again = {desc, binary, *header, header, mismatch, row, n, NULL};
     mdm_status rc = MDM_OK;
     if (ps != NULL && !binary) {
         ps->raw.len = 0;
@@ -693,8 +736,10 @@ static mdm_status copy_read_row(pg_stream *ps, const PGresult *desc, bool binary
             return mdm_error_set(err, rc, "out of memory");
     }
     rc = copy_any_row(desc, binary, header, out, row, n, ps != NULL, &misfit, mismatch, err);
-    if (rc == MDM_OK && misfit >= 0)
-        rc = pg_isolate(ps, desc, binary, header, header0, out, row, n, misfit, mismatch, err);
+    if (rc == MDM_OK && misfit >= 0) {
+        again.raw = &ps->raw;
+        rc = pg_isolate(ps, out, misfit, copy_row_again, &again, mismatch, err);
+    }
     return rc;
 }
 
@@ -1325,6 +1370,70 @@ static mdm_status pg_create_table(mdm_conn *c, const char *table, const mdm_tabl
     return rc;
 }
 
+/* "SELECT <columns> FROM <table>" for a read. */
+static mdm_status pg_select_sql(mdm_buf *sql, const char *table, const mdm_read_opts *opts,
+                                mdm_error *err)
+{
+    mdm_status rc = mdm_buf_puts(sql, "SELECT ");
+    if (rc == MDM_OK && opts->ncolumns == 0)
+        rc = mdm_buf_puts(sql, "*");
+    for (size_t i = 0; rc == MDM_OK && i < opts->ncolumns; i++) {
+        if (i > 0)
+            rc = mdm_buf_puts(sql, ", ");
+        if (rc == MDM_OK)
+            rc = mdm_sql_quote_ident(sql, MDM_SQL_POSTGRESQL, opts->columns[i], err);
+    }
+    if (rc == MDM_OK)
+        rc = mdm_buf_puts(sql, " FROM ");
+    return rc == MDM_OK ? mdm_sql_quote_ident(sql, MDM_SQL_POSTGRESQL, table, err) : rc;
+}
+
+/*
+ * A read through COPY: the columns from the SELECT with LIMIT 0, the rows
+ * from COPY (SELECT ...) as they arrive, handed over to opts->sink when
+ * there is one. COPY takes no parameters, so a limit goes in as a literal
+ * (an integer: nothing to quote). sql is the SELECT and is left so.
+ * *again: the rows did not fit the described columns and none were handed
+ * over, out is empty again: the caller reads the old way.
+ */
+static mdm_status pg_read_copy(pg_conn *p, mdm_buf *sql, const mdm_read_opts *opts,
+                               mdm_table *out, bool *again, mdm_error *err)
+{
+    size_t len = sql->len;
+    bool mismatch = false;
+    char limit[24];
+    PGresult *desc = NULL;
+    pg_stream ps = {opts->sink, {NULL, 0, 0}, false};
+    mdm_status rc = mdm_buf_puts(sql, " LIMIT 0");
+    if (rc == MDM_OK)
+        rc = pg_run(p, mdm_buf_str(sql), 0, NULL, NULL, &desc, err);
+    if (rc == MDM_OK)
+        rc = pg_result_table(desc, out, err);
+    sql->data[sql->len = len] = '\0';
+    if (rc == MDM_OK && opts->has_limit) {
+        mdm__format_int64(opts->limit, limit);
+        rc = mdm_buf_puts(sql, " LIMIT ");
+        rc = rc == MDM_OK ? mdm_buf_puts(sql, limit) : rc;
+    }
+    if (rc == MDM_OK)
+        rc = copy_read(p, mdm_buf_str(sql), desc, opts->sink != NULL ? &ps : NULL, out,
+                       &mismatch, err);
+    sql->data[sql->len = len] = '\0';
+    mdm_buf_reset(&ps.raw);
+    PQclear(desc);
+    if (rc == MDM_OK && mismatch && ps.handed)
+        rc = mdm_error_set(err, MDM_ERR_SQL, "the table changed while it was read (rows were already handed over)");
+    *again = rc == MDM_OK && mismatch;
+    if (*again) {
+        mdm_table_reset(out);
+        mdm_table_init(out);
+    }
+    return rc;
+}
+
+/* Full reads and streamed ones go through COPY (pg_read_copy); a read
+ * with a limit and no sink is one SELECT with the limit bound: its rows
+ * are held anyway, and it saves the round trip of the description. */
 static mdm_status pg_read_table(mdm_conn *c, const char *table, const mdm_read_opts *opts,
                                 mdm_table *out, mdm_error *err)
 {
@@ -1334,56 +1443,21 @@ static mdm_status pg_read_table(mdm_conn *c, const char *table, const mdm_read_o
     char limit[24];
     const char *vals[1] = {limit};
     const Oid types[1] = {OID_INT8};
+    bool again = opts->has_limit && opts->sink == NULL;
     mdm_status rc;
 
     mdm_buf_init(&sql);
-    rc = mdm_buf_puts(&sql, "SELECT ");
-    if (rc == MDM_OK && opts->ncolumns == 0)
-        rc = mdm_buf_puts(&sql, "*");
-    for (size_t i = 0; rc == MDM_OK && i < opts->ncolumns; i++) {
-        if (i > 0)
-            rc = mdm_buf_puts(&sql, ", ");
-        if (rc == MDM_OK)
-            rc = mdm_sql_quote_ident(&sql, MDM_SQL_POSTGRESQL, opts->columns[i], err);
-    }
-    if (rc == MDM_OK)
-        rc = mdm_buf_puts(&sql, " FROM ");
-    if (rc == MDM_OK)
-        rc = mdm_sql_quote_ident(&sql, MDM_SQL_POSTGRESQL, table, err);
-    if (rc == MDM_OK && opts->has_limit) {
+    rc = pg_select_sql(&sql, table, opts, err);
+    if (rc == MDM_OK && !again)
+        rc = pg_read_copy(p, &sql, opts, out, &again, err);
+    if (rc == MDM_OK && again && opts->has_limit) {
         rc = mdm_buf_puts(&sql, " LIMIT $1");
         mdm__format_int64(opts->limit, limit);
     }
-    if (rc == MDM_OK && !opts->has_limit) {
-        /* A full read: columns from LIMIT 0, rows through COPY. */
-        size_t len = sql.len;
-        bool mismatch = false;
-        pg_stream ps = {opts->sink, {NULL, 0, 0}, false};
-        rc = mdm_buf_puts(&sql, " LIMIT 0");
-        if (rc == MDM_OK)
-            rc = pg_run(p, mdm_buf_str(&sql), 0, NULL, NULL, &res, err);
-        if (rc == MDM_OK)
-            rc = pg_result_table(res, out, err);
-        if (rc == MDM_OK) {
-            sql.data[sql.len = len] = '\0';
-            rc = copy_read(p, mdm_buf_str(&sql), res, opts->sink != NULL ? &ps : NULL, out,
-                           &mismatch, err);
-        }
-        mdm_buf_reset(&ps.raw);
-        PQclear(res);
-        res = NULL;
-        if (rc == MDM_OK && mismatch && ps.handed)
-            rc = mdm_error_set(err, MDM_ERR_SQL, "the table changed while it was read (rows were already handed over)");
-        if (rc != MDM_OK || !mismatch)
-            goto done;
-        mdm_table_reset(out);
-        mdm_table_init(out);
-    }
-    if (rc == MDM_OK)
+    if (rc == MDM_OK && again)
         rc = pg_run(p, mdm_buf_str(&sql), opts->has_limit ? 1 : 0, types, vals, &res, err);
-    if (rc == MDM_OK)
+    if (rc == MDM_OK && again)
         rc = pg_result_table(res, out, err);
-done:
     if (rc != MDM_OK)
         mdm_error_prefix(err, "Failed to read table %s", table);
     PQclear(res);
@@ -1446,6 +1520,127 @@ static bool dml_status(const char *status)
            strncmp(status, "DELETE", 6) == 0 || strncmp(status, "MERGE", 5) == 0;
 }
 
+/* A row of a streamed query's result to push again (pg_isolate). */
+typedef struct result_again {
+    const PGresult *res;
+    int row;
+} result_again;
+
+static mdm_status result_row_again(void *ctx, mdm_table *out, int *misfit, mdm_error *err)
+{
+    const result_again *a = ctx;
+    return pg_result_row(a->res, a->row, out, true, misfit, err);
+}
+
+/* The rows of one result of a streamed query (in single-row mode one row,
+ * then an empty one at the end, which alone describes the columns when no
+ * row came), handed over in chunks; a timestamp outside years 1 to 9999
+ * comes alone, as in a streamed COPY read. */
+static mdm_status stream_rows(pg_stream *ps, const PGresult *res, mdm_table *out,
+                              mdm_error *err)
+{
+    static const bool no_mismatch = false;   /* a PGresult row always has its columns */
+    mdm_status rc = out->ncols == 0 ? pg_result_columns(res, out, err) : MDM_OK;
+    for (int r = 0; r < PQntuples(res) && rc == MDM_OK; r++) {
+        result_again again = {res, r};
+        int misfit = -1;
+        rc = pg_result_row(res, r, out, true, &misfit, err);
+        if (rc == MDM_OK && misfit >= 0)
+            rc = pg_isolate(ps, out, misfit, result_row_again, &again, &no_mismatch, err);
+        if (rc == MDM_OK && mdm_row_sink_full(ps->sink, out))
+            rc = pg_hand_over(ps, out, err);
+    }
+    return rc;
+}
+
+/* One result of a streamed query into out: rows, the count of a DML
+ * statement, or the error. */
+static mdm_status stream_result(pg_conn *p, pg_stream *ps, PGresult *res,
+                                mdm_query_result *out, mdm_error *err)
+{
+    switch (PQresultStatus(res)) {
+    case PGRES_SINGLE_TUPLE:
+        return stream_rows(ps, res, &out->table, err);
+    case PGRES_TUPLES_OK: case PGRES_COMMAND_OK:
+        if (dml_status(PQcmdStatus(res)))
+            out->rows_affected = strtoll(PQcmdTuples(res), NULL, 10);
+        return PQresultStatus(res) == PGRES_TUPLES_OK ? stream_rows(ps, res, &out->table, err)
+                                                      : MDM_OK;
+    case PGRES_COPY_OUT: case PGRES_COPY_IN:
+        return mdm_error_set(err, MDM_ERR_UNSUPPORTED,
+                             "query: COPY to or from the client is not supported here "
+                             "(create_table and read_table use COPY)");
+    default:
+        return pg_fail(p->pg, res, err, "query");
+    }
+}
+
+/* Ends a COPY that a query started with the client, so the connection is
+ * in step again: refused (COPY FROM STDIN), or its rows dropped. */
+static void pg_leave_copy(pg_conn *p, ExecStatusType st)
+{
+    char *row;
+    if (st == PGRES_COPY_IN) {
+        (void)PQputCopyEnd(p->pg, "COPY from the client is not supported here");
+        return;
+    }
+    while (PQgetCopyData(p->pg, &row, 0) > 0)
+        PQfreemem(row);
+}
+
+/* The query failed here (the sink, memory) while the server still sends
+ * rows: asks the server to stop, so the rest need not be read. libpq's
+ * PQcancel waits until the server has the request; the rows already on
+ * their way and the error ending them are then read off as usual. A
+ * cancel that cannot be sent only means reading every row. */
+static void pg_stop_query(pg_conn *p)
+{
+    char msg[256];
+    PGcancel *cancel = PQgetCancel(p->pg);
+    if (cancel != NULL) {
+        (void)PQcancel(cancel, msg, sizeof msg);
+        PQfreeCancel(cancel);
+    }
+}
+
+/*
+ * A query whose rows go to out->sink as they come. libpq's single-row mode
+ * (one PGresult per row, taken off the socket as the server sends it) was
+ * measured against the whole result and against a cursor (DECLARE, then
+ * FETCH FORWARD 65536) on a 1M-row query: it is the fastest of the three,
+ * needs no transaction and takes any statement, where a cursor takes only
+ * SELECT and VALUES. The statement is unnamed rather than from the cache:
+ * the cache's second try on a changed result type would have to happen
+ * before any row is handed over, and one parse is nothing next to a result
+ * worth streaming. Every result is read to the end, so the connection is
+ * in step with the server whatever happened.
+ */
+static mdm_status pg_query_stream(pg_conn *p, const char *sql, int n, const Oid *types,
+                                  const char *const *values, mdm_query_result *out,
+                                  mdm_error *err)
+{
+    pg_stream ps = {out->sink, {NULL, 0, 0}, false};
+    bool stopped = false;
+    mdm_status rc = MDM_OK;
+    PGresult *res;
+    if (!PQsendQueryParams(p->pg, sql, n, types, values, NULL, NULL, 0))
+        return pg_fail(p->pg, NULL, err, "query");
+    (void)PQsetSingleRowMode(p->pg);   /* refused: one result with every row, taken the same way */
+    while ((res = PQgetResult(p->pg)) != NULL) {
+        ExecStatusType st = PQresultStatus(res);
+        if (rc == MDM_OK)
+            rc = stream_result(p, &ps, res, out, err);
+        if (st == PGRES_COPY_OUT || st == PGRES_COPY_IN)
+            pg_leave_copy(p, st);
+        if (rc != MDM_OK && st == PGRES_SINGLE_TUPLE && !stopped) {
+            pg_stop_query(p);
+            stopped = true;
+        }
+        PQclear(res);
+    }
+    return rc;
+}
+
 static mdm_status pg_execute_query(mdm_conn *c, const char *sql, const mdm_param *params,
                                    size_t nparams, mdm_query_result *out, mdm_error *err)
 {
@@ -1480,11 +1675,13 @@ static mdm_status pg_execute_query(mdm_conn *c, const char *sql, const mdm_param
     }
     for (size_t i = 0; rc == MDM_OK && i < names.count; i++)
         values[i] = off[i] == SIZE_MAX ? NULL : vals.data + off[i];
-    if (rc == MDM_OK)
+    if (rc == MDM_OK && out->sink != NULL)
+        rc = pg_query_stream(p, mdm_buf_str(&text), (int)names.count, types, values, out, err);
+    else if (rc == MDM_OK)
         rc = pg_run(p, mdm_buf_str(&text), (int)names.count, types, values, &res, err);
-    if (rc == MDM_OK && PQresultStatus(res) == PGRES_TUPLES_OK)
+    if (rc == MDM_OK && res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK)
         rc = pg_result_table(res, &out->table, err);
-    if (rc == MDM_OK && dml_status(PQcmdStatus(res)))
+    if (rc == MDM_OK && res != NULL && dml_status(PQcmdStatus(res)))
         out->rows_affected = strtoll(PQcmdTuples(res), NULL, 10);
     if (rc != MDM_OK)
         mdm_error_prefix(err, "Failed to execute query");

@@ -186,6 +186,20 @@ static mdm_status count_rows(void *ctx, const mdm_table *t, mdm_error *err)
     return MDM_OK;
 }
 
+/* A query's rows handed over as they come (PostgreSQL: single-row mode),
+ * the 'infinity' row alone. */
+static mdm_status query_streamed(world *w, const mdm_row_sink *sink, mdm_error *err)
+{
+    mdm_param lo = mdm_param_int64("lo", 0);
+    mdm_query_result r;
+    mdm_query_result_init(&r);
+    r.sink = sink;
+    mdm_status rc = mdm_conn_execute_query(w->c, "SELECT i, ts FROM t WHERE i >= :lo", &lo, 1,
+                                           &r, err);
+    mdm_query_result_reset(&r);
+    return rc;
+}
+
 /* Every row handed over one at a time (a streamed read), with a timestamp
  * that does not fit its column ('infinity': SQLite keeps the text,
  * PostgreSQL's is outside years 1 to 9999), which comes alone. */
@@ -214,7 +228,14 @@ static mdm_status op_read_streamed(world *w, mdm_error *err)
     if (rc == MDM_OK && w->db[0])
         rc = mdm_conn_read_table(w->c, "tn", &o, &out, err);
     mdm_table_reset(&out);
-    return rc;
+    /* with a limit (PostgreSQL: COPY with the limit as a literal) */
+    o.has_limit = true;
+    o.limit = 1000;
+    mdm_table_init(&out);
+    if (rc == MDM_OK)
+        rc = mdm_conn_read_table(w->c, "t", &o, &out, err);
+    mdm_table_reset(&out);
+    return rc == MDM_OK ? query_streamed(w, &sink, err) : rc;
 }
 
 /* A write PostgreSQL takes in COPY text format (a timestamp in year 10000

@@ -3,7 +3,8 @@
  * test_pg_libpq_faults.c - the PostgreSQL backend when libpq fails or the
  * COPY data is not what a server sends: what no real server can be made to
  * do on cue. As test_modern_fault.c does with malloc, this program puts its
- * own PQgetCopyData, PQputCopyData, PQputCopyEnd and PQconnectdbParams in
+ * own PQgetCopyData, PQputCopyData, PQputCopyEnd, PQconnectdbParams and
+ * PQsendQueryParams (a streamed query) in
  * front of libpq's (the executable's definitions win; each calls libpq's
  * through dlsym(RTLD_NEXT)). Armed, they fail once the way libpq does when
  * an allocation fails (-1, -2, NULL), or rewrite one COPY message
@@ -31,6 +32,7 @@
 
 #include "mdm_backend.h"
 #include "mdm_conn.h"
+#include "mdm_table_ops.h"
 #include "test_pg_conn.h"
 #include "test_support.h"
 
@@ -45,7 +47,8 @@ typedef enum fault {
     F_GET_FAIL,           /* PQgetCopyData returns -2 */
     F_PUT_FAIL,           /* PQputCopyData returns -1 */
     F_END_FAIL,           /* PQputCopyEnd (the normal end) returns -1 */
-    F_CONNECT_NULL        /* PQconnectdbParams returns NULL */
+    F_CONNECT_NULL,       /* PQconnectdbParams returns NULL */
+    F_SEND_FAIL           /* PQsendQueryParams returns 0 */
 } fault;
 
 static fault armed;
@@ -153,6 +156,23 @@ PGconn *PQconnectdbParams(const char *const *keywords, const char *const *values
         return NULL;
     }
     return real(keywords, values, expand_dbname);
+}
+
+int PQsendQueryParams(PGconn *conn, const char *command, int nParams, const Oid *paramTypes,
+                      const char *const *paramValues, const int *paramLengths,
+                      const int *paramFormats, int resultFormat)
+{
+    int (*real)(PGconn *, const char *, int, const Oid *, const char *const *, const int *,
+                const int *, int) =
+        (int (*)(PGconn *, const char *, int, const Oid *, const char *const *, const int *,
+                 const int *, int))libpq_fn("PQsendQueryParams");
+    if (armed == F_SEND_FAIL) {
+        armed = F_NONE;
+        fired = 1;
+        return 0;
+    }
+    return real(conn, command, nParams, paramTypes, paramValues, paramLengths, paramFormats,
+                resultFormat);
 }
 
 /* ---- fixture ---- */
@@ -264,6 +284,44 @@ static void libpq__a_text_row_without_its_newline_makes_the_read_fall_back(void 
     assert_int_equal(read_with(f, "tx", F_GET_CUT, 0, -1), 2);
 }
 
+static mdm_status keep_rows(void *ctx, const mdm_table *t, mdm_error *err)
+{
+    return mdm_table_append_table(ctx, t, err);
+}
+
+/* A streamed read with a limit comes through COPY too, and falls back
+ * the same way (no row was handed over yet). */
+static void libpq__a_streamed_read_with_a_limit_falls_back_too(void **state)
+{
+    fx *f = begin(state);
+    mdm_table got, rest, want;
+    mdm_row_sink sink = {1, keep_rows, &got};
+    mdm_read_opts ro = MDM_READ_OPTS_INIT;
+    mdm_compare_opts o = MDM_COMPARE_OPTS_INIT;
+    mdm_table_diff d;
+    mdm_error err;
+    ro.has_limit = true;
+    ro.limit = 2;
+    mdm_table_init(&want);
+    OK(mdm_conn_read_table(f->c, "b", &ro, &want, &err));   /* no sink: one SELECT */
+    assert_int_equal(want.nrows, 2);
+    ro.sink = &sink;
+    mdm_table_init(&rest);
+    mdm_table_init(&got);
+    OK(mdm_table_copy_schema(&got, &want, &err));
+    uint64_t before = cached_runs(f->c);
+    arm(F_GET_SIGNATURE, 0, 0);
+    OK(mdm_conn_read_table(f->c, "b", &ro, &rest, &err));
+    assert_true(fired);
+    assert_int_equal(cached_runs(f->c) - before, 2);   /* LIMIT 0, then the SELECT again */
+    OK(mdm_table_append_table(&got, &rest, &err));
+    if (!mdm_table_equal(&want, &got, &o, &d))
+        fail_msg("%s", d.message);
+    mdm_table_reset(&got);
+    mdm_table_reset(&rest);
+    mdm_table_reset(&want);
+}
+
 /* ---- libpq failing ---- */
 
 static void libpq__a_failed_copy_read_is_reported_and_the_connection_recovers(void **state)
@@ -286,6 +344,25 @@ static void libpq__a_failed_copy_read_is_reported_and_the_connection_recovers(vo
         assert_int_equal(out.nrows, i == 0 ? 3 : 2);
         mdm_table_reset(&out);
     }
+}
+
+/* A streamed query libpq cannot send: an error, and the connection goes on. */
+static void libpq__a_streamed_query_that_cannot_be_sent_is_an_error(void **state)
+{
+    fx *f = begin(state);
+    mdm_row_sink sink = {2, keep_rows, NULL};
+    mdm_query_result r;
+    mdm_error err;
+    mdm_query_result_init(&r);
+    sink.ctx = &r.table;
+    r.sink = &sink;
+    arm(F_SEND_FAIL, 0, 0);
+    assert_int_not_equal(mdm_conn_execute_query(f->c, "SELECT * FROM b", NULL, 0, &r, &err),
+                         MDM_OK);
+    assert_true(fired);
+    assert_non_null(strstr(err.message, "query"));
+    mdm_query_result_reset(&r);
+    assert_int_equal(mdm_test_sql_int(f->c, "SELECT COUNT(*) FROM b"), 3);
 }
 
 static void make_rows(mdm_table *t, int n)
@@ -363,7 +440,9 @@ int main(void)
         T(libpq__malformed_binary_copy_messages_make_the_read_fall_back),
         T(libpq__a_binary_header_in_a_message_of_its_own_is_read),
         T(libpq__a_text_row_without_its_newline_makes_the_read_fall_back),
+        T(libpq__a_streamed_read_with_a_limit_falls_back_too),
         T(libpq__a_failed_copy_read_is_reported_and_the_connection_recovers),
+        T(libpq__a_streamed_query_that_cannot_be_sent_is_an_error),
         T(libpq__a_failed_copy_write_is_rolled_back),
         T(libpq__a_connection_libpq_cannot_allocate_is_out_of_memory),
     };

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,14 +97,15 @@ static char *whole(mdm_conn *c, const char *table, mdm_out_format fmt)
     return buf;
 }
 
-/* Reads table streamed in chunks of `chunk` rows (caller frees). */
-static char *streamed(mdm_conn *c, const char *table, mdm_out_format fmt, size_t chunk,
-                      counting *k)
+/* Reads table with ro (a sink is added) streamed in chunks of `chunk`
+ * rows (caller frees). */
+static char *streamed_opts(mdm_conn *c, const char *table, const mdm_read_opts *opts,
+                           mdm_out_format fmt, size_t chunk, counting *k)
 {
     char *buf = NULL;
     size_t len = 0;
     mdm_row_sink sink;
-    mdm_read_opts ro = MDM_READ_OPTS_INIT;
+    mdm_read_opts ro = *opts;
     mdm_table t;
     mdm_error err;
     FILE *out = open_memstream(&buf, &len);
@@ -122,6 +124,14 @@ static char *streamed(mdm_conn *c, const char *table, mdm_out_format fmt, size_t
     fclose(out);
     mdm_table_reset(&t);
     return buf;
+}
+
+/* Reads the whole table streamed in chunks of `chunk` rows (caller frees). */
+static char *streamed(mdm_conn *c, const char *table, mdm_out_format fmt, size_t chunk,
+                      counting *k)
+{
+    mdm_read_opts ro = MDM_READ_OPTS_INIT;
+    return streamed_opts(c, table, &ro, fmt, chunk, k);
 }
 
 /* Every type, with the values whose text is easiest to get wrong. */
@@ -190,42 +200,94 @@ static void stream__pg_bytes_equal_the_whole_read(void **state)
     same_bytes(f->pg.c);
 }
 
-/* A query's rows, streamed on SQLite: the same bytes as its whole result. */
-static void stream__sqlite_query_bytes_equal_the_whole_result(void **state)
+/* Runs sql whole and writes its rows in fmt: today's bytes (caller frees). */
+static char *query_whole(mdm_conn *c, const char *sql, const mdm_param *p, size_t np,
+                         mdm_out_format fmt)
 {
-    fx *f = *state;
-    const char *sql = "SELECT i, x, b, s, ts, i * 2 AS expr FROM all_types WHERE s IS NOT NULL";
-    every_type(f->sq);
+    char *buf = NULL;
+    size_t len = 0;
+    mdm_query_result r;
+    mdm_error err;
+    FILE *out = open_memstream(&buf, &len);
+    assert_non_null(out);
+    mdm_query_result_init(&r);
+    OK(mdm_conn_execute_query(c, sql, p, np, &r, &err));
+    OK(mdm_output_write(&r.table, fmt, out, &err));
+    fclose(out);
+    mdm_query_result_reset(&r);
+    return buf;
+}
+
+/* Runs sql with its rows streamed in chunks of `chunk` rows, written in
+ * fmt (caller frees); *rc: the query's status (err filled), the output
+ * then holds what was handed over before the failure. */
+static char *query_streamed(mdm_conn *c, const char *sql, const mdm_param *p, size_t np,
+                            mdm_out_format fmt, size_t chunk, counting *k, mdm_status *rc,
+                            mdm_error *err)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    mdm_row_sink sink;
+    mdm_query_result r;
+    FILE *out = open_memstream(&buf, &len);
+    int fail_at = k->fail_at;
+    assert_non_null(out);
+    memset(k, 0, sizeof *k);
+    k->fail_at = fail_at;
+    mdm_output_stream_init(&k->os, fmt, out, &sink);
+    sink.chunk_rows = chunk;
+    sink.rows = count_rows;
+    sink.ctx = k;
+    mdm_query_result_init(&r);
+    r.sink = &sink;
+    *rc = mdm_conn_execute_query(c, sql, p, np, &r, err);
+    if (*rc == MDM_OK) {
+        assert_true(r.table.nrows <= chunk);   /* the rest, never more than a chunk */
+        *rc = mdm_output_stream_end(&k->os, &r.table, err);
+    }
+    fclose(out);
+    mdm_query_result_reset(&r);
+    return buf;
+}
+
+/* A query's rows, streamed: the same bytes as its whole result, in
+ * chunks (6 rows: two chunks of 2 handed over, the rest at the end). */
+static void query_same_bytes(mdm_conn *c)
+{
+    const char *sql = "SELECT i, x, b, s, ts, i * 2 AS expr FROM all_types "
+                      "WHERE s IS NOT NULL AND (i > :lo OR i IS NULL) ORDER BY i";
+    mdm_param lo = mdm_param_int64("lo", INT64_MIN);
+    every_type(c);
     for (int fmt = MDM_OUT_CSV; fmt <= MDM_OUT_JSON; fmt++) {
-        char *want = NULL, *got = NULL;
-        size_t wlen = 0, glen = 0;
-        counting cnt;
-        mdm_row_sink sink;
-        mdm_query_result whole_r, r;
+        counting cnt = {0};
+        mdm_status rc;
         mdm_error err;
-        FILE *w = open_memstream(&want, &wlen), *g = open_memstream(&got, &glen);
-        mdm_query_result_init(&whole_r);
-        OK(mdm_conn_execute_query(f->sq, sql, NULL, 0, &whole_r, &err));
-        OK(mdm_output_write(&whole_r.table, (mdm_out_format)fmt, w, &err));
-        memset(&cnt, 0, sizeof cnt);
-        mdm_output_stream_init(&cnt.os, (mdm_out_format)fmt, g, &sink);
-        sink.chunk_rows = 2;
-        sink.rows = count_rows;
-        sink.ctx = &cnt;
-        mdm_query_result_init(&r);
-        r.sink = &sink;
-        OK(mdm_conn_execute_query(f->sq, sql, NULL, 0, &r, &err));
-        OK(mdm_output_stream_end(&cnt.os, &r.table, &err));
-        fclose(w);
-        fclose(g);
+        char *want = query_whole(c, sql, &lo, 1, (mdm_out_format)fmt);
+        char *got = query_streamed(c, sql, &lo, 1, (mdm_out_format)fmt, 2, &cnt, &rc, &err);
+        OK(rc);
         assert_string_equal(got, want);
-        assert_int_equal(cnt.chunks, 3);   /* 6 rows: two chunks of 2, the rest at the end */
+        assert_int_equal(cnt.chunks, 2);
         assert_int_equal(cnt.most, 2);
-        mdm_query_result_reset(&whole_r);
-        mdm_query_result_reset(&r);
+        assert_int_equal(cnt.os.rows, 5);
         free(want);
         free(got);
     }
+}
+
+static void stream__sqlite_query_bytes_equal_the_whole_result(void **state)
+{
+    query_same_bytes(((fx *)*state)->sq);
+}
+
+/* On PostgreSQL too (single-row mode): rows are handed over before the
+ * query ends, with the result's types and declared types. */
+static void stream__pg_query_bytes_equal_the_whole_result(void **state)
+{
+    fx *f = *state;
+    MDM_TEST_REQUIRE_PG();
+    if (f->pg.c == NULL)
+        skip();
+    query_same_bytes(f->pg.c);
 }
 
 /* An empty table: the head alone (and JSON's tail). */
@@ -280,6 +342,181 @@ static void stream__pg_memory_stays_bounded(void **state)
     assert_non_null(strstr(got, "\n100000,50000.0,row 100000,True\n"));
     free(got);
     free(want);
+}
+
+/* A read with a limit streams too (COPY with the limit as a literal):
+ * chunks before the end, the bytes of the whole read with that limit. */
+static void stream__pg_limit_read_streams(void **state)
+{
+    fx *f = *state;
+    counting cnt;
+    mdm_read_opts ro = MDM_READ_OPTS_INIT;
+    mdm_table t;
+    mdm_error err;
+    MDM_TEST_REQUIRE_PG();
+    if (f->pg.c == NULL)
+        skip();
+    mdm_test_sql(f->pg.c, "CREATE TABLE lim AS SELECT i::bigint AS i, i * 0.25::float8 AS x, "
+                          "'row ' || i AS s, timestamp '2020-01-01' + i * interval '1 second' AS ts "
+                          "FROM generate_series(1, 20000) i");
+    ro.has_limit = true;
+    ro.limit = 12345;
+    for (int fmt = MDM_OUT_CSV; fmt <= MDM_OUT_JSON; fmt++) {
+        char *want = NULL, *got;
+        size_t len = 0;
+        FILE *w = open_memstream(&want, &len);
+        assert_non_null(w);
+        mdm_table_init(&t);
+        OK(mdm_conn_read_table(f->pg.c, "lim", &ro, &t, &err));   /* no sink: held whole */
+        OK(mdm_output_write(&t, (mdm_out_format)fmt, w, &err));
+        fclose(w);
+        mdm_table_reset(&t);
+        got = streamed_opts(f->pg.c, "lim", &ro, (mdm_out_format)fmt, 1000, &cnt);
+        assert_string_equal(got, want);
+        assert_int_equal(cnt.os.rows, 12345);
+        assert_int_equal(cnt.chunks, 12);   /* the last 345 come back to the caller */
+        assert_int_equal(cnt.most, 1000);
+        free(got);
+        free(want);
+    }
+}
+
+/* Heap in use (malloc's, libpq's included): the sink samples it. */
+static size_t heap_now(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+}
+
+static mdm_status sample_heap(void *ctx, const mdm_table *t, mdm_error *err)
+{
+    size_t *peak = ctx, now = heap_now();
+    (void)t;
+    (void)err;
+    if (now > *peak)
+        *peak = now;
+    return MDM_OK;
+}
+
+/* A query whose whole result is about 80 MB in a PGresult: streamed, the
+ * heap never holds more than a few chunks of it. */
+static void stream__pg_query_memory_stays_bounded(void **state)
+{
+    fx *f = *state;
+    size_t base = heap_now(), peak = base;
+    mdm_row_sink sink = {1000, sample_heap, &peak};
+    mdm_param n = mdm_param_int64("n", 200000);
+    mdm_query_result r;
+    mdm_error err;
+    MDM_TEST_REQUIRE_PG();
+    if (f->pg.c == NULL)
+        skip();
+    mdm_query_result_init(&r);
+    r.sink = &sink;
+    OK(mdm_conn_execute_query(f->pg.c, "SELECT i, repeat('x', 300) || i AS s "
+                                       "FROM generate_series(1, :n) i", &n, 1, &r, &err));
+    assert_true(r.table.nrows <= 1000);
+    assert_true(peak > base);
+    if (peak - base > (size_t)16 << 20)
+        fail_msg("the heap grew by %zu bytes while streaming", peak - base);
+    mdm_query_result_reset(&r);
+}
+
+/* A query that fails after rows were handed over: the server's error,
+ * and the connection goes on (in a transaction: once rolled back). */
+static void stream__pg_query_error_after_rows(void **state)
+{
+    fx *f = *state;
+    const char *sql = "SELECT i, 1 / (i - 150000) AS q FROM generate_series(1, 200000) i";
+    counting cnt = {0};
+    mdm_status rc;
+    mdm_error err;
+    MDM_TEST_REQUIRE_PG();
+    if (f->pg.c == NULL)
+        skip();
+    for (int in_tx = 0; in_tx < 2; in_tx++) {
+        if (in_tx)
+            OK(mdm_conn_begin(f->pg.c, &err));
+        free(query_streamed(f->pg.c, sql, NULL, 0, MDM_OUT_CSV, 1000, &cnt, &rc, &err));
+        assert_int_not_equal(rc, MDM_OK);
+        assert_string_equal(err.sqlstate, "22012");
+        assert_non_null(strstr(err.message, "division by zero"));
+        assert_true(cnt.chunks >= 2);   /* rows went out before the error */
+        if (in_tx)
+            OK(mdm_conn_rollback(f->pg.c, &err));
+        assert_int_equal(mdm_test_sql_int(f->pg.c, "SELECT 41 + 1"), 42);
+    }
+}
+
+/* The sink fails (a broken pipe) while the server still sends rows: the
+ * query is cancelled, its error is the sink's, the connection goes on. */
+static void stream__pg_query_a_failing_sink_stops_it(void **state)
+{
+    fx *f = *state;
+    const char *sql = "SELECT i, repeat('y', 100) AS s FROM generate_series(1, 3000000) i";
+    counting cnt = {.fail_at = 2};
+    mdm_status rc;
+    mdm_error err;
+    MDM_TEST_REQUIRE_PG();
+    if (f->pg.c == NULL)
+        skip();
+    for (int in_tx = 0; in_tx < 2; in_tx++) {
+        if (in_tx)
+            OK(mdm_conn_begin(f->pg.c, &err));
+        cnt.fail_at = 2;
+        free(query_streamed(f->pg.c, sql, NULL, 0, MDM_OUT_CSV, 1000, &cnt, &rc, &err));
+        assert_int_equal(rc, MDM_ERR_IO);
+        assert_non_null(strstr(err.message, "broken pipe"));
+        assert_int_equal(cnt.chunks, 2);
+        if (in_tx)
+            OK(mdm_conn_rollback(f->pg.c, &err));
+        assert_int_equal(mdm_test_sql_int(f->pg.c, "SELECT 41 + 1"), 42);
+    }
+}
+
+/* What a streamed query may also meet: COPY with the client (refused,
+ * the connection in step after), DML (its count; RETURNING rows streamed)
+ * and DDL (no columns). */
+static void stream__pg_query_other_statements(void **state)
+{
+    fx *f = *state;
+    counting cnt = {0};
+    mdm_row_sink sink;
+    mdm_query_result r;
+    mdm_error err;
+    MDM_TEST_REQUIRE_PG();
+    if (f->pg.c == NULL)
+        skip();
+    static const char *const copies[] = {"COPY other TO STDOUT", "COPY other FROM STDIN"};
+    FILE *out = fopen("/dev/null", "w");
+    assert_non_null(out);
+    mdm_output_stream_init(&cnt.os, MDM_OUT_CSV, out, &sink);
+    sink.chunk_rows = 2;
+    sink.rows = count_rows;
+    sink.ctx = &cnt;
+    mdm_test_sql(f->pg.c, "CREATE TABLE other (i BIGINT)");
+    for (size_t i = 0; i < 2; i++) {
+        mdm_query_result_init(&r);
+        r.sink = &sink;
+        assert_int_equal(mdm_conn_execute_query(f->pg.c, copies[i], NULL, 0, &r, &err),
+                         MDM_ERR_UNSUPPORTED);
+        mdm_query_result_reset(&r);
+        assert_int_equal(mdm_test_sql_int(f->pg.c, "SELECT 41 + 1"), 42);
+    }
+    mdm_query_result_init(&r);
+    r.sink = &sink;
+    OK(mdm_conn_execute_query(f->pg.c, "INSERT INTO other SELECT generate_series(1, 5) "
+                                       "RETURNING i", NULL, 0, &r, &err));
+    assert_int_equal(r.rows_affected, 5);
+    assert_int_equal(cnt.chunks, 2);
+    mdm_query_result_reset(&r);
+    mdm_query_result_init(&r);
+    r.sink = &sink;
+    OK(mdm_conn_execute_query(f->pg.c, "DELETE FROM other WHERE i > 3", NULL, 0, &r, &err));
+    assert_int_equal(r.rows_affected, 2);
+    assert_int_equal(r.table.ncols, 0);
+    mdm_query_result_reset(&r);
+    fclose(out);
 }
 
 /* A failing sink stops the read with its error. */
@@ -406,6 +643,19 @@ static void stream__pg_timestamps_out_of_range_come_alone(void **state)
     char *old = whole(f->pg.c, "tso", MDM_OUT_JSON);
     assert_non_null(strstr(old, "{\"name\":\"ts\",\"type\":\"TEXT\"}"));
     free(old);
+    /* a query streams by the same rule */
+    mdm_status rc;
+    mdm_error err;
+    csv = query_streamed(f->pg.c, "SELECT * FROM tso ORDER BY id", NULL, 0, MDM_OUT_CSV, 3, &cnt,
+                         &rc, &err);
+    OK(rc);
+    assert_string_equal(csv, "id,ts,tz\n"
+                             "1,2020-01-01 00:00:00,2020-01-01 01:00:00\n"
+                             "2,infinity,10000-01-01 00:00:00+00\n"
+                             "3,0044-03-15 01:02:03.5 BC,-infinity\n"
+                             "4,2020-01-02 00:00:00.250000,\n");
+    assert_int_equal(cnt.most, 1);   /* 1, then 2 and 3 alone, 4 back to the caller */
+    free(csv);
     /* the same through COPY text (NUMERIC has no binary reader here) */
     mdm_test_sql(f->pg.c, "CREATE TABLE tsn AS SELECT id::numeric AS n, ts, tz FROM tso");
     csv = streamed(f->pg.c, "tsn", MDM_OUT_CSV, 3, &cnt);
@@ -461,9 +711,15 @@ int main(void)
         cmocka_unit_test(stream__sqlite_bytes_equal_the_whole_read),
         cmocka_unit_test(stream__pg_bytes_equal_the_whole_read),
         cmocka_unit_test(stream__sqlite_query_bytes_equal_the_whole_result),
+        cmocka_unit_test(stream__pg_query_bytes_equal_the_whole_result),
         cmocka_unit_test(stream__an_empty_table_gives_the_head),
         cmocka_unit_test(stream__memory_stays_bounded),
         cmocka_unit_test(stream__pg_memory_stays_bounded),
+        cmocka_unit_test(stream__pg_limit_read_streams),
+        cmocka_unit_test(stream__pg_query_memory_stays_bounded),
+        cmocka_unit_test(stream__pg_query_error_after_rows),
+        cmocka_unit_test(stream__pg_query_a_failing_sink_stops_it),
+        cmocka_unit_test(stream__pg_query_other_statements),
         cmocka_unit_test(stream__a_failing_sink_stops_the_read),
         cmocka_unit_test(stream__sqlite_mixed_values_come_alone),
         cmocka_unit_test(stream__sqlite_untyped_columns),
