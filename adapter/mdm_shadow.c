@@ -63,22 +63,30 @@ static int key_cmp(const void *pa, const void *pb)
     return a->len < b->len ? -1 : a->len > b->len;
 }
 
-/* One cell as bytes: a type tag ('N' for NULL), the value as rendered,
- * a separator. */
+/* One cell's canonical form: a type tag ('N' for NULL) into *tag and the
+ * value as rendered (cell: room for a value that is not text). */
+static const char *cell_form(const mdm_table *t, size_t c, size_t r, char cell[64], char *tag,
+                             size_t *len)
+{
+    *tag = (char)('0' + t->cols[c].type);
+    *len = 0;
+    if (mdm_table_is_null(t, c, r)) {
+        *tag = 'N';
+        return "";
+    }
+    if (t->cols[c].type == MDM_TEXT)
+        return mdm_table_text(t, c, r, len);
+    const char *s = mdm_table_render_cell(t, c, r, cell, 64);
+    *len = strlen(s);
+    return s;
+}
+
+/* One cell as bytes: its tag, its value, a separator. */
 static mdm_status cell_bytes(const mdm_table *t, size_t c, size_t r, mdm_buf *b)
 {
-    char cell[64];
-    const char *s = "";
-    size_t len = 0;
-    char tag = (char)('0' + t->cols[c].type);
-    if (mdm_table_is_null(t, c, r)) {
-        tag = 'N';
-    } else if (t->cols[c].type == MDM_TEXT) {
-        s = mdm_table_text(t, c, r, &len);
-    } else {
-        s = mdm_table_render_cell(t, c, r, cell, sizeof cell);
-        len = strlen(s);
-    }
+    char cell[64], tag;
+    size_t len;
+    const char *s = cell_form(t, c, r, cell, &tag, &len);
     mdm_status rc = mdm_buf_putc(b, tag);
     if (rc == MDM_OK)
         rc = mdm_buf_append(b, s, len);
@@ -144,42 +152,42 @@ bool mdm_table_equal_unordered(const mdm_table *a, const mdm_table *b,
 
 /* ---- Reconciliation of written tables ---------------------------------------- */
 
-static uint64_t fnv1a64(const mdm_buf *b)
+#define FNV_BASIS 0xcbf29ce484222325u
+
+static uint64_t fnv1a(uint64_t h, const char *p, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325u;
-    for (size_t i = 0; i < b->len; i++)
-        h = (h ^ (unsigned char)b->data[i]) * 0x100000001b3u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 0x100000001b3u;
     return h;
 }
 
-/* Order-independent checksums of t, as pt-table-checksum would take them
- * but without sorting: sums[c] is the wrapping sum over rows of the FNV-1a
- * hash of column c's canonical bytes (cell_bytes), sums[ncols] the same of
- * whole rows (so a value moved to another row is seen). Rows in any order
- * give the same sums. NULL without memory; free() it. */
-static uint64_t *checksums(const mdm_table *t)
+/* h carried on over one cell's bytes (cell_bytes, without a buffer). */
+static uint64_t cell_hash(const mdm_table *t, size_t c, size_t r, uint64_t h)
 {
-    uint64_t *sums = calloc(t->ncols + 1, sizeof *sums);
-    mdm_buf b, row;
-    mdm_buf_init(&b);
-    mdm_buf_init(&row);
-    for (size_t r = 0; sums != NULL && r < t->nrows; r++) {
-        mdm_buf_clear(&row);
-        for (size_t c = 0; sums != NULL && c < t->ncols; c++) {
-            mdm_buf_clear(&b);
-            if (cell_bytes(t, c, r, &b) != MDM_OK || mdm_buf_append(&row, b.data, b.len) != MDM_OK) {
-                free(sums);
-                sums = NULL;
-                break;
-            }
-            sums[c] += fnv1a64(&b);
-        }
-        if (sums != NULL)
-            sums[t->ncols] += fnv1a64(&row);
+    char cell[64], tag;
+    size_t len;
+    const char *s = cell_form(t, c, r, cell, &tag, &len);
+    h = fnv1a(h, &tag, 1);
+    h = fnv1a(h, s, len);
+    return fnv1a(h, "\x1f", 1);
+}
+
+/* An order-independent checksum of t, as pt-table-checksum takes them but
+ * without sorting: for column c, the wrapping sum over rows of the FNV-1a
+ * hash of the cell's canonical bytes; for c == ncols, the same of whole
+ * rows (so a value moved to another row is seen). Rows in any order give
+ * the same sums. */
+static uint64_t checksum(const mdm_table *t, size_t c)
+{
+    uint64_t sum = 0;
+    size_t first = c < t->ncols ? c : 0, end = c < t->ncols ? c + 1 : t->ncols;
+    for (size_t r = 0; r < t->nrows; r++) {
+        uint64_t h = FNV_BASIS;
+        for (size_t k = first; k < end; k++)
+            h = cell_hash(t, k, r, h);
+        sum += h;
     }
-    mdm_buf_reset(&b);
-    mdm_buf_reset(&row);
-    return sums;
+    return sum;
 }
 
 /* Two written tables (read back): equal in order, or the same schema and
@@ -191,11 +199,10 @@ static bool same_written(const mdm_shadow *sh, const mdm_table *a, const mdm_tab
         return true;
     if (diff->kind != MDM_DIFF_VALUE)
         return false;
-    uint64_t *sa = checksums(a), *sb = checksums(b);
-    bool same = sa != NULL && sb != NULL && memcmp(sa, sb, (a->ncols + 1) * sizeof *sa) == 0;
-    free(sa);
-    free(sb);
-    return same;
+    for (size_t c = 0; c <= a->ncols; c++)
+        if (checksum(a, c) != checksum(b, c))
+            return false;
+    return true;
 }
 
 /* ---- JSON ---------------------------------------------------------------- */
@@ -227,22 +234,18 @@ static mdm_status json_field(mdm_buf *b, const char *key, const char *value)
 }
 
 /* ,"checksums":{"rows":"<hex>","<column>":"<hex>",...}: a written table's
- * checksums (checksums()), whole rows first. */
+ * checksums (checksum()), whole rows first. */
 static mdm_status json_checksums(mdm_buf *b, const mdm_table *t)
 {
-    uint64_t *sums = checksums(t);
-    if (sums == NULL)
-        return MDM_ERR_NOMEM;
     mdm_status rc = mdm_buf_printf(b, ",\"checksums\":{\"rows\":\"%016llx\"",
-                                   (unsigned long long)sums[t->ncols]);
+                                   (unsigned long long)checksum(t, t->ncols));
     for (size_t c = 0; rc == MDM_OK && c < t->ncols; c++) {
         rc = mdm_buf_putc(b, ',');
         if (rc == MDM_OK)
             rc = json_str(b, t->cols[c].name);
         if (rc == MDM_OK)
-            rc = mdm_buf_printf(b, ":\"%016llx\"", (unsigned long long)sums[c]);
+            rc = mdm_buf_printf(b, ":\"%016llx\"", (unsigned long long)checksum(t, c));
     }
-    free(sums);
     return rc == MDM_OK ? mdm_buf_putc(b, '}') : rc;
 }
 
@@ -256,16 +259,11 @@ static mdm_status json_row(mdm_buf *b, const mdm_table *t, size_t r)
     mdm_status rc = MDM_OK;
     mdm_buf_init(&text);
     for (size_t c = 0; rc == MDM_OK && c < t->ncols; c++) {
-        if (c > 0)
-            rc = mdm_buf_puts(&text, ", ");
-        if (rc != MDM_OK)
-            break;
-        if (mdm_table_is_null(t, c, r))
-            rc = mdm_buf_puts(&text, "NULL");
-        else if (t->cols[c].type == MDM_TEXT)
-            rc = mdm_buf_append(&text, mdm_table_text(t, c, r, &len), len);
-        else
-            rc = mdm_buf_puts(&text, mdm_table_render_cell(t, c, r, cell, sizeof cell));
+        char tag;
+        const char *v = cell_form(t, c, r, cell, &tag, &len);
+        rc = mdm_buf_puts(&text, c > 0 ? ", " : "");
+        if (rc == MDM_OK)
+            rc = tag == 'N' ? mdm_buf_puts(&text, "NULL") : mdm_buf_append(&text, v, len);
     }
     if (rc == MDM_OK)
         rc = json_str(b, mdm_buf_str(&text));

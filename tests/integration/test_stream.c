@@ -495,6 +495,7 @@ static void stream__pg_query_other_statements(void **state)
     sink.rows = count_rows;
     sink.ctx = &cnt;
     mdm_test_sql(f->pg.c, "CREATE TABLE other (i BIGINT)");
+    mdm_test_sql(f->pg.c, "INSERT INTO other VALUES (1), (2)");   /* rows COPY TO drops */
     for (size_t i = 0; i < 2; i++) {
         mdm_query_result_init(&r);
         r.sink = &sink;

@@ -393,6 +393,66 @@ static void shadow__unordered_rows_compare_as_a_multiset(void **state)
     mdm_table_reset(&b);
 }
 
+/* A write side that wrote (or failed as told); its table stays empty. */
+static mdm_status wrote(void *arg, mdm_table *out, mdm_error *err)
+{
+    side_arg *s = arg;
+    (void)out;
+    s->calls++;
+    return s->fail != MDM_OK ? mdm_error_set(err, s->fail, "write failed on purpose") : MDM_OK;
+}
+
+/* Writes: both sides write, then their tables are read back (the side
+ * function again, as the check) and reconciled: rows in another order
+ * match by checksums; a value moved to another row, or a row more, does
+ * not, and the log line carries both sides' checksums and the first rows
+ * where they part; a failed control write is the caller's status. */
+static void shadow__written_tables_are_reconciled_by_checksums(void **state)
+{
+    fx *f = *state;
+    static const colspec cols[] = {{"s", MDM_TEXT, NULL}, {"v", MDM_INT64, NULL}};
+    static const char *const a_cells[] = {"x", "1", "y", "2", "z", NULL};
+    static const char *const shuffled[] = {"z", NULL, "x", "1", "y", "2"};
+    static const char *const moved[] = {"x", "2", "y", "1", "z", NULL};   /* same columns */
+    mdm_table a, b, out;
+    mdm_shadow sh;
+    mdm_error err;
+    size_t n = 0;
+    build(&a, cols, 2, a_cells, 3);
+    build(&b, cols, 2, shuffled, 3);
+    side_arg ctl = {&a, MDM_OK, 0}, cand = {&b, MDM_OK, 0};
+    mdm_shadow_call call = {"append", "d", "train", false, wrote, &ctl, wrote, &cand, "writes",
+                            "modern", side, side};
+    assert_int_equal(mdm_shadow_init(&sh, f->log, NULL, &err), MDM_OK);
+    mdm_table_init(&out);
+    assert_int_equal(mdm_shadow_run(&sh, &call, &out, &err), MDM_OK);
+    assert_int_equal(sh.stats.matches, 1);
+    assert_int_equal(ctl.calls, 2);   /* its write, then its read-back */
+    mdm_table_reset(&b);
+    build(&b, cols, 2, moved, 3);
+    assert_int_equal(mdm_shadow_run(&sh, &call, &out, &err), MDM_OK);
+    assert_int_equal(sh.stats.mismatches, 1);
+    char *line = last_line(f->log, &n);
+    assert_non_null(line);
+    assert_has(line, "\"checksums\":{\"rows\":\"");
+    assert_has(line, "\"first_differing_rows\":{\"control\":\"x, 1\",\"candidate\":\"x, 2\"}");
+    free(line);
+    mdm_table_reset(&b);
+    build(&b, cols, 2, a_cells, 2);   /* a row fewer */
+    assert_int_equal(mdm_shadow_run(&sh, &call, &out, &err), MDM_OK);
+    assert_int_equal(sh.stats.mismatches, 2);
+    line = last_line(f->log, &n);
+    assert_has(line, "\"kind\":\"row_count\"");
+    free(line);
+    ctl.fail = MDM_ERR_EXISTS;   /* the control's write fails: its status, not the read-back's */
+    assert_int_equal(mdm_shadow_run(&sh, &call, &out, &err), MDM_ERR_EXISTS);
+    assert_string_equal(err.message, "write failed on purpose");
+    assert_int_equal(sh.stats.runs, 4);
+    mdm_table_reset(&out);
+    mdm_table_reset(&a);
+    mdm_table_reset(&b);
+}
+
 /* ---- the log line ------------------------------------------------------------------- */
 
 /* Whatever the caller passes (SQL with newlines, tabs, quotes, control
@@ -650,6 +710,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(shadow__each_kind_of_difference_is_named_in_the_log, setup,
                                         teardown),
         cmocka_unit_test(shadow__diff_kind_names_are_distinct),
+        cmocka_unit_test_setup_teardown(shadow__written_tables_are_reconciled_by_checksums,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(shadow__unordered_rows_compare_as_a_multiset, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(shadow__log_records_escape_what_callers_pass, setup,
