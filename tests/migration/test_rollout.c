@@ -126,18 +126,23 @@ static void assert_out_has(fx *f, const char *part)
     free(e);
 }
 
-/* Several mdm processes, each loading every dataset once. */
-static void round_of_reads(fx *f, int procs)
+/* Several mdm processes, each running one command on every dataset: a
+ * load (writes false), or a register of the CSV, appending in even
+ * processes and replacing in odd ones (the dataset's write lock puts
+ * writers one after the other). */
+static void round_of(fx *f, int procs, bool writes)
 {
     pid_t pids[8];
     for (int p = 0; p < procs; p++) {
-        char script[4096];
+        char script[4096], cmd[96];
         int n = snprintf(script, sizeof script, "for d in");
         for (int d = 0; d < NDATASETS; d++)
             n += snprintf(script + n, sizeof script - (size_t)n, " d%d", d);
+        snprintf(cmd, sizeof cmd, writes ? "register $d \"$3\" --if-exists %s" : "load $d",
+                 p % 2 ? "replace" : "append");
         snprintf(script + n, sizeof script - (size_t)n,
-                 "; do \"$0\" --home \"$1\" --config \"$2\" load $d >/dev/null || exit 9; done");
-        const char *args[] = {"-c", script, f->bin, f->home, f->cfg, NULL};
+                 "; do \"$0\" --home \"$1\" --config \"$2\" %s >/dev/null || exit 9; done", cmd);
+        const char *args[] = {"-c", script, f->bin, f->home, f->cfg, f->csv, NULL};
         pids[p] = mdm_test_spawn("/bin/sh", args, f->dir, "/dev/null", f->errp);
         assert_true(pids[p] > 0);
     }
@@ -145,25 +150,14 @@ static void round_of_reads(fx *f, int procs)
         assert_int_equal(mdm_test_wait(pids[p]), 0);
 }
 
-/* Several mdm processes, each writing every dataset once: appends and
- * replaces (the dataset's write lock puts them one after the other). */
+static void round_of_reads(fx *f, int procs)
+{
+    round_of(f, procs, false);
+}
+
 static void round_of_writes(fx *f, int procs)
 {
-    pid_t pids[8];
-    for (int p = 0; p < procs; p++) {
-        char script[4096];
-        int n = snprintf(script, sizeof script, "for d in");
-        for (int d = 0; d < NDATASETS; d++)
-            n += snprintf(script + n, sizeof script - (size_t)n, " d%d", d);
-        snprintf(script + n, sizeof script - (size_t)n,
-                 "; do \"$0\" --home \"$1\" --config \"$2\" register $d \"$3\" --if-exists %s "
-                 ">/dev/null || exit 9; done", p % 2 ? "replace" : "append");
-        const char *args[] = {"-c", script, f->bin, f->home, f->cfg, f->csv, NULL};
-        pids[p] = mdm_test_spawn("/bin/sh", args, f->dir, "/dev/null", f->errp);
-        assert_true(pids[p] > 0);
-    }
-    for (int p = 0; p < procs; p++)
-        assert_int_equal(mdm_test_wait(pids[p]), 0);
+    round_of(f, procs, true);
 }
 
 static int history_lines(fx *f, const char *decision)
