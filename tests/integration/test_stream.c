@@ -411,15 +411,19 @@ static void stream__pg_query_memory_stays_bounded(void **state)
     MDM_TEST_REQUIRE_PG();
     if (f->pg.c == NULL)
         skip();
+#if defined(__SANITIZE_ADDRESS__)
+    skip();   /* AddressSanitizer owns malloc: mallinfo2() sees none of the heap */
+#endif
     mdm_query_result_init(&r);
     r.sink = &sink;
     OK(mdm_conn_execute_query(f->pg.c, "SELECT i, repeat('x', 300) || i AS s "
                                        "FROM generate_series(1, :n) i", &n, 1, &r, &err));
-    assert_true(r.table.nrows <= 1000);
+    size_t kept = r.table.nrows;
+    mdm_query_result_reset(&r);   /* before any assertion can leave the test */
+    assert_true(kept <= 1000);
     assert_true(peak > base);
     if (peak - base > (size_t)16 << 20)
         fail_msg("the heap grew by %zu bytes while streaming", peak - base);
-    mdm_query_result_reset(&r);
 }
 
 /* A query that fails after rows were handed over: the server's error,
