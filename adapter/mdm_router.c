@@ -561,11 +561,50 @@ static mdm_status shadow_write(mdm_router *r, const mdm_route *route, const mdm_
     return rc;
 }
 
-mdm_status mdm_router_run_write(mdm_router *r, const mdm_route *route, const mdm_router_write *w,
-                                mdm_error *err)
+/* Every chunk of src into out (initialised, empty). */
+static mdm_status gather_rows(const mdm_row_source *src, mdm_table *out, mdm_error *err)
+{
+    mdm_table chunk;
+    mdm_table_init(&chunk);
+    mdm_status rc = src->next(src->ctx, &chunk, err);
+    if (rc == MDM_OK)
+        mdm_table_move(out, &chunk);
+    while (rc == MDM_OK && (rc = src->next(src->ctx, &chunk, err)) == MDM_OK && chunk.nrows > 0)
+        rc = mdm_table_append_table(out, &chunk, err);
+    mdm_table_reset(&chunk);
+    return rc;
+}
+
+static mdm_status run_write(mdm_router *r, const mdm_route *route, const mdm_router_write *w,
+                            mdm_error *err)
 {
     mdm_store *s = route->serve;
     if (route->d.impl == MDM_IMPL_SHADOW)
         return shadow_write(r, route, w, err);
     return scrubbed(r, s->ops->write(s, w->db, w->table, w->t, w->mode, w->fn, w->ctx, err), err);
+}
+
+mdm_status mdm_router_run_write(mdm_router *r, const mdm_route *route, const mdm_router_write *w,
+                                mdm_error *err)
+{
+    mdm_store *s = route->serve;
+    if (w->t != NULL || w->rows == NULL)
+        return run_write(r, route, w, err);
+    bool stream = route->d.impl != MDM_IMPL_SHADOW && s->ops->write_rows != NULL;
+    if (stream && w->fresh && !r->pg && s->ops->build_rows != NULL)
+        return scrubbed(r, s->ops->build_rows(s, w->db, w->table, w->rows, w->fn, w->ctx, err),
+                        err);
+    if (stream)
+        return scrubbed(r, s->ops->write_rows(s, w->db, w->table, w->rows, w->mode, w->fn,
+                                              w->ctx, err), err);
+    /* legacy writes whole frames, and a shadow write compares whole tables */
+    mdm_router_write whole = *w;
+    mdm_table t;
+    mdm_table_init(&t);
+    mdm_status rc = gather_rows(w->rows, &t, err);
+    whole.t = &t;
+    if (rc == MDM_OK)
+        rc = run_write(r, route, &whole, err);
+    mdm_table_reset(&t);
+    return rc;
 }

@@ -101,15 +101,21 @@ MDM_NODISCARD mdm_status mdm_router_run_read(mdm_router *r, const mdm_route *rou
                                              const mdm_router_read *rd, mdm_table *out,
                                              mdm_error *err);
 
-/* One write of a table through a route. Strings and t are borrowed. */
+/* One write of a table through a route. Strings, t and rows are borrowed. */
 typedef struct mdm_router_write {
     const char *dataset;       /* normalised dataset name (the log's and evidence's) */
     const char *db;            /* its database */
     const char *table;
-    const mdm_table *t;
+    const mdm_table *t;        /* the rows; or NULL, and: */
     mdm_if_exists mode;
     mdm_store_progress fn;     /* may be NULL */
     void *ctx;
+    const mdm_row_source *rows;   /* the rows in chunks: streamed where the serving
+                                   * store has write_rows and no shadow runs (memory
+                                   * is one chunk); else gathered into one table */
+    bool fresh;                /* with rows: db is a SQLite database this write
+                                * made and holds no table (the caller holds its
+                                * lock): the store may build it anew (build_rows) */
 } mdm_router_write;
 
 /*

@@ -40,6 +40,16 @@ typedef struct mdm_store_lock mdm_store_lock;
 /* Progress of a long write: done of total rows. */
 typedef void (*mdm_store_progress)(void *ctx, uint64_t done, uint64_t total);
 
+/* Rows in chunks, for a write in bounded memory (write_rows): next fills
+ * chunk, the same caller's table every call, with the following rows (the
+ * first call gives the columns too); zero rows means the end. total: how
+ * many rows it gives in all, for progress. */
+typedef struct mdm_row_source {
+    mdm_status (*next)(void *ctx, mdm_table *chunk, mdm_error *err);
+    void *ctx;
+    uint64_t total;
+} mdm_row_source;
+
 typedef struct mdm_store_ops {
     const char *name;   /* "modern", "legacy": for messages and logs only */
 
@@ -86,6 +96,26 @@ typedef struct mdm_store_ops {
      * table), SCHEMA (append with other columns), NOT_FOUND (no db), ... */
     mdm_status (*write)(mdm_store *s, const char *db, const char *table, const mdm_table *t,
                         mdm_if_exists mode, mdm_store_progress fn, void *ctx, mdm_error *err);
+    /* Optional (NULL in the legacy store, which writes whole frames):
+     * write, with the rows from src, one chunk at a time in one
+     * transaction (the first chunk with `mode`, the others appended), so
+     * memory is one chunk whatever the table's size. Atomic as write: a
+     * failure of src or the database rolls everything back. */
+    mdm_status (*write_rows)(mdm_store *s, const char *db, const char *table,
+                             const mdm_row_source *src, mdm_if_exists mode,
+                             mdm_store_progress fn, void *ctx, mdm_error *err);
+    /* Optional (NULL in the legacy store; UNSUPPORTED on PostgreSQL): db
+     * is a SQLite database the caller just made (or found without a
+     * table) and holds the write lock of. Writes `table` from src into a
+     * new file beside it ("<db>.build") with no journal, no sync per
+     * commit, a small page cache and no mapping (nobody can see the file
+     * yet), sets the configured journal mode on it, fsyncs it, renames it
+     * over db and fsyncs the folder: each page is written once, where a
+     * journal would write it twice. A failure removes the new file and
+     * leaves db as it was. */
+    mdm_status (*build_rows)(mdm_store *s, const char *db, const char *table,
+                             const mdm_row_source *src, mdm_store_progress fn, void *ctx,
+                             mdm_error *err);
     /* Reads a table with o's column list and limit into out. NOT_FOUND for
      * a missing table or column. This and the other reads (tables,
      * table_info, table_exists, a query that reads) need no write access on

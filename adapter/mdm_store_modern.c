@@ -14,12 +14,18 @@
 #include "mdm_connmgr.h"
 #include "mdm_dsn.h"
 #include "mdm_registry.h"
+#include "mdm_sqlitefile.h"
 #include "mdm_sqlscan.h"
 #include "mdm_store_impl.h"
 #include "mdm_table_ops.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Rows per chunk when progress is reported. */
 #define CHUNK_ROWS 20000
@@ -186,6 +192,8 @@ static mdm_status ms_db_lock(mdm_store *base, const char *db, mdm_store_lock **o
 typedef struct op {
     const char *table;
     const mdm_table *data;
+    const mdm_row_source *rows;   /* write_rows */
+    unsigned faults;              /* write_rows: the store's MDM_STORE_FAULT_* */
     mdm_if_exists mode;
     mdm_store_progress progress;
     void *ctx;
@@ -352,23 +360,172 @@ static mdm_status trim_trailing_spaces(const mdm_table *src, mdm_table *out, mdm
     return rc;
 }
 
+/* t, or in *faulty t as a test's fault makes it (MDM_STORE_FAULT_*):
+ * *use is what to write. */
+static mdm_status with_faults(unsigned faults, const mdm_table *t, mdm_table *faulty,
+                              const mdm_table **use, mdm_error *err)
+{
+    *use = t;
+    if (faults & MDM_STORE_FAULT_NULLS_AS_EMPTY) {
+        mdm_table_reset(faulty);
+        *use = faulty;
+        return mdm_table_nulls_as_empty(t, faulty, err);
+    }
+    if (faults & MDM_STORE_FAULT_TRAILING_SPACES) {
+        mdm_table_reset(faulty);
+        *use = faulty;
+        return trim_trailing_spaces(t, faulty, err);
+    }
+    return MDM_OK;
+}
+
 static mdm_status ms_write(mdm_store *s, const char *db, const char *table, const mdm_table *t,
                            mdm_if_exists mode, mdm_store_progress fn, void *ctx, mdm_error *err)
 {
     op o = {.table = table, .data = t, .mode = mode, .progress = fn, .ctx = ctx};
     mdm_table faulty;
-    mdm_status rc = MDM_OK;
     mdm_table_init(&faulty);
-    if (MS(s)->faults & MDM_STORE_FAULT_NULLS_AS_EMPTY) {
-        rc = mdm_table_nulls_as_empty(t, &faulty, err);
-        o.data = &faulty;
-    } else if (MS(s)->faults & MDM_STORE_FAULT_TRAILING_SPACES) {
-        rc = trim_trailing_spaces(t, &faulty, err);
-        o.data = &faulty;
-    }
+    mdm_status rc = with_faults(MS(s)->faults, t, &faulty, &o.data, err);
     if (rc == MDM_OK)
         rc = run(MS(s), db, c_write, &o, err);
     mdm_table_reset(&faulty);
+    return rc;
+}
+
+/* The chunks of o->rows, in one transaction: the first (which may have no
+ * rows: an empty CSV still makes its table) with the caller's mode, the
+ * rest appended. */
+static mdm_status stream_chunks(mdm_conn *c, op *o, mdm_table *chunk, mdm_table *faulty,
+                                mdm_error *err)
+{
+    uint64_t done = 0;
+    mdm_status rc = mdm_conn_begin(c, err);
+    for (bool first = true; rc == MDM_OK; first = false) {
+        const mdm_table *use = chunk;
+        if ((rc = o->rows->next(o->rows->ctx, chunk, err)) != MDM_OK)
+            break;
+        if (!first && chunk->nrows == 0)
+            break;
+        rc = with_faults(o->faults, chunk, faulty, &use, err);
+        if (rc == MDM_OK)
+            rc = mdm_conn_create_table(c, o->table, use,
+                                       first ? o->mode : MDM_IF_EXISTS_APPEND, err);
+        done += chunk->nrows;
+        if (rc == MDM_OK && o->progress != NULL)
+            o->progress(o->ctx, done, o->rows->total);
+        if (first && chunk->nrows == 0)
+            break;
+    }
+    if (rc == MDM_OK)
+        rc = mdm_conn_commit(c, err);
+    else if (mdm_conn_in_transaction(c))
+        rollback_quietly(c);
+    return rc;
+}
+
+static mdm_status c_write_rows(mdm_conn *c, void *arg, mdm_error *err)
+{
+    mdm_table chunk, faulty;
+    mdm_table_init(&chunk);
+    mdm_table_init(&faulty);
+    mdm_status rc = stream_chunks(c, arg, &chunk, &faulty, err);
+    mdm_table_reset(&faulty);
+    mdm_table_reset(&chunk);
+    return rc;
+}
+
+static mdm_status ms_write_rows(mdm_store *s, const char *db, const char *table,
+                                const mdm_row_source *src, mdm_if_exists mode,
+                                mdm_store_progress fn, void *ctx, mdm_error *err)
+{
+    op o = {.table = table, .rows = src, .faults = MS(s)->faults, .mode = mode,
+            .progress = fn, .ctx = ctx};
+    return run(MS(s), db, c_write_rows, &o, err);
+}
+
+/* ---- build_rows: a new SQLite dataset written beside it, then renamed ---- */
+
+/* A new file nobody else can see until it is renamed into place needs no
+ * journal and no sync per commit (it is fsynced once, before the rename),
+ * and a bulk write gains nothing from a big page cache or a mapping: the
+ * pages go out once, in order. The journal mode the dataset is configured
+ * with is set on the finished file, so it opens as any other. */
+#define BUILD_SUFFIX ".build"
+#define BUILD_CACHE_KIB (-2048)
+
+static mdm_status fsync_path(const char *path, bool dir, mdm_error *err)
+{
+    int fd = open(path, (dir ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return mdm_error_set(err, MDM_ERR_IO, "cannot sync '%s': %s", path, strerror(e));
+    }
+    close(fd);
+    return MDM_OK;
+}
+
+static mdm_status build_file(modern_store *s, const char *tmp, op *o, mdm_error *err)
+{
+    mdm_conn_config cfg = *s->conn;
+    mdm_conn *c = NULL;
+    mdm_buf sql;
+    cfg.path = tmp;
+    cfg.sqlite.create = true;
+    cfg.sqlite.reader = false;
+    cfg.sqlite.guard = false;
+    cfg.sqlite.journal_mode = "OFF";
+    cfg.sqlite.synchronous = "OFF";
+    cfg.sqlite.cache_size = BUILD_CACHE_KIB;
+    cfg.sqlite.mmap_size = 0;
+    cfg.stmt_cache_size = 0;
+    mdm_buf_init(&sql);
+    mdm_status rc = mdm_conn_open(s->ops, &cfg, &c, err);
+    if (rc == MDM_OK)
+        rc = c_write_rows(c, o, err);
+    if (rc == MDM_OK)
+        rc = mdm_buf_printf(&sql, "PRAGMA journal_mode = %s",
+                            s->conn->sqlite.journal_mode != NULL ? s->conn->sqlite.journal_mode
+                                                                  : "WAL");
+    mdm_query_result qr;
+    mdm_query_result_init(&qr);
+    if (rc == MDM_OK)
+        rc = mdm_conn_execute_query(c, mdm_buf_str(&sql), NULL, 0, &qr, err);
+    mdm_query_result_reset(&qr);
+    mdm_conn_close(c);
+    mdm_buf_reset(&sql);
+    return rc;
+}
+
+static mdm_status ms_build_rows(mdm_store *base, const char *db, const char *table,
+                                const mdm_row_source *src, mdm_store_progress fn, void *ctx,
+                                mdm_error *err)
+{
+    modern_store *s = MS(base);
+    op o = {.table = table, .rows = src, .faults = s->faults, .mode = MDM_IF_EXISTS_FAIL,
+            .progress = fn, .ctx = ctx};
+    char tmp[4200], dir[4200];
+    if (s->pg)
+        return mdm_error_set(err, MDM_ERR_UNSUPPORTED, "build_rows: SQLite only");
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s" BUILD_SUFFIX, db) >= sizeof tmp ||
+        (size_t)snprintf(dir, sizeof dir, "%s", db) >= sizeof dir)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "database path too long: '%s'", db);
+    mdm_sqlite_remove_build(db);   /* a dead writer's (the caller holds the lock) */
+    mdm_status rc = build_file(s, tmp, &o, err);
+    if (rc == MDM_OK)
+        rc = fsync_path(tmp, false, err);
+    if (rc == MDM_OK) {
+        drop_pool(s, db);   /* connections to the empty file it replaces */
+        mdm_sqlite_remove_leftovers(db);
+        if (rename(tmp, db) != 0)
+            rc = mdm_error_set(err, MDM_ERR_IO, "cannot rename '%s' to '%s': %s", tmp, db,
+                               strerror(errno));
+    }
+    if (rc == MDM_OK)
+        rc = fsync_path(dirname(dir), true, err);
+    else
+        mdm_sqlite_remove_build(db);
     return rc;
 }
 
@@ -445,6 +602,8 @@ static const mdm_store_ops modern_ops = {
     .db_list = ms_db_list,
     .db_lock = ms_db_lock,
     .write = ms_write,
+    .write_rows = ms_write_rows,
+    .build_rows = ms_build_rows,
     .read = ms_read,
     .query = ms_query,
     .query_rows = ms_query_rows,

@@ -575,13 +575,28 @@ static mdm_status drop_db(mdm_dsm *m, mdm_store *s, const char *db, mdm_error *e
     return rc;
 }
 
-static mdm_status read_csv(const char *csv_path, int sep, mdm_table *t, mdm_error *err)
+/* Opens a CSV for a register: pass 1 over it (every parse error is found
+ * here, before any write), its rows then come in chunks (read_chunk). */
+static mdm_status open_csv(const char *csv_path, int sep, mdm_csv_stream **st, mdm_error *err)
 {
     mdm_csv_opts o = MDM_CSV_OPTS_INIT;
     o.sep = sep;
     if (csv_path == NULL)
         return mdm_error_set(err, MDM_ERR_NOT_FOUND, "cannot read '': %s", strerror(EINVAL));
-    return mdm_csv_read_file(csv_path, &o, t, err);
+    return mdm_csv_stream_open(csv_path, &o, st, err);
+}
+
+/* One CSV's rows for the store, a chunk of `bytes` of the file at a time:
+ * memory is about one chunk of converted rows, whatever the file's size. */
+typedef struct csv_source {
+    mdm_csv_stream *st;
+    size_t bytes;
+} csv_source;
+
+static mdm_status read_chunk(void *ctx, mdm_table *chunk, mdm_error *err)
+{
+    const csv_source *cs = ctx;
+    return mdm_csv_stream_next(cs->st, cs->bytes, chunk, err);
 }
 
 /* *out: does the database hold a table of a dataset (staging tables are
@@ -643,16 +658,17 @@ static void *db_job_run(void *arg)
     return NULL;
 }
 
-/* Reads every CSV and makes sure the dataset's database exists.
- * On PostgreSQL, CREATE DATABASE (a copy of template1 on the server) takes
- * about as long as parsing a 10 MB CSV, and the two need different CPUs,
- * so they run at once. The CSVs are still read in full before any row is
- * written; a database created here for a CSV that fails is dropped again
- * by the caller (*created), as it was when the steps ran one after the
- * other. A CSV error wins over a database error: it is the user's to fix. */
+/* Opens every CSV (pass 1: checked, types inferred) and makes sure the
+ * dataset's database exists. On PostgreSQL, CREATE DATABASE (a copy of
+ * template1 on the server) takes about as long as parsing a 10 MB CSV, and
+ * the two need different CPUs, so they run at once. Every CSV is checked
+ * in full before any row is written; a database created here for a CSV
+ * that fails is dropped again by the caller (*created), as it was when the
+ * steps ran one after the other. A CSV error wins over a database error:
+ * it is the user's to fix. */
 static mdm_status read_and_prepare(mdm_dsm *m, route *r, const mdm_register_input *in, size_t n,
-                                   int sep, mdm_table *t, bool *created, mdm_store_lock **lock,
-                                   mdm_error *err)
+                                   int sep, mdm_csv_stream **st, bool *created,
+                                   mdm_store_lock **lock, mdm_error *err)
 {
     db_job j = {.m = m, .r = r, .rc = MDM_OK};
     pthread_t th;
@@ -660,7 +676,7 @@ static mdm_status read_and_prepare(mdm_dsm *m, route *r, const mdm_register_inpu
     bool threaded = m->pg && pthread_create(&th, NULL, db_job_run, &j) == 0;
     mdm_status rc = MDM_OK;
     for (size_t i = 0; i < n && rc == MDM_OK; i++)
-        rc = read_csv(in[i].path, sep, &t[i], err);
+        rc = open_csv(in[i].path, sep, &st[i], err);
     if (threaded)
         (void)pthread_join(th, NULL);
     else if (rc == MDM_OK)
@@ -696,15 +712,17 @@ static mdm_status check_existing(route *r, const mdm_register_input *in, size_t 
 /* Writes the tables one after the other; a failure drops the tables this
  * register made before it, so a new table appears only with all others. */
 static mdm_status write_tables(mdm_dsm *m, route *r, const mdm_register_input *in, size_t n,
-                               const mdm_table *t, const bool *existed,
+                               mdm_csv_stream *const *st, const bool *existed, bool created,
                                const mdm_register_opts *o, mdm_error *err)
 {
     const char *db = mdm_buf_str(&r->db);
     mdm_status rc = MDM_OK;
     size_t done = 0;
     for (; done < n && rc == MDM_OK; done++) {
-        mdm_router_write w = {r->name, db, in[done].table, &t[done], o->if_exists,
-                              o->progress, o->progress_ctx};
+        csv_source cs = {st[done], o->chunk_bytes > 0 ? o->chunk_bytes : MDM_REGISTER_CHUNK_BYTES};
+        mdm_row_source rows = {read_chunk, &cs, mdm_csv_stream_rows(st[done])};
+        mdm_router_write w = {r->name, db, in[done].table, NULL, o->if_exists,
+                              o->progress, o->progress_ctx, &rows, created && done == 0};
         rc = mdm_router_run_write(m->router, &r->rt, &w, err);
     }
     if (rc != MDM_OK && n > 1) {
@@ -742,44 +760,42 @@ mdm_status mdm_dsm_register_many(mdm_dsm *m, const char *name, mdm_register_inpu
     const mdm_register_opts dflt = MDM_REGISTER_OPTS_INIT;
     bool created = false, *existed = NULL;
     mdm_store_lock *lock = NULL;
-    mdm_table *t = NULL;
+    mdm_csv_stream **st = NULL;
     route r;
     o = o != NULL ? o : &dflt;
     mdm_status rc = route_for(m, MDM_FLAG_OP_WRITE, name, &r, res, err);
     if (rc != MDM_OK || (rc = check_inputs(m, in, n, err)) != MDM_OK)
         goto done;
-    t = calloc(n, sizeof *t);
+    st = calloc(n, sizeof *st);
     existed = calloc(n, sizeof *existed);
-    if (t == NULL || existed == NULL) {
+    if (st == NULL || existed == NULL) {
         rc = mdm_error_set(err, MDM_ERR_NOMEM, "register: out of memory");
         goto done;
     }
-    for (size_t i = 0; i < n; i++)
-        mdm_table_init(&t[i]);
-    rc = read_and_prepare(m, &r, in, n, o->sep, t, &created, &lock, err);
+    rc = read_and_prepare(m, &r, in, n, o->sep, st, &created, &lock, err);
     if (rc == MDM_OK && n > 1)
         rc = check_existing(&r, in, n, o->if_exists, existed, err);
     if (rc == MDM_OK)
-        rc = write_tables(m, &r, in, n, t, existed, o, err);
+        rc = write_tables(m, &r, in, n, st, existed, created, o, err);
     if (rc != MDM_OK && created) {   /* a new dataset that failed is not kept */
         (void)drop_db(m, r.serve, mdm_buf_str(&r.db), NULL);
         created = false;
     }
     for (size_t i = 0; rc == MDM_OK && i < n; i++) {
-        in[i].rows = t[i].nrows;
-        in[i].columns = t[i].ncols;
+        in[i].rows = mdm_csv_stream_rows(st[i]);
+        in[i].columns = mdm_csv_stream_columns(st[i]);
     }
     if (rc == MDM_OK && res != NULL) {
-        res->rows = t[0].nrows;
-        res->columns = t[0].ncols;
+        res->rows = in[0].rows;
+        res->columns = in[0].columns;
         res->created = created;
     }
     if (lock != NULL)
         unlock_dataset(m, &r, lock);
 done:
-    for (size_t i = 0; t != NULL && i < n; i++)
-        mdm_table_reset(&t[i]);
-    free(t);
+    for (size_t i = 0; st != NULL && i < n; i++)
+        mdm_csv_stream_close(st[i]);
+    free(st);
     free(existed);
     route_reset(&r);
     return rc;

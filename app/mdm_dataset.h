@@ -78,18 +78,24 @@ typedef struct mdm_register_opts {
     void *progress_ctx;
     int sep;                    /* field separator; MDM_CSV_SEP_SNIFF (default):
                                  * sniffed, tab for a .tsv name (mdm_csv.h) */
+    size_t chunk_bytes;         /* CSV bytes converted and written at a time;
+                                 * 0: MDM_REGISTER_CHUNK_BYTES */
 } mdm_register_opts;
 
-#define MDM_REGISTER_OPTS_INIT { NULL, MDM_IF_EXISTS_FAIL, NULL, NULL, MDM_CSV_SEP_SNIFF }
+#define MDM_REGISTER_OPTS_INIT { NULL, MDM_IF_EXISTS_FAIL, NULL, NULL, MDM_CSV_SEP_SNIFF, 0 }
+#define MDM_REGISTER_CHUNK_BYTES ((size_t)8 << 20)
 
 /*
- * Reads the CSV file completely (a parse error changes nothing; "-" is
- * standard input; compressed files are decompressed, mdm_input.h), makes the
- * dataset's database when missing, and writes the table with if_exists.
- * A failure never damages an existing dataset on modern (replace is
- * atomic; with a progress callback a big table is written in chunks of
- * 20,000 rows inside one transaction, one report a chunk); a new dataset
- * whose write failed is removed again. On PostgreSQL the dataset's
+ * Checks the whole CSV file first (pass 1: a parse error changes nothing;
+ * "-" is standard input; compressed files are decompressed, mdm_input.h),
+ * makes the dataset's database when missing, and writes the table with
+ * if_exists. Where the modern store serves (no shadow), the rows are
+ * converted and written a chunk at a time (o->chunk_bytes of the CSV)
+ * inside one transaction, one progress report a chunk, so memory stays
+ * about one chunk whatever the file's size; legacy and shadow writes get
+ * the whole table. A failure never damages an existing dataset on modern
+ * (the transaction rolls back; replace is atomic); a new dataset whose
+ * write failed is removed again. On PostgreSQL the dataset's
  * database is created while the CSV is parsed (and dropped again when the
  * CSV fails). Errors: NOT_FOUND (no such
  * CSV file), PARSE (CSV, naming file:line:column), EXISTS, ...

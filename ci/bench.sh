@@ -6,7 +6,7 @@
 #
 #   bash ci/bench.sh [BUILD]          (make bench; BUILD defaults to build)
 #
-# Cases, at each size (100k and 1M rows; BENCH_SET=ci: 100k only), for each
+# Cases, at each size (100k, 1M and 10M rows; BENCH_SET=ci: 100k only), for each
 # data profile of mdm-gencsv (BENCH_PROFILES, "basic features": short
 # decimals, and features with full-precision doubles, microsecond
 # timestamps and true/false; case names of the features profile read
@@ -25,7 +25,11 @@
 # reports/bench/. Register runs start from an empty target (--prepare,
 # ci/bench/reset.sh). Reads, limits and queries of the tools run on the table
 # modern registered (same data, same types), legacy and modern on their own.
-# Peak memory of each register: one more run under /usr/bin/time -f %M.
+# Peak memory of each register and of each full read (legacy, modern and
+# the tools): one more run under /usr/bin/time -f %M.
+# pandas runs only up to BENCH_PANDAS_MAX_ROWS rows (1000000): at 10M rows
+# one register through pandas takes minutes and gigabytes, and hyperfine
+# would run it six times; the report says where it was left out.
 # Microbenchmarks: build/bench/bench_pool (acquire/release at 1, 4, 16
 # threads), bench_csv (CSV parsing MB/s), bench_compare (rows/s),
 # bench_format (full-precision doubles/s, text from double and back) when built.
@@ -33,16 +37,24 @@
 # Legacy and modern run interleaved in rounds (bench_pair below); the tools
 # run once per case, so their ratios to modern are noisier.
 #
-# Reports: reports/bench.md, reports/bench.json, reports/bench.png
+# Reports: reports/bench.md, reports/bench.json, reports/bench.png, and
+# reports/bench-scale.png (time and peak RSS against rows, log-log, of
+# register and full read; drawn when at least one size was measured)
 # (ci/bench/report.py). The gate: modern/legacy <= 1.05 on every case (the
 # median over the rounds of the per-round ratio of median times;
 # BENCH_GATE=0: report only); a case whose mdm command fails fails too.
+# The report's Targets section lists issue 16's targets (features profile,
+# every size: register and full read against the tools, peak RSS of
+# modern's register and full read, linear growth from each size to the one
+# 10 times larger, and the gate itself) as met / not met / not measured;
+# only the gate decides the exit status.
 #
-# Environment: BENCH_SET (full | ci), BENCH_SIZES (rows, overrides the set's), BENCH_PROFILES, BENCH_RUNS, BENCH_ROUNDS, BENCH_WARMUP,
+# Environment: BENCH_SET (full | ci), BENCH_SIZES (rows, overrides the
+# set's), BENCH_PROFILES, BENCH_RUNS, BENCH_ROUNDS, BENCH_WARMUP,
 # BENCH_LIMIT, BENCH_SEED (42), BENCH_RECHECK (2: re-measurements of a case
 # over the gate), BENCH_BACKENDS ("sqlite postgresql"), BENCH_TOOLS=0 (mdm
-# only), BENCH_POOL_OPS, REPORTS (reports), PYTHON (/usr/bin/python3: Debian's
-# pandas).
+# only), BENCH_PANDAS_MAX_ROWS (1000000), BENCH_POOL_OPS, REPORTS (reports),
+# PYTHON (/usr/bin/python3: Debian's pandas).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -57,6 +69,7 @@ limit=${BENCH_LIMIT:-1000}
 seed=${BENCH_SEED:-42}
 backends=${BENCH_BACKENDS:-sqlite postgresql}
 with_tools=${BENCH_TOOLS:-1}
+pandas_max=${BENCH_PANDAS_MAX_ROWS:-1000000}
 read -r -a profiles <<<"${BENCH_PROFILES:-basic features}"
 if [ -z "${PYTHON:-}" ]; then
     if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
@@ -65,7 +78,7 @@ QUERY='SELECT category, COUNT(*), AVG(x) FROM train GROUP BY category'
 
 case "$set_name" in
     ci) sizes=(100000); pool_ops=${BENCH_POOL_OPS:-100000} ;;
-    full) sizes=(100000 1000000); pool_ops=${BENCH_POOL_OPS:-400000} ;;
+    full) sizes=(100000 1000000 10000000); pool_ops=${BENCH_POOL_OPS:-400000} ;;
     *) echo "bench: BENCH_SET must be 'full' or 'ci', not '$set_name'" >&2; exit 2 ;;
 esac
 if [ -n "${BENCH_SIZES:-}" ]; then read -r -a sizes <<<"$BENCH_SIZES"; fi   # a quick check of the script
@@ -95,6 +108,7 @@ mkdir -p "$data" "$work" "$out"
 : >"$out/micro.txt"
 : >"$out/failures.txt"
 : >"$out/rechecked.txt"
+: >"$out/skipped.txt"
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -118,7 +132,13 @@ if [ -n "$pg_dir" ]; then
 fi
 
 # ---- data -------------------------------------------------------------------
-label() { case "$1" in 100000) echo 100k ;; 1000000) echo 1M ;; *) echo "$1" ;; esac; }
+# label ROWS: the rows label of case names (100k, 1M, 10M; report.py reads
+# it back the same way)
+label() {
+    if [ $(( $1 % 1000000 )) -eq 0 ]; then echo "$(( $1 / 1000000 ))M"
+    elif [ $(( $1 % 1000 )) -eq 0 ]; then echo "$(( $1 / 1000 ))k"
+    else echo "$1"; fi
+}
 # psuffix PROFILE: what the profile adds to a case's rows label and file name
 psuffix() { [ "$1" = basic ] || printf '.%s' "$1"; }
 csv_of() { printf '%s/train_%s%s.csv' "$data" "$1" "$(psuffix "$2")"; }
@@ -248,6 +268,14 @@ peak_mem() {
 
 q() { printf '%q' "$1"; }
 
+# pandas_ok ROWS CASE: whether pandas runs at this size (BENCH_PANDAS_MAX_ROWS);
+# when it does not, skipped.txt says so for the report.
+pandas_ok() {
+    [ "$1" -le "$pandas_max" ] && return 0
+    printf '%s\tpandas\tnot run above BENCH_PANDAS_MAX_ROWS=%s rows\n' "$2" "$pandas_max" >>"$out/skipped.txt"
+    return 1
+}
+
 # mdm_cmd IMPL CONFIG ARGS...: the quoted mdm command line.
 mdm_cmd() {
     local impl=$1 config=$2; shift 2
@@ -298,10 +326,12 @@ run_size_backend() {
                 "sqlite3 $(q "$db") $(q ".import --csv --skip 1 $csv train")"
             peak_mem "$c" "sqlite3 .import" "bash $(q "$root/ci/bench/reset.sh") sqlite-typed $(q "$db")" \
                 "sqlite3 $(q "$db") $(q ".import --csv --skip 1 $csv train")"
-            tool_cmd "$c" "pandas" "bash $(q "$root/ci/bench/reset.sh") sqlite-none $(q "$pdb")" \
-                "$PYTHON $(q "$root/ci/bench/pandas_bench.py") register $(q "sqlite:///$pdb") $(q "$csv")"
-            peak_mem "$c" "pandas" "bash $(q "$root/ci/bench/reset.sh") sqlite-none $(q "$pdb")" \
-                "$PYTHON $(q "$root/ci/bench/pandas_bench.py") register $(q "sqlite:///$pdb") $(q "$csv")"
+            if pandas_ok "$n" "$c"; then
+                tool_cmd "$c" "pandas" "bash $(q "$root/ci/bench/reset.sh") sqlite-none $(q "$pdb")" \
+                    "$PYTHON $(q "$root/ci/bench/pandas_bench.py") register $(q "sqlite:///$pdb") $(q "$csv")"
+                peak_mem "$c" "pandas" "bash $(q "$root/ci/bench/reset.sh") sqlite-none $(q "$pdb")" \
+                    "$PYTHON $(q "$root/ci/bench/pandas_bench.py") register $(q "sqlite:///$pdb") $(q "$csv")"
+            fi
         else
             tool_cmd "$c" "psql \\copy" "bash $(q "$root/ci/bench/reset.sh") pg-typed $(q "$pg_dsn") mdm_bench_psql" \
                 "psql -X -q -v ON_ERROR_STOP=1 -d $(q "$(pg_conninfo mdm_bench_psql)") -c $(q "\\copy train FROM '$csv' WITH (FORMAT csv, HEADER true)")"
@@ -310,10 +340,12 @@ run_size_backend() {
             # the same job as mdm register: a new database, a typed table, the load
             tool_cmd "$c" "psql createdb+\\copy" "bash $(q "$root/ci/bench/reset.sh") pg-drop $(q "$pg_dsn") mdm_bench_psql" \
                 "bash $(q "$root/ci/bench/reset.sh") pg-load $(q "$pg_dsn") mdm_bench_psql $(q "$csv")"
-            tool_cmd "$c" "pandas" "bash $(q "$root/ci/bench/reset.sh") pg-none $(q "$pg_dsn") mdm_bench_pandas" \
-                "$PYTHON $(q "$root/ci/bench/pandas_bench.py") register $(q "$(pg_url mdm_bench_pandas)") $(q "$csv")"
-            peak_mem "$c" "pandas" "bash $(q "$root/ci/bench/reset.sh") pg-none $(q "$pg_dsn") mdm_bench_pandas" \
-                "$PYTHON $(q "$root/ci/bench/pandas_bench.py") register $(q "$(pg_url mdm_bench_pandas)") $(q "$csv")"
+            if pandas_ok "$n" "$c"; then
+                tool_cmd "$c" "pandas" "bash $(q "$root/ci/bench/reset.sh") pg-none $(q "$pg_dsn") mdm_bench_pandas" \
+                    "$PYTHON $(q "$root/ci/bench/pandas_bench.py") register $(q "$(pg_url mdm_bench_pandas)") $(q "$csv")"
+                peak_mem "$c" "pandas" "bash $(q "$root/ci/bench/reset.sh") pg-none $(q "$pg_dsn") mdm_bench_pandas" \
+                    "$PYTHON $(q "$root/ci/bench/pandas_bench.py") register $(q "$(pg_url mdm_bench_pandas)") $(q "$csv")"
+            fi
         fi
     fi
 
@@ -324,22 +356,29 @@ run_size_backend() {
     else
         pg_db=$(pg_dataset_db bench_modern) || pg_db=""
     fi
-    local op
+    local op cl cm
     for op in read limit query; do
         c="$tag-$op"
         if [ "$backend" = postgresql ] && ! pg_alive; then
             return 0
         fi
         case $op in
-            read) bench_pair "$c" "" "$(mdm_cmd legacy "$config" load bench_legacy --format csv)" \
-                              "" "$(mdm_cmd modern "$config" load bench_modern --format csv)" ;;
-            limit) bench_pair "$c" "" "$(mdm_cmd legacy "$config" load bench_legacy --limit "$limit" --format csv)" \
-                               "" "$(mdm_cmd modern "$config" load bench_modern --limit "$limit" --format csv)" ;;
-            query) bench_pair "$c" "" "$(mdm_cmd legacy "$config" query bench_legacy "$QUERY" --format csv)" \
-                               "" "$(mdm_cmd modern "$config" query bench_modern "$QUERY" --format csv)" ;;
+            read) cl=$(mdm_cmd legacy "$config" load bench_legacy --format csv)
+                  cm=$(mdm_cmd modern "$config" load bench_modern --format csv) ;;
+            limit) cl=$(mdm_cmd legacy "$config" load bench_legacy --limit "$limit" --format csv)
+                   cm=$(mdm_cmd modern "$config" load bench_modern --limit "$limit" --format csv) ;;
+            query) cl=$(mdm_cmd legacy "$config" query bench_legacy "$QUERY" --format csv)
+                   cm=$(mdm_cmd modern "$config" query bench_modern "$QUERY" --format csv) ;;
         esac
+        bench_pair "$c" "" "$cl" "" "$cm"
+        # the full read's peak memory, as for register: whether a read of
+        # the whole table streams or holds it (issue 16: <= 64 MiB)
+        if [ $op = read ]; then
+            peak_mem "$c" legacy "" "$cl"
+            peak_mem "$c" modern "" "$cm"
+        fi
         [ "$with_tools" = "1" ] || continue
-        local sql
+        local sql tcmd pcmd=""
         case $op in
             read) sql="SELECT * FROM train" ;;
             limit) sql="SELECT * FROM train LIMIT $limit" ;;
@@ -347,27 +386,38 @@ run_size_backend() {
         esac
         if [ "$backend" = sqlite ]; then
             if [ -f "$sq_db" ]; then
-                tool_cmd "$c" "sqlite3 -csv" "" "sqlite3 -csv -header $(q "$sq_db") $(q "$sql")"
-                case $op in
-                    read) tool_cmd "$c" "pandas" "" "$PYTHON $(q "$root/ci/bench/pandas_bench.py") load $(q "sqlite:///$sq_db")" ;;
-                    limit) tool_cmd "$c" "pandas" "" "$PYTHON $(q "$root/ci/bench/pandas_bench.py") load $(q "sqlite:///$sq_db") $limit" ;;
-                    query) tool_cmd "$c" "pandas" "" "$PYTHON $(q "$root/ci/bench/pandas_bench.py") query $(q "sqlite:///$sq_db") $(q "$sql")" ;;
-                esac
+                tcmd="sqlite3 -csv -header $(q "$sq_db") $(q "$sql")"
+                tool_cmd "$c" "sqlite3 -csv" "" "$tcmd"
+                if [ $op = read ]; then peak_mem "$c" "sqlite3 -csv" "" "$tcmd"; fi
+                if pandas_ok "$n" "$c"; then
+                    case $op in
+                        read) pcmd="$PYTHON $(q "$root/ci/bench/pandas_bench.py") load $(q "sqlite:///$sq_db")" ;;
+                        limit) pcmd="$PYTHON $(q "$root/ci/bench/pandas_bench.py") load $(q "sqlite:///$sq_db") $limit" ;;
+                        query) pcmd="$PYTHON $(q "$root/ci/bench/pandas_bench.py") query $(q "sqlite:///$sq_db") $(q "$sql")" ;;
+                    esac
+                fi
             else
                 echo "$c	tools	modern's dataset file not found at $sq_db" >>"$out/failures.txt"
             fi
         else
             if [ -n "$pg_db" ]; then
-                tool_cmd "$c" "psql \\copy" "" \
-                    "psql -X -q -v ON_ERROR_STOP=1 -d $(q "$(pg_conninfo "$pg_db")") -c $(q "\\copy ($sql) TO STDOUT WITH (FORMAT csv, HEADER true)")"
-                case $op in
-                    read) tool_cmd "$c" "pandas" "" "$PYTHON $(q "$root/ci/bench/pandas_bench.py") load $(q "$(pg_url "$pg_db")")" ;;
-                    limit) tool_cmd "$c" "pandas" "" "$PYTHON $(q "$root/ci/bench/pandas_bench.py") load $(q "$(pg_url "$pg_db")") $limit" ;;
-                    query) tool_cmd "$c" "pandas" "" "$PYTHON $(q "$root/ci/bench/pandas_bench.py") query $(q "$(pg_url "$pg_db")") $(q "$sql")" ;;
-                esac
+                tcmd="psql -X -q -v ON_ERROR_STOP=1 -d $(q "$(pg_conninfo "$pg_db")") -c $(q "\\copy ($sql) TO STDOUT WITH (FORMAT csv, HEADER true)")"
+                tool_cmd "$c" "psql \\copy" "" "$tcmd"
+                if [ $op = read ]; then peak_mem "$c" "psql \\copy" "" "$tcmd"; fi
+                if pandas_ok "$n" "$c"; then
+                    case $op in
+                        read) pcmd="$PYTHON $(q "$root/ci/bench/pandas_bench.py") load $(q "$(pg_url "$pg_db")")" ;;
+                        limit) pcmd="$PYTHON $(q "$root/ci/bench/pandas_bench.py") load $(q "$(pg_url "$pg_db")") $limit" ;;
+                        query) pcmd="$PYTHON $(q "$root/ci/bench/pandas_bench.py") query $(q "$(pg_url "$pg_db")") $(q "$sql")" ;;
+                    esac
+                fi
             else
                 echo "$c	tools	modern's PostgreSQL database for bench_modern not found" >>"$out/failures.txt"
             fi
+        fi
+        if [ -n "$pcmd" ]; then
+            tool_cmd "$c" "pandas" "" "$pcmd"
+            if [ $op = read ]; then peak_mem "$c" "pandas" "" "$pcmd"; fi
         fi
     done
 }

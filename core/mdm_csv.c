@@ -173,6 +173,34 @@ static inline bool plain_ascii8(uint64_t w)
     return ((w & highs) | ((w - ones) & ~w & highs)) == 0;
 }
 
+/*
+ * Each pass reads a byte once, so the pages of a mapped file behind it are
+ * given back as it goes: memory stays bounded whatever the file's size
+ * (pass 2 of a whole read still builds the table; a stream builds chunks).
+ * The mapping is private and never written, so a page read again (by the
+ * other pass, the other thread, or an error message locating a byte) is
+ * simply loaded from the file again.
+ */
+enum { RELEASE_EVERY = 4 << 20 };
+
+/* *done: the first page not given back yet (page aligned). */
+static void release_behind(const csv_input *in, uintptr_t *done, const char *upto)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), end = (uintptr_t)upto & ~(page - 1);
+    if (!in->mapped || page == 0 || end < *done + RELEASE_EVERY)
+        return;
+    (void)madvise((void *)*done, end - *done, MADV_DONTNEED);
+    *done = end;
+}
+
+/* The first whole page at or after p. */
+static uintptr_t page_after(const char *p)
+{
+    long pagesize = sysconf(_SC_PAGESIZE);
+    uintptr_t page = pagesize > 0 ? (uintptr_t)pagesize : 1;
+    return ((uintptr_t)p + page - 1) & ~(page - 1);
+}
+
 /* Checks the whole input once, apart from the tokenizer (which only looks
  * at ASCII separators, so it is safe on bad bytes), on its own thread for
  * large inputs. ASCII runs are skipped eight bytes at a time. */
@@ -180,23 +208,29 @@ static mdm_status check_bytes(const csv_input *in, const char **fail_at, mdm_err
 {
     const unsigned char *p = (const unsigned char *)in->data + in->body;
     const unsigned char *end = (const unsigned char *)in->data + in->len;
+    uintptr_t done = page_after(in->data);
     while (p < end) {
-        uint64_t w;
-        while (end - p >= 8 && (memcpy(&w, p, 8), plain_ascii8(w)))
-            p += 8;
-        if (p == end)
-            break;
-        *fail_at = (const char *)p;
-        if (*p == '\0')
-            return parse_error(in, (const char *)p, err, "NUL byte in input");
-        if (*p < 0x80) {
-            p++;
-            continue;
+        /* a block at a time, so that pages behind can be given back */
+        const unsigned char *lim = (size_t)(end - p) > RELEASE_EVERY ? p + RELEASE_EVERY : end;
+        while (p < lim) {
+            uint64_t w;
+            while (lim - p >= 8 && (memcpy(&w, p, 8), plain_ascii8(w)))
+                p += 8;
+            if (p == lim)
+                break;
+            *fail_at = (const char *)p;
+            if (*p == '\0')
+                return parse_error(in, (const char *)p, err, "NUL byte in input");
+            if (*p < 0x80) {
+                p++;
+                continue;
+            }
+            size_t n = utf8_seq(p, end);
+            if (n == 0)
+                return parse_error(in, (const char *)p, err, "invalid UTF-8 (byte 0x%02X)", *p);
+            p += n;
         }
-        size_t n = utf8_seq(p, end);
-        if (n == 0)
-            return parse_error(in, (const char *)p, err, "invalid UTF-8 (byte 0x%02X)", *p);
-        p += n;
+        release_behind(in, &done, (const char *)p);
     }
     return MDM_OK;
 }
@@ -776,7 +810,10 @@ static mdm_status scan_rows(csv_reader *r, mdm_error *err)
     const char *end = r->in.data + r->in.len;
     csv_cursor cur = {.p = r->rows_at, .end = end, .sep = r->in.sep};
     size_t nrows = 0;
+    uintptr_t done = page_after(r->rows_at);
     for (;;) {
+        if ((nrows & 1023) == 0)
+            release_behind(&r->in, &done, cur.p);
         cur.p = skip_blank_lines(cur.p, end);
         if (cur.p == end)
             break;
@@ -861,6 +898,8 @@ typedef struct fill_job {
     const csv_reader *r;
     const char *from;   /* start of the first row to convert */
     size_t nrows;
+    size_t max_bytes;   /* SIZE_MAX: all nrows */
+    uintptr_t released; /* pages before this were given back (0: none yet) */
     mdm_table *table;   /* columns made, rows reserved */
     mdm_buf scratch;    /* unquoting and number text, reused for every cell */
     mdm_status rc;
@@ -927,36 +966,22 @@ static mdm_status store_cell(fill_job *j, size_t c, const csv_field *f)
     return mdm_error_set(err, MDM_ERR_NOMEM, "%s: out of memory", r->in.source);
 }
 
-/*
- * Pass 2 reads each byte for the last time, so the pages of a mapped file
- * behind it are given back: the table grows while the input shrinks, and a
- * register's peak memory is about the table instead of table plus file.
- * The mapping is private and never written, so a page read again (an error
- * message locating a byte) is simply loaded from the file again.
- */
-enum { RELEASE_EVERY = 4 << 20 };
-
-static void release_behind(const csv_reader *r, uintptr_t *done, const char *upto)
-{
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), end = (uintptr_t)upto & ~(page - 1);
-    if (!r->in.mapped || page == 0 || end < *done + RELEASE_EVERY)
-        return;
-    (void)madvise((void *)*done, end - *done, MADV_DONTNEED);
-    *done = end;
-}
-
+/* Converts rows from j->from until j->nrows are done or, once at least
+ * one is, j->max_bytes of input are behind; j->from and j->nrows then say
+ * where it stopped and how many it converted. */
 static mdm_status fill_rows(fill_job *j)
 {
     const csv_reader *r = j->r;
     csv_cursor cur = {.p = j->from, .end = r->in.data + r->in.len, .sep = r->in.sep};
     mdm_status rc = MDM_OK;
-    long pagesize = sysconf(_SC_PAGESIZE);
-    uintptr_t page = pagesize > 0 ? (uintptr_t)pagesize : 1;
-    /* from the first whole page of this job's rows */
-    uintptr_t done = ((uintptr_t)j->from + page - 1) & ~(page - 1);
-    for (size_t row = 0; row < j->nrows && rc == MDM_OK; row++) {
+    if (j->released == 0)
+        j->released = page_after(j->from);   /* from the first whole page of this job's rows */
+    size_t row = 0;
+    for (; row < j->nrows && rc == MDM_OK; row++) {
+        if (row > 0 && (size_t)(cur.p - j->from) >= j->max_bytes)
+            break;
         if ((row & 1023) == 0)
-            release_behind(r, &done, cur.p);
+            release_behind(&r->in, &j->released, cur.p);
         cur.p = skip_blank_lines(cur.p, cur.end);
         for (size_t c = 0; c < r->ncols && rc == MDM_OK; c++) {
             csv_field f;
@@ -970,6 +995,8 @@ static mdm_status fill_rows(fill_job *j)
         if (rc == MDM_OK)
             rc = mdm_table_end_row(j->table, &j->err);
     }
+    j->from = cur.p;
+    j->nrows = row;
     return rc;
 }
 
@@ -999,8 +1026,9 @@ static mdm_status fill_all(csv_reader *r, mdm_error *err)
         return rc;
     k = split_mark(r);
     size_t split = k > 0 ? k * MARK_EVERY : r->nrows;
-    fill_job head = {.r = r, .from = r->rows_at, .nrows = split, .table = &r->table};
-    fill_job tail = {.r = r, .nrows = r->nrows - split};
+    fill_job head = {.r = r, .from = r->rows_at, .nrows = split, .max_bytes = SIZE_MAX,
+                     .table = &r->table};
+    fill_job tail = {.r = r, .nrows = r->nrows - split, .max_bytes = SIZE_MAX};
     mdm_table tail_table;
     csv_job job = {.threaded = false};
     mdm_table_init(&tail_table);
@@ -1045,7 +1073,9 @@ static void reader_reset(csv_reader *r)
     mdm_table_reset(&r->table);
 }
 
-static mdm_status read_all(csv_reader *r, mdm_error *err)
+/* The header and pass 1, with the byte check beside it on a second thread
+ * for large inputs. */
+static mdm_status pass1(csv_reader *r, mdm_error *err)
 {
     check_job check = {.in = &r->in, .rc = MDM_OK};
     csv_job job;
@@ -1058,8 +1088,6 @@ static mdm_status read_all(csv_reader *r, mdm_error *err)
         if (err != NULL)
             *err = check.err;
     }
-    if (rc == MDM_OK)
-        rc = fill_all(r, err);
     return rc;
 }
 
@@ -1076,29 +1104,41 @@ static bool opts_sep(const mdm_csv_opts *opts, const char *data, size_t len, cha
     return sep > 0 && sep < 256 && sep != '"' && sep != '\n' && sep != '\r';
 }
 
+/* A reader over data[0..len), ready for pass 1. */
+static mdm_status reader_setup(csv_reader *r, const char *data, size_t len, bool mapped,
+                               const char *source, const mdm_csv_opts *opts, mdm_error *err)
+{
+    if (opts != NULL && opts->version != MDM_CSV_OPTS_VERSION)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "mdm_csv_opts: unknown version %u",
+                             opts->version);
+    memset(r, 0, sizeof *r);
+    r->in.data = data != NULL ? data : "";
+    r->in.len = len;
+    if (!opts_sep(opts, r->in.data, len, &r->in.sep))
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG,
+                             "mdm_csv_opts: separator %d cannot separate fields", opts->sep);
+    r->in.source = source != NULL ? source : "<buffer>";
+    r->in.mapped = mapped;
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+        r->in.body = 3;
+    r->infer = opts == NULL || opts->infer_types != 0;
+    mdm_buf_init(&r->scratch);
+    mdm_table_init(&r->table);
+    return MDM_OK;
+}
+
 static mdm_status read_buffer(const char *data, size_t len, bool mapped, const char *source,
                               const mdm_csv_opts *opts, mdm_table *out, mdm_error *err)
 {
     if (out == NULL || (data == NULL && len > 0))
         return mdm_error_set(err, MDM_ERR_INVALID_ARG, "mdm_csv_read_buffer: no input or output");
-    if (opts != NULL && opts->version != MDM_CSV_OPTS_VERSION)
-        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "mdm_csv_opts: unknown version %u",
-                             opts->version);
     csv_reader r;
-    memset(&r, 0, sizeof r);
-    r.in.data = data != NULL ? data : "";
-    r.in.len = len;
-    if (!opts_sep(opts, r.in.data, len, &r.in.sep))
-        return mdm_error_set(err, MDM_ERR_INVALID_ARG,
-                             "mdm_csv_opts: separator %d cannot separate fields", opts->sep);
-    r.in.source = source != NULL ? source : "<buffer>";
-    r.in.mapped = mapped;
-    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
-        r.in.body = 3;
-    r.infer = opts == NULL || opts->infer_types != 0;
-    mdm_buf_init(&r.scratch);
-    mdm_table_init(&r.table);
-    mdm_status rc = read_all(&r, err);
+    mdm_status rc = reader_setup(&r, data, len, mapped, source, opts, err);
+    if (rc != MDM_OK)
+        return rc;
+    rc = pass1(&r, err);
+    if (rc == MDM_OK)
+        rc = fill_all(&r, err);
     if (rc == MDM_OK)
         mdm_table_move(out, &r.table);
     reader_reset(&r);
@@ -1173,22 +1213,114 @@ const char *mdm_csv_sep_name(int sep)
     }
 }
 
-mdm_status mdm_csv_read_file(const char *path, const mdm_csv_opts *opts, mdm_table *out,
-                             mdm_error *err)
+/* opts with a .tsv name's tab for a sniffed separator. */
+static mdm_csv_opts file_opts(const char *path, const mdm_csv_opts *opts)
 {
-    mdm_input in;
     mdm_csv_opts o = MDM_CSV_OPTS_INIT;
-    if (path == NULL || out == NULL)
-        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "mdm_csv_read_file: no path or output");
     if (opts != NULL)
         o = *opts;
     size_t inner = mdm_input_inner_len(path);
     if (o.sep == MDM_CSV_SEP_SNIFF && inner >= 4 && strncasecmp(path + inner - 4, ".tsv", 4) == 0)
         o.sep = '\t';
+    return o;
+}
+
+mdm_status mdm_csv_read_file(const char *path, const mdm_csv_opts *opts, mdm_table *out,
+                             mdm_error *err)
+{
+    mdm_input in;
+    if (path == NULL || out == NULL)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "mdm_csv_read_file: no path or output");
+    mdm_csv_opts o = file_opts(path, opts);
     mdm_status rc = mdm_input_open(path, &in, err);
     if (rc != MDM_OK)
         return rc;
     rc = read_buffer(in.data, in.len, in.mapped != 0, in.name, &o, out, err);
     mdm_input_close(&in);
     return rc;
+}
+
+/* ---- A file in chunks ---------------------------------------------------- */
+
+struct mdm_csv_stream {
+    mdm_input in;
+    csv_reader r;
+    fill_job at;        /* where pass 2 stands (from), and its scratch */
+    size_t rows_done;
+};
+
+mdm_status mdm_csv_stream_open(const char *path, const mdm_csv_opts *opts, mdm_csv_stream **out,
+                               mdm_error *err)
+{
+    if (path == NULL || out == NULL)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG, "mdm_csv_stream_open: no path or output");
+    mdm_csv_opts o = file_opts(path, opts);
+    mdm_csv_stream *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return mdm_error_set(err, MDM_ERR_NOMEM, "%s: out of memory", path);
+    mdm_buf_init(&s->at.scratch);
+    mdm_status rc = mdm_input_open(path, &s->in, err);
+    if (rc == MDM_OK) {
+        rc = reader_setup(&s->r, s->in.data, s->in.len, s->in.mapped != 0, s->in.name, &o, err);
+        if (rc != MDM_OK)
+            mdm_input_close(&s->in);
+    }
+    if (rc != MDM_OK) {
+        free(s);
+        return rc;
+    }
+    if ((rc = pass1(&s->r, err)) != MDM_OK) {
+        mdm_csv_stream_close(s);
+        return rc;
+    }
+    size_t hint;
+    decide_types(&s->r, &hint);
+    s->at.r = &s->r;
+    s->at.from = s->r.rows_at;
+    *out = s;
+    return MDM_OK;
+}
+
+size_t mdm_csv_stream_rows(const mdm_csv_stream *s)
+{
+    return s->r.nrows;
+}
+
+size_t mdm_csv_stream_columns(const mdm_csv_stream *s)
+{
+    return s->r.ncols;
+}
+
+mdm_status mdm_csv_stream_next(mdm_csv_stream *s, size_t max_bytes, mdm_table *chunk,
+                               mdm_error *err)
+{
+    mdm_status rc = MDM_OK;
+    if (chunk->ncols == 0)
+        rc = make_columns(&s->r, chunk, 0, 0, err);
+    else
+        mdm_table_clear_rows(chunk);
+    if (rc != MDM_OK || s->rows_done == s->r.nrows)
+        return rc;
+    fill_job *j = &s->at;
+    j->nrows = s->r.nrows - s->rows_done;
+    j->max_bytes = max_bytes;
+    j->table = chunk;
+    mdm_error_clear(&j->err);
+    if ((rc = fill_rows(j)) != MDM_OK) {
+        if (err != NULL)
+            *err = j->err;
+        return rc;
+    }
+    s->rows_done += j->nrows;
+    return MDM_OK;
+}
+
+void mdm_csv_stream_close(mdm_csv_stream *s)
+{
+    if (s == NULL)
+        return;
+    mdm_buf_reset(&s->at.scratch);
+    reader_reset(&s->r);
+    mdm_input_close(&s->in);
+    free(s);
 }

@@ -66,6 +66,29 @@ MDM_NODISCARD mdm_status mdm_csv_read_buffer(const char *data, size_t len,
                                              const mdm_csv_opts *opts,
                                              mdm_table *out, mdm_error *err);
 
+/*
+ * A file read in chunks, for a caller that writes rows as they come (a
+ * register in bounded memory). Open runs the header and pass 1 over the
+ * whole file: every error mdm_csv_read_file would report is reported
+ * here, before any row is handed over, and each column's type is the one
+ * mdm_csv_read_file gives. Each next then converts the following rows into
+ * chunk: about max_bytes of the input (at least one row), or all the rest
+ * (SIZE_MAX). A mapped file's pages are given back behind both passes and
+ * non-file input is spooled to a temporary file (mdm_input.h), so memory
+ * is about one chunk whatever the file's size. chunk must be initialised
+ * and, from the second call, be the table the last call filled: its
+ * columns are kept and its rows replaced; zero rows means the end.
+ */
+typedef struct mdm_csv_stream mdm_csv_stream;
+MDM_NODISCARD mdm_status mdm_csv_stream_open(const char *path, const mdm_csv_opts *opts,
+                                             mdm_csv_stream **out, mdm_error *err);
+/* The number of data rows pass 1 counted. */
+size_t mdm_csv_stream_rows(const mdm_csv_stream *s);
+/* The number of columns of the header. */
+size_t mdm_csv_stream_columns(const mdm_csv_stream *s);
+MDM_NODISCARD mdm_status mdm_csv_stream_next(mdm_csv_stream *s, size_t max_bytes,
+                                             mdm_table *chunk, mdm_error *err);
+void mdm_csv_stream_close(mdm_csv_stream *s);   /* NULL is a no-op */
 /* The separator of a CSV text as pandas' sniffing finds it, among ',', ';',
  * TAB and '|': the one that splits the header and the first complete lines
  * (up to 20; quoted parts do not count) into the same number of fields, at

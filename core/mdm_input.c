@@ -254,15 +254,120 @@ static mdm_status truncated(const src *s, const format *f, mdm_error *err)
                          " inside a compressed stream", s->name, f->name, src_offset(s));
 }
 
-static mdm_status grow(mdm_buf *out, const src *s, mdm_error *err)
+/* ---- The decompressed side: memory, then a temporary file ------------------ */
+
+/*
+ * Decompressed text (and text from a pipe) collects in memory up to
+ * SPOOL_AT bytes; past that it goes on into an unlinked temporary file in
+ * $TMPDIR (or /tmp), which is mapped at the end like a regular input. So a
+ * 10 GB .csv.gz or a pipe needs disk, not memory: the CSV reader gives the
+ * pages of a mapping back behind it (mdm_csv.c), and the kernel drops the
+ * file when the mapping goes.
+ */
+enum { SPOOL_AT = 8 << 20 };
+
+typedef struct spool {
+    mdm_buf buf;     /* bytes not yet in the file (all of them, while fd < 0) */
+    int fd;          /* the temporary file, or -1 */
+    uint64_t in_file;
+    const char *name;
+} spool;
+
+static const char *spool_dir(void)
 {
-    if (mdm_buf_reserve(out, CHUNK) != MDM_OK)
-        return mdm_error_set(err, MDM_ERR_NOMEM, "%s: out of memory after %zu bytes", s->name,
-                             out->len);
+    const char *d = getenv("TMPDIR");
+    return d != NULL && d[0] != '\0' ? d : "/tmp";
+}
+
+/* An unlinked file in the temporary folder: O_TMPFILE where the file
+ * system has it, else a named one removed at once. */
+static int spool_file(void)
+{
+    const char *dir = spool_dir();
+#ifdef O_TMPFILE
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        return fd;
+#endif
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/mdm-input-XXXXXX", dir) >= (int)sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int tmp = mkstemp(path);
+    if (tmp >= 0)
+        (void)unlink(path);
+    return tmp;
+}
+
+static mdm_status spool_flush(spool *sp, mdm_error *err)
+{
+    if (sp->fd < 0 && (sp->fd = spool_file()) < 0)
+        return mdm_error_set(err, MDM_ERR_IO, "%s: cannot make a temporary file in %s: %s",
+                             sp->name, spool_dir(), strerror(errno));
+    for (size_t done = 0; done < sp->buf.len;) {
+        ssize_t n = write(sp->fd, sp->buf.data + done, sp->buf.len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return mdm_error_set(err, MDM_ERR_IO, "%s: cannot write the decompressed text to %s: %s",
+                                 sp->name, spool_dir(), strerror(errno));
+        done += (size_t)n;
+    }
+    sp->in_file += sp->buf.len;
+    mdm_buf_clear(&sp->buf);
     return MDM_OK;
 }
 
-static mdm_status decode_stream(src *s, const format *f, mdm_buf *out, mdm_error *err)
+/* Room for CHUNK more bytes at buf.data + buf.len (and a NUL). */
+static mdm_status grow(spool *sp, const src *s, mdm_error *err)
+{
+    (void)s;
+    if (sp->buf.len >= SPOOL_AT) {
+        mdm_status rc = spool_flush(sp, err);
+        if (rc != MDM_OK)
+            return rc;
+    }
+    if (mdm_buf_reserve(&sp->buf, CHUNK) != MDM_OK)
+        return mdm_error_set(err, MDM_ERR_NOMEM, "%s: out of memory after %" PRIu64 " bytes",
+                             sp->name, sp->in_file + sp->buf.len);
+    return MDM_OK;
+}
+
+/* The collected text into in: the memory itself, or the file mapped. */
+static mdm_status spool_finish(spool *sp, mdm_input *in, mdm_error *err)
+{
+    if (sp->fd < 0) {
+        in->heap_ = sp->buf.data;
+        in->data = sp->buf.data != NULL ? sp->buf.data : "";
+        in->len = sp->buf.len;
+        mdm_buf_init(&sp->buf);
+        return MDM_OK;
+    }
+    mdm_status rc = spool_flush(sp, err);
+    if (rc != MDM_OK)
+        return rc;
+    void *m = mmap(NULL, (size_t)sp->in_file, PROT_READ, MAP_PRIVATE, sp->fd, 0);
+    if (m == MAP_FAILED)
+        return mdm_error_set(err, MDM_ERR_IO, "%s: cannot map the decompressed text: %s",
+                             sp->name, strerror(errno));
+    in->map_ = m;
+    in->map_len_ = (size_t)sp->in_file;
+    in->data = m;
+    in->len = (size_t)sp->in_file;
+    in->mapped = 1;
+    return MDM_OK;
+}
+
+static void spool_reset(spool *sp)
+{
+    mdm_buf_reset(&sp->buf);
+    if (sp->fd >= 0)
+        close(sp->fd);
+    sp->fd = -1;
+}
+
+static mdm_status decode_stream(src *s, const format *f, spool *sp, mdm_error *err)
 {
     codec c = {.comp = f->comp};
     if (!codec_init(&c)) {
@@ -273,7 +378,7 @@ static mdm_status decode_stream(src *s, const format *f, mdm_buf *out, mdm_error
     bool boundary = false;   /* the last step ended a stream */
     mdm_status rc = MDM_OK;
     while (rc == MDM_OK) {
-        if ((rc = src_fill(s, err)) != MDM_OK || (rc = grow(out, s, err)) != MDM_OK)
+        if ((rc = src_fill(s, err)) != MDM_OK || (rc = grow(sp, s, err)) != MDM_OK)
             break;
         bool at_eof = s->eof && s->pos == s->len;
         if (at_eof && boundary)
@@ -284,6 +389,7 @@ static mdm_status decode_stream(src *s, const format *f, mdm_buf *out, mdm_error
         }
         size_t used = 0, made = 0;
         const char *why = NULL;
+        mdm_buf *out = &sp->buf;
         int r = codec_step(&c, s->buf + s->pos, s->len - s->pos, at_eof, out->data + out->len,
                            out->cap - out->len - 1, &used, &made, &why);
         s->pos += used;
@@ -326,7 +432,7 @@ static mdm_status zip_error(struct archive *a, const src *s, const char *what, m
                          what, (int64_t)archive_filter_bytes(a, -1), why != NULL ? why : "invalid");
 }
 
-static mdm_status zip_body(struct archive *a, src *s, mdm_buf *out, mdm_error *err)
+static mdm_status zip_body(struct archive *a, src *s, spool *sp, mdm_error *err)
 {
     struct archive_entry *e = NULL;
     int r = archive_read_next_header(a, &e);
@@ -337,9 +443,10 @@ static mdm_status zip_body(struct archive *a, src *s, mdm_buf *out, mdm_error *e
     char first[256];
     snprintf(first, sizeof first, "%s", archive_entry_pathname(e));
     for (;;) {
-        mdm_status rc = grow(out, s, err);
+        mdm_status rc = grow(sp, s, err);
         if (rc != MDM_OK)
             return rc;
+        mdm_buf *out = &sp->buf;
         la_ssize_t n = archive_read_data(a, out->data + out->len, out->cap - out->len - 1);
         if (n < 0)
             return zip_error(a, s, "corrupt or truncated", err);
@@ -356,7 +463,7 @@ static mdm_status zip_body(struct archive *a, src *s, mdm_buf *out, mdm_error *e
     return r == ARCHIVE_EOF ? MDM_OK : zip_error(a, s, "corrupt", err);
 }
 
-static mdm_status decode_zip(src *s, mdm_buf *out, mdm_error *err)
+static mdm_status decode_zip(src *s, spool *sp, mdm_error *err)
 {
     zip_ctx z = {s, err, MDM_OK};
     struct archive *a = archive_read_new();
@@ -367,7 +474,7 @@ static mdm_status decode_zip(src *s, mdm_buf *out, mdm_error *err)
         archive_read_open(a, &z, NULL, zip_read, NULL) != ARCHIVE_OK)
         rc = z.rc != MDM_OK ? z.rc : zip_error(a, s, "corrupt", err);
     else
-        rc = zip_body(a, s, out, err);
+        rc = zip_body(a, s, sp, err);
     if (z.rc != MDM_OK)
         rc = z.rc;
     archive_read_free(a);
@@ -377,12 +484,12 @@ static mdm_status decode_zip(src *s, mdm_buf *out, mdm_error *err)
 /* ---- Opening ---------------------------------------------------------------- */
 
 /* Plain text from a pipe or device: the window, then the rest. */
-static mdm_status read_rest(src *s, mdm_buf *out, mdm_error *err)
+static mdm_status read_rest(src *s, spool *sp, mdm_error *err)
 {
     mdm_status rc = MDM_OK;
     while (rc == MDM_OK && (rc = src_fill(s, err)) == MDM_OK && !s->eof) {
-        if ((rc = grow(out, s, err)) == MDM_OK)
-            rc = mdm_buf_append(out, (const char *)s->buf + s->pos, s->len - s->pos);
+        if ((rc = grow(sp, s, err)) == MDM_OK)
+            rc = mdm_buf_append(&sp->buf, (const char *)s->buf + s->pos, s->len - s->pos);
         s->pos = s->len;
     }
     return rc;
@@ -393,13 +500,13 @@ static bool map_file(int fd, const struct stat *st, mdm_input *in)
 {
     if (!S_ISREG(st->st_mode) || st->st_size <= 0)
         return false;
-    int flags = MAP_PRIVATE;
-#ifdef MAP_POPULATE
-    flags |= MAP_POPULATE;   /* the CSV reader reads every page twice */
-#endif
-    void *m = mmap(NULL, (size_t)st->st_size, PROT_READ, flags, fd, 0);
+    /* Not MAP_POPULATE: the CSV reader gives pages back behind it, so
+     * memory stays bounded however big the file; the kernel's read-ahead
+     * keeps the faults few. */
+    void *m = mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (m == MAP_FAILED)
         return false;
+    (void)madvise(m, (size_t)st->st_size, MADV_SEQUENTIAL);
     in->map_ = m;
     in->map_len_ = (size_t)st->st_size;
     in->data = m;
@@ -426,7 +533,7 @@ static mdm_status open_fd(const char *path, int *fd, struct stat *st, mdm_error 
 }
 
 static mdm_status read_input(src *s, const char *path, const struct stat *st, mdm_input *in,
-                             mdm_buf *out, mdm_error *err)
+                             spool *out, mdm_error *err)
 {
     /* A pipe can deliver the first bytes in small pieces: gather enough
      * for the longest magic before looking. */
@@ -466,8 +573,8 @@ mdm_status mdm_input_open(const char *path, mdm_input *in, mdm_error *err)
     if (rc != MDM_OK)
         return rc;
     src *s = calloc(1, sizeof *s);
-    mdm_buf out;
-    mdm_buf_init(&out);
+    spool out = {.fd = -1, .name = in->name};
+    mdm_buf_init(&out.buf);
     if (s == NULL) {
         rc = mdm_error_set(err, MDM_ERR_NOMEM, "%s: out of memory", in->name);
     } else {
@@ -477,17 +584,12 @@ mdm_status mdm_input_open(const char *path, mdm_input *in, mdm_error *err)
     }
     free(s);
     close(fd);
-    if (rc != MDM_OK) {
-        mdm_buf_reset(&out);
+    if (rc == MDM_OK && !in->mapped)
+        rc = spool_finish(&out, in, err);
+    spool_reset(&out);
+    if (rc != MDM_OK)
         mdm_input_close(in);
-        return rc;
-    }
-    if (!in->mapped) {
-        in->heap_ = out.data;
-        in->data = out.data != NULL ? out.data : "";
-        in->len = out.len;
-    }
-    return MDM_OK;
+    return rc;
 }
 
 void mdm_input_close(mdm_input *in)

@@ -4,8 +4,12 @@
  * a regular file is mapped; standard input ("-"), pipes and devices are
  * read; gzip, bzip2, xz, zstd and single-member zip are decompressed
  * (zlib, libbz2, liblzma, libzstd, libarchive), the compressed side in
- * 64 KiB steps, so only the decompressed text is held in memory (the
- * reader needs all of it: it scans twice).
+ * 64 KiB steps. Text that is not a mapped file (decompressed, or from a
+ * pipe) is held in memory up to 8 MiB and past that in an unlinked
+ * temporary file in $TMPDIR (else /tmp), mapped at the end: so a big
+ * input needs that much free disk, not memory (the CSV reader gives a
+ * mapping's pages back behind it). No space there is an IO error naming
+ * the folder.
  *
  * The format is told by the first bytes (magic); a name ending .gz, .bz2,
  * .xz, .zst or .zip whose bytes are not that format is an error, so a

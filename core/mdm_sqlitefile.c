@@ -72,3 +72,13 @@ void mdm_sqlite_remove_leftovers(const char *path)
         if ((size_t)snprintf(p, sizeof p, "%s%s", path, suffixes[i]) < sizeof p)
             (void)unlink(p);
 }
+
+void mdm_sqlite_remove_build(const char *path)
+{
+    static const char *const suffixes[] = {".build", ".build-wal", ".build-shm",
+                                           ".build-journal"};
+    char p[4200];
+    for (size_t i = 0; i < 4; i++)
+        if ((size_t)snprintf(p, sizeof p, "%s%s", path, suffixes[i]) < sizeof p)
+            (void)unlink(p);
+}

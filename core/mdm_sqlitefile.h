@@ -38,4 +38,9 @@ MDM_NODISCARD mdm_status mdm_sqlite_make_parents(const char *path, mdm_error *er
  * -shm, -journal); missing ones are fine. */
 void mdm_sqlite_remove_leftovers(const char *path);
 
+/* Removes a new database being built beside path ("<path>.build", and its
+ * -wal, -shm, -journal): what a register that died while building leaves
+ * (the modern store's build_rows). */
+void mdm_sqlite_remove_build(const char *path);
+
 #endif

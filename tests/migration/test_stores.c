@@ -354,6 +354,121 @@ static void stores__big_writes_with_progress(void **state)
     mdm_table_reset(&small);
 }
 
+/* ---- writes from a row source ---------------------------------------------------- */
+
+/* chunks chunks of 1,000 rows (ids 0..), then the end; fail_at > 0: the
+ * chunk of that number fails instead. */
+typedef struct chunks {
+    int chunks, fail_at, given;
+} chunks;
+
+static mdm_status next_chunk(void *ctx, mdm_table *chunk, mdm_error *err)
+{
+    chunks *c = ctx;
+    mdm_table t;
+    if (++c->given == c->fail_at)
+        return mdm_error_set(err, MDM_ERR_PARSE, "planted: chunk %d", c->given);
+    make_rows(&t, c->given <= c->chunks ? 1000 : 0);
+    for (size_t r = 0; r < t.nrows; r++)
+        t.cols[0].v.i64[r] += (int64_t)(c->given - 1) * 1000;
+    mdm_table_reset(chunk);
+    mdm_table_move(chunk, &t);
+    return MDM_OK;
+}
+
+/* write_rows: every chunk in one transaction; a failing source rolls it
+ * all back. The legacy store writes whole frames only. */
+static void stores__writes_from_a_row_source(void **state)
+{
+    fx *f = ready(state);
+    mdm_store *s = f->s;
+    progress p = {0, 0, 0};
+    mdm_error err;
+    if (f->impl == MDM_IMPL_LEGACY) {
+        assert_null(s->ops->write_rows);
+        assert_null(s->ops->build_rows);
+        return;
+    }
+    chunks c = {3, 0, 0};
+    mdm_row_source src = {next_chunk, &c, 3000};
+    OK(s->ops->write_rows(s, f->db, "train", &src, MDM_IF_EXISTS_FAIL, on_progress, &p, E));
+    assert_int_equal(count(f, "train"), 3000);
+    assert_int_equal(p.calls, 3);
+    assert_int_equal(p.last_done, 3000);
+    assert_int_equal(p.last_total, 3000);
+    chunks bad = {3, 3, 0};
+    src.ctx = &bad;
+    assert_int_equal(s->ops->write_rows(s, f->db, "train", &src, MDM_IF_EXISTS_APPEND, NULL, NULL,
+                                        &err),
+                     MDM_ERR_PARSE);
+    assert_int_equal(count(f, "train"), 3000);
+    chunks none = {0, 0, 0};   /* no rows: the table is still made */
+    src.ctx = &none;
+    OK(s->ops->write_rows(s, f->db, "empty", &src, MDM_IF_EXISTS_FAIL, NULL, NULL, E));
+    assert_int_equal(count(f, "empty"), 0);
+}
+
+static bool file_there(const char *path)
+{
+    return access(path, F_OK) == 0;
+}
+
+/* The byte at offset 18 of a SQLite file: 2 when it is in WAL mode. */
+static int header_byte18(const char *path)
+{
+    unsigned char h[100];
+    FILE *fp = fopen(path, "rb");
+    size_t n = fp != NULL ? fread(h, 1, sizeof h, fp) : 0;
+    if (fp != NULL)
+        fclose(fp);
+    return n == sizeof h ? h[18] : -1;
+}
+
+/* build_rows (SQLite): a failure leaves the empty database as it was and
+ * no file beside it; a success renames a whole new file in place, in the
+ * configured journal mode (WAL), with a dead writer's leftover gone. */
+static void stores__a_new_sqlite_dataset_is_built_beside_and_renamed(void **state)
+{
+    fx *f = ready(state);
+    mdm_store *s = f->s;
+    mdm_error err;
+    char build[400];
+    if (strcmp(f->backend, "postgresql") == 0) {
+        chunks c = {1, 0, 0};
+        mdm_row_source src = {next_chunk, &c, 1000};
+        assert_int_equal(s->ops->build_rows(s, f->db, "train", &src, NULL, NULL, &err),
+                         MDM_ERR_UNSUPPORTED);
+        return;
+    }
+    snprintf(build, sizeof build, "%s.build", f->db);
+    chunks bad = {3, 2, 0};
+    mdm_row_source src = {next_chunk, &bad, 3000};
+    assert_int_equal(s->ops->build_rows(s, f->db, "train", &src, NULL, NULL, &err),
+                     MDM_ERR_PARSE);
+    assert_false(file_there(build));
+    bool there = true;
+    OK(s->ops->table_exists(s, f->db, "train", &there, E));
+    assert_false(there);
+
+    FILE *junk = fopen(build, "w");   /* what a writer killed while building leaves */
+    assert_non_null(junk);
+    fputs("not a database", junk);
+    fclose(junk);
+    chunks c = {3, 0, 0};
+    progress p = {0, 0, 0};
+    src.ctx = &c;
+    OK(s->ops->build_rows(s, f->db, "train", &src, on_progress, &p, E));
+    assert_false(file_there(build));
+    assert_int_equal(count(f, "train"), 3000);
+    assert_int_equal(p.last_done, 3000);
+    assert_int_equal(header_byte18(f->db), 2);
+    mdm_table t;
+    mdm_table_init(&t);
+    OK(s->ops->query(s, f->db, "SELECT SUM(id) AS s FROM train", NULL, 0, false, &t, E));
+    assert_int_equal(mdm_table_int64(&t, 0, 0), 2999 * 3000 / 2);
+    mdm_table_reset(&t);
+}
+
 /* A replace that fails keeps the old table, and leaves no stage behind:
  * 2,001 columns are more than either backend takes. */
 static void stores__a_failed_replace_keeps_the_old_table(void **state)
@@ -855,6 +970,12 @@ int main(void)
         BOTH(stores__database_lists, pg),
         BOTH(stores__big_writes_with_progress, sqlite),
         BOTH(stores__big_writes_with_progress, pg),
+        BOTH(stores__writes_from_a_row_source, sqlite),
+        BOTH(stores__writes_from_a_row_source, pg),
+        cmocka_unit_test_setup_teardown(stores__a_new_sqlite_dataset_is_built_beside_and_renamed,
+                                        setup_sqlite_modern, teardown),
+        cmocka_unit_test_setup_teardown(stores__a_new_sqlite_dataset_is_built_beside_and_renamed,
+                                        setup_pg_modern, teardown),
         BOTH(stores__a_failed_replace_keeps_the_old_table, sqlite),
         BOTH(stores__a_failed_replace_keeps_the_old_table, pg),
         BOTH(stores__error_kinds_of_queries, sqlite),
