@@ -33,8 +33,17 @@
 typedef struct db_pool {
     char *db;
     mdm_connmgr *mgr;
-    mdm_connmgr *ro;   /* SQLite: reader connections for reads */
+    mdm_connmgr *ro;     /* SQLite: reader connections for reads */
+    mdm_connmgr *scan;   /* SQLite: readers for streamed table reads (SCAN_CACHE_KIB) */
 } db_pool;
+
+/* Which of a database's pools: writes, reads, or streamed table reads. A
+ * streamed read of a whole table touches each page once, so its SQLite
+ * connections neither map the file nor cache more than SCAN_CACHE_KIB:
+ * the file's pages would otherwise all count in the process's memory
+ * (mmap_size is 256 MiB by default), which a stream promises to bound. */
+typedef enum pool_kind { POOL_WRITE, POOL_READ, POOL_SCAN } pool_kind;
+#define SCAN_CACHE_KIB (-2048)
 
 typedef struct modern_store {
     mdm_store base;
@@ -59,7 +68,8 @@ static void drop_pool(modern_store *s, const char *db)
         if (strcmp(s->dbs[i].db, db) == 0) {
             mdm_connmgr_free(s->dbs[i].mgr);
             mdm_connmgr_free(s->dbs[i].ro);
-            s->dbs[i].mgr = s->dbs[i].ro = NULL;
+            mdm_connmgr_free(s->dbs[i].scan);
+            s->dbs[i].mgr = s->dbs[i].ro = s->dbs[i].scan = NULL;
         }
     }
 }
@@ -70,6 +80,7 @@ static void ms_free(mdm_store *base)
     for (size_t i = 0; i < s->ndbs; i++) {
         mdm_connmgr_free(s->dbs[i].mgr);
         mdm_connmgr_free(s->dbs[i].ro);
+        mdm_connmgr_free(s->dbs[i].scan);
         free(s->dbs[i].db);
     }
     free(s->dbs);
@@ -81,15 +92,19 @@ static void ms_free(mdm_store *base)
 /* Config for one database: SQLite opens the file (never creating it:
  * db_create does that), as a reader for reads, with query's guard on;
  * PostgreSQL the server DSN pointed at db. */
-static mdm_status db_config(modern_store *s, const char *db, bool reads, mdm_buf *dsn,
+static mdm_status db_config(modern_store *s, const char *db, pool_kind kind, mdm_buf *dsn,
                             mdm_conn_config *cfg, mdm_error *err)
 {
     *cfg = *s->conn;
     if (!s->pg) {
         cfg->path = db;
         cfg->sqlite.create = false;
-        cfg->sqlite.reader = reads;
+        cfg->sqlite.reader = kind != POOL_WRITE;
         cfg->sqlite.guard = true;
+        if (kind == POOL_SCAN) {
+            cfg->sqlite.mmap_size = 0;
+            cfg->sqlite.cache_size = SCAN_CACHE_KIB;
+        }
         return MDM_OK;
     }
     mdm_status rc = mdm_dsn_with_dbname(s->conn->dsn, db, dsn, err);
@@ -97,37 +112,37 @@ static mdm_status db_config(modern_store *s, const char *db, bool reads, mdm_buf
     return rc;
 }
 
-/* The connection manager of db: its reader one for reads on SQLite
- * (PostgreSQL has one for both), made on first use. */
-static mdm_status get_mgr(modern_store *s, const char *db, bool reads, mdm_connmgr **out,
+/* The connection manager of db for kind (PostgreSQL has one for all),
+ * made on first use. */
+static mdm_status get_mgr(modern_store *s, const char *db, pool_kind kind, mdm_connmgr **out,
                           mdm_error *err)
 {
     db_pool *slot = NULL;
     mdm_conn_config cfg;
     mdm_buf dsn;
-    reads = reads && !s->pg;
+    kind = s->pg ? POOL_WRITE : kind;
     for (size_t i = 0; i < s->ndbs && slot == NULL; i++)
         if (strcmp(s->dbs[i].db, db) == 0)
             slot = &s->dbs[i];
-    mdm_connmgr **mgr = slot == NULL ? NULL : reads ? &slot->ro : &slot->mgr;
-    if (mgr != NULL && *mgr != NULL) {
-        *out = *mgr;
-        return MDM_OK;
-    }
     if (slot == NULL) {
         db_pool *grown = realloc(s->dbs, (s->ndbs + 1) * sizeof *grown);
         if (grown == NULL)
             return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
         s->dbs = grown;
         slot = &s->dbs[s->ndbs];
-        slot->mgr = slot->ro = NULL;
+        slot->mgr = slot->ro = slot->scan = NULL;
         if ((slot->db = strdup(db)) == NULL)
             return mdm_error_set(err, MDM_ERR_NOMEM, "out of memory");
         s->ndbs++;
-        mgr = reads ? &slot->ro : &slot->mgr;
+    }
+    mdm_connmgr **mgr = kind == POOL_READ ? &slot->ro : kind == POOL_SCAN ? &slot->scan
+                                                                          : &slot->mgr;
+    if (*mgr != NULL) {
+        *out = *mgr;
+        return MDM_OK;
     }
     mdm_buf_init(&dsn);
-    mdm_status rc = db_config(s, db, reads, &dsn, &cfg, err);
+    mdm_status rc = db_config(s, db, kind, &dsn, &cfg, err);
     if (rc == MDM_OK)
         rc = mdm_connmgr_new(mgr, s->reg, &cfg, &s->pool, err);
     mdm_buf_reset(&dsn);
@@ -210,24 +225,24 @@ typedef struct op {
     bool *yes;
 } op;
 
-/* fn on a connection to db: a reader when `reads` (SQLite). */
-static mdm_status run_on(modern_store *s, const char *db, bool reads, mdm_conn_fn fn, op *o,
+/* fn on a connection to db from the pool of kind (SQLite). */
+static mdm_status run_on(modern_store *s, const char *db, pool_kind kind, mdm_conn_fn fn, op *o,
                          mdm_error *err)
 {
     mdm_connmgr *mgr = NULL;
-    mdm_status rc = get_mgr(s, db, reads, &mgr, err);
+    mdm_status rc = get_mgr(s, db, kind, &mgr, err);
     return rc == MDM_OK ? mdm_connmgr_with_conn(mgr, fn, o, err) : rc;
 }
 
 static mdm_status run(modern_store *s, const char *db, mdm_conn_fn fn, op *o, mdm_error *err)
 {
-    return run_on(s, db, false, fn, o, err);
+    return run_on(s, db, POOL_WRITE, fn, o, err);
 }
 
 static mdm_status run_read(modern_store *s, const char *db, mdm_conn_fn fn, op *o,
                            mdm_error *err)
 {
-    return run_on(s, db, true, fn, o, err);
+    return run_on(s, db, POOL_READ, fn, o, err);
 }
 
 /* Rolls back; if that fails, the pool's reset on release tries again
@@ -453,17 +468,18 @@ static mdm_status ms_write_rows(mdm_store *s, const char *db, const char *table,
 #define BUILD_SUFFIX ".build"
 #define BUILD_CACHE_KIB (-2048)
 
+static mdm_status io_fail(const char *what, const char *path, int e, mdm_error *err)
+{
+    return mdm_error_set(err, MDM_ERR_IO, "cannot %s '%s': %s", what, path, strerror(e));
+}
+
 static mdm_status fsync_path(const char *path, bool dir, mdm_error *err)
 {
     int fd = open(path, (dir ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || fsync(fd) != 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        return mdm_error_set(err, MDM_ERR_IO, "cannot sync '%s': %s", path, strerror(e));
-    }
-    close(fd);
-    return MDM_OK;
+    int rc = fd >= 0 ? fsync(fd) : -1, e = errno;
+    if (fd >= 0)
+        close(fd);
+    return rc == 0 ? MDM_OK : io_fail("sync", path, e, err);
 }
 
 static mdm_status build_file(modern_store *s, const char *tmp, op *o, mdm_error *err)
@@ -519,8 +535,7 @@ static mdm_status ms_build_rows(mdm_store *base, const char *db, const char *tab
         drop_pool(s, db);   /* connections to the empty file it replaces */
         mdm_sqlite_remove_leftovers(db);
         if (rename(tmp, db) != 0)
-            rc = mdm_error_set(err, MDM_ERR_IO, "cannot rename '%s' to '%s': %s", tmp, db,
-                               strerror(errno));
+            rc = io_fail("rename the new database over", db, errno, err);
     }
     if (rc == MDM_OK)
         rc = fsync_path(dirname(dir), true, err);
@@ -533,7 +548,8 @@ static mdm_status ms_read(mdm_store *s, const char *db, const char *table,
                           const mdm_read_opts *ro, mdm_table *out, mdm_error *err)
 {
     op o = {.table = table, .ropts = ro, .out = out};
-    return run_read(MS(s), db, c_read, &o, err);
+    bool streamed = ro != NULL && ro->sink != NULL;
+    return run_on(MS(s), db, streamed ? POOL_SCAN : POOL_READ, c_read, &o, err);
 }
 
 /* SQLite: the query rule first, and a read on a reader connection.

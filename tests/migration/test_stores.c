@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mdm_dsn.h"
@@ -467,6 +468,26 @@ static void stores__a_new_sqlite_dataset_is_built_beside_and_renamed(void **stat
     OK(s->ops->query(s, f->db, "SELECT SUM(id) AS s FROM train", NULL, 0, false, &t, E));
     assert_int_equal(mdm_table_int64(&t, 0, 0), 2999 * 3000 / 2);
     mdm_table_reset(&t);
+
+    /* what cannot be renamed into place (a folder) fails and leaves nothing */
+    char folder[300], inside[320], longpath[5000];
+    snprintf(folder, sizeof folder, "%s/a-folder", f->dir);
+    snprintf(inside, sizeof inside, "%s/x", folder);
+    snprintf(build, sizeof build, "%s.build", folder);
+    assert_int_equal(mkdir(folder, 0700), 0);
+    junk = fopen(inside, "w");
+    assert_non_null(junk);
+    fclose(junk);
+    chunks again = {1, 0, 0};
+    src.ctx = &again;
+    assert_int_equal(s->ops->build_rows(s, folder, "train", &src, NULL, NULL, &err), MDM_ERR_IO);
+    assert_non_null(strstr(err.message, "cannot rename"));
+    assert_false(file_there(build));
+    assert_true(file_there(inside));
+    memset(longpath, 'a', sizeof longpath - 1);
+    longpath[sizeof longpath - 1] = '\0';
+    assert_int_equal(s->ops->build_rows(s, longpath, "train", &src, NULL, NULL, &err),
+                     MDM_ERR_INVALID_ARG);
 }
 
 /* A replace that fails keeps the old table, and leaves no stage behind:
