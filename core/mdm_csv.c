@@ -1242,11 +1242,24 @@ mdm_status mdm_csv_read_file(const char *path, const mdm_csv_opts *opts, mdm_tab
 
 /* ---- A file in chunks ---------------------------------------------------- */
 
+/*
+ * A stream converts the next chunk on a second thread while the caller
+ * writes the one it was given (inputs of PARALLEL_MIN_BYTES or more): the
+ * parse and the database's work overlap, as pass 2's two halves do in a
+ * whole read. Only one conversion runs at a time, so they share `at`.
+ */
 struct mdm_csv_stream {
     mdm_input in;
     csv_reader r;
     fill_job at;        /* where pass 2 stands (from), and its scratch */
     size_t rows_done;
+    bool ahead;         /* convert the next chunk while the caller works */
+    bool running;       /* `next_rows` is being filled on `thread` */
+    pthread_t thread;
+    mdm_table next_rows;
+    size_t next_bytes;
+    mdm_status next_rc;
+    mdm_error next_err;
 };
 
 mdm_status mdm_csv_stream_open(const char *path, const mdm_csv_opts *opts, mdm_csv_stream **out,
@@ -1259,6 +1272,7 @@ mdm_status mdm_csv_stream_open(const char *path, const mdm_csv_opts *opts, mdm_c
     if (s == NULL)
         return mdm_error_set(err, MDM_ERR_NOMEM, "%s: out of memory", path);
     mdm_buf_init(&s->at.scratch);
+    mdm_table_init(&s->next_rows);
     mdm_status rc = mdm_input_open(path, &s->in, err);
     if (rc == MDM_OK) {
         rc = reader_setup(&s->r, s->in.data, s->in.len, s->in.mapped != 0, s->in.name, &o, err);
@@ -1277,6 +1291,7 @@ mdm_status mdm_csv_stream_open(const char *path, const mdm_csv_opts *opts, mdm_c
     decide_types(&s->r, &hint);
     s->at.r = &s->r;
     s->at.from = s->r.rows_at;
+    s->ahead = s->in.len >= PARALLEL_MIN_BYTES;
     *out = s;
     return MDM_OK;
 }
@@ -1291,8 +1306,9 @@ size_t mdm_csv_stream_columns(const mdm_csv_stream *s)
     return s->r.ncols;
 }
 
-mdm_status mdm_csv_stream_next(mdm_csv_stream *s, size_t max_bytes, mdm_table *chunk,
-                               mdm_error *err)
+/* The next rows, about max_bytes of the input, into chunk. */
+static mdm_status fill_next(mdm_csv_stream *s, size_t max_bytes, mdm_table *chunk,
+                           mdm_error *err)
 {
     mdm_status rc = MDM_OK;
     if (chunk->ncols == 0)
@@ -1315,10 +1331,57 @@ mdm_status mdm_csv_stream_next(mdm_csv_stream *s, size_t max_bytes, mdm_table *c
     return MDM_OK;
 }
 
+static void *ahead_main(void *arg)
+{
+    mdm_csv_stream *s = arg;
+    s->next_rc = fill_next(s, s->next_bytes, &s->next_rows, &s->next_err);
+    return NULL;
+}
+
+/* Starts converting the chunk after this one, if there is one. */
+static void start_ahead(mdm_csv_stream *s, size_t max_bytes)
+{
+    if (!s->ahead || s->rows_done == s->r.nrows)
+        return;
+    s->next_bytes = max_bytes;
+    s->running = pthread_create(&s->thread, NULL, ahead_main, s) == 0;
+    s->ahead = s->running;   /* no thread to be had: on this one from now on */
+}
+
+static void swap_tables(mdm_table *a, mdm_table *b)
+{
+    mdm_table t = *a;
+    *a = *b;
+    *b = t;
+}
+
+mdm_status mdm_csv_stream_next(mdm_csv_stream *s, size_t max_bytes, mdm_table *chunk,
+                               mdm_error *err)
+{
+    mdm_status rc;
+    if (!s->running) {
+        rc = fill_next(s, max_bytes, chunk, err);
+    } else {
+        (void)pthread_join(s->thread, NULL);
+        s->running = false;
+        rc = s->next_rc;
+        if (rc != MDM_OK && err != NULL)
+            *err = s->next_err;
+        if (rc == MDM_OK)
+            swap_tables(chunk, &s->next_rows);
+    }
+    if (rc == MDM_OK)
+        start_ahead(s, max_bytes);
+    return rc;
+}
+
 void mdm_csv_stream_close(mdm_csv_stream *s)
 {
     if (s == NULL)
         return;
+    if (s->running)
+        (void)pthread_join(s->thread, NULL);
+    mdm_table_reset(&s->next_rows);
     mdm_buf_reset(&s->at.scratch);
     reader_reset(&s->r);
     mdm_input_close(&s->in);

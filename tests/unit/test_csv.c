@@ -13,6 +13,7 @@
 
 #include "mdm_buf.h"
 #include "mdm_csv.h"
+#include "mdm_table_ops.h"
 #include "test_support.h"
 
 #include "mdm_gencsv.h"
@@ -1050,10 +1051,104 @@ static void csv__tsv_name_means_tab(void **state)
     mdm_test_rmrf(dir);
 }
 
+/* ---- In chunks ------------------------------------------------------------ */
+
+/* Reads path in chunks of max_bytes into one table, as a register's
+ * writes see it; *chunks: how many non-empty chunks came. */
+static mdm_status read_in_chunks(const char *path, size_t max_bytes, mdm_table *all,
+                                 size_t *chunks, mdm_error *e)
+{
+    mdm_csv_stream *st = NULL;
+    mdm_table chunk;
+    mdm_table_init(&chunk);
+    *chunks = 0;
+    mdm_status rc = mdm_csv_stream_open(path, NULL, &st, e);
+    for (bool first = true; rc == MDM_OK; first = false) {
+        if ((rc = mdm_csv_stream_next(st, max_bytes, &chunk, e)) != MDM_OK)
+            break;
+        if (first)
+            rc = mdm_table_copy_schema(all, &chunk, e);
+        if (rc != MDM_OK || chunk.nrows == 0)
+            break;
+        (*chunks)++;
+        rc = mdm_table_append_table(all, &chunk, e);
+    }
+    if (rc == MDM_OK) {
+        assert_int_equal(all->nrows, mdm_csv_stream_rows(st));
+        assert_int_equal(all->ncols, mdm_csv_stream_columns(st));
+    }
+    mdm_csv_stream_close(st);
+    mdm_table_reset(&chunk);
+    return rc;
+}
+
+/* A file of the features profile (full-precision doubles, NULLs, quoted
+ * UTF-8, booleans, timestamps), big enough for the chunk after the one
+ * given to be converted on a second thread, read in chunks of several
+ * sizes: the same table as the whole read, cell for cell and type for
+ * type. */
+static void csv__chunks_make_the_same_table_as_a_whole_read(void **state)
+{
+    (void)state;
+    char dir[256], path[300];
+    mdm_table whole;
+    mdm_error e;
+    assert_int_equal(mdm_test_tmpdir(dir, sizeof dir), 0);
+    snprintf(path, sizeof path, "%s/features.csv", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(mdm_gencsv_write_profile(f, 60000, 7, MDM_GENCSV_PROFILE_FEATURES), 0);
+    assert_int_equal(fclose(f), 0);
+    mdm_table_init(&whole);
+    assert_int_equal(mdm_csv_read_file(path, NULL, &whole, &e), MDM_OK);
+    const size_t sizes[] = {1, 4096, 1 << 20, SIZE_MAX};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        mdm_table all;
+        mdm_table_diff d;
+        size_t chunks = 0;
+        mdm_table_init(&all);
+        if (read_in_chunks(path, sizes[i], &all, &chunks, &e) != MDM_OK)
+            fail_msg("chunks of %zu: %s", sizes[i], e.message);
+        if (!mdm_table_equal(&whole, &all, NULL, &d))
+            fail_msg("chunks of %zu bytes differ from the whole read", sizes[i]);
+        if (sizes[i] == 1)
+            assert_int_equal(chunks, whole.nrows);   /* at least one row a chunk */
+        if (sizes[i] == SIZE_MAX)
+            assert_int_equal(chunks, 1);
+        if (sizes[i] == (1 << 20))
+            assert_true(chunks > 4 && chunks < 20);
+        mdm_table_reset(&all);
+    }
+    mdm_table_reset(&whole);
+    mdm_test_rmrf(dir);
+}
+
+/* Every error is pass 1's: open reports it, before any row is given. */
+static void csv__a_stream_reports_errors_at_open(void **state)
+{
+    (void)state;
+    char dir[256], path[300];
+    mdm_csv_stream *st = NULL;
+    mdm_error e;
+    assert_int_equal(mdm_test_tmpdir(dir, sizeof dir), 0);
+    snprintf(path, sizeof path, "%s/ragged.csv", dir);
+    static const char text[] = "a,b\n1,2\n3,4\n5\n";
+    assert_int_equal(mdm_test_write_file(path, text, sizeof text - 1), 0);
+    assert_int_equal(mdm_csv_stream_open(path, NULL, &st, &e), MDM_ERR_PARSE);
+    assert_null(st);
+    assert_non_null(strstr(e.message, ":4:"));
+    snprintf(path, sizeof path, "%s/missing.csv", dir);
+    assert_int_equal(mdm_csv_stream_open(path, NULL, &st, &e), MDM_ERR_NOT_FOUND);
+    mdm_csv_stream_close(NULL);
+    mdm_test_rmrf(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(csv__empty_input_is_a_parse_error),
+        cmocka_unit_test(csv__chunks_make_the_same_table_as_a_whole_read),
+        cmocka_unit_test(csv__a_stream_reports_errors_at_open),
         cmocka_unit_test(csv__empty_file_names_the_file),
         cmocka_unit_test(csv__header_only_gives_text_columns_and_no_rows),
         cmocka_unit_test(csv__last_row_without_line_end),
