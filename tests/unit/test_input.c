@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -108,6 +109,52 @@ static void input__short_empty_and_stdin(void **state)
     mdm_input_close(&in);
 }
 
+/* Decompressed text past 8 MiB goes on in an unlinked temporary file in
+ * $TMPDIR, mapped at the end: the same bytes, a mapping, and nothing left
+ * in the folder; a $TMPDIR that cannot take it is an IO error naming it. */
+static void input__big_decompressed_text_is_spooled_to_a_temporary_file(void **state)
+{
+    fx *f = *state;
+    char path[320], tmp[320], line[64];
+    enum { LINES = 700000 };   /* about 11 MB of text */
+    snprintf(path, sizeof path, "%s/big.csv.gz", f->dir);
+    snprintf(tmp, sizeof tmp, "%s/tmp", f->dir);
+    assert_int_equal(mkdir(tmp, 0700), 0);
+    gzFile g = gzopen(path, "wb1");
+    assert_non_null(g);
+    size_t total = 0;
+    for (int i = 0; i < LINES; i++) {
+        int n = snprintf(line, sizeof line, "%d,row %d\n", i, i);
+        assert_int_equal(gzwrite(g, line, (unsigned)n), n);
+        total += (size_t)n;
+    }
+    assert_int_equal(gzclose(g), Z_OK);
+    const char *saved = getenv("TMPDIR");
+    char *keep = saved != NULL ? strdup(saved) : NULL;
+    setenv("TMPDIR", tmp, 1);
+    mdm_input in;
+    mdm_error e;
+    mdm_status rc = mdm_input_open(path, &in, &e);
+    if (rc != MDM_OK)
+        fail_msg("%s", e.message);
+    assert_int_equal(in.len, total);
+    assert_true(in.mapped);
+    int last = snprintf(line, sizeof line, "%d,row %d\n", LINES - 1, LINES - 1);
+    assert_memory_equal(in.data + total - (size_t)last, line, (size_t)last);
+    assert_memory_equal(in.data, "0,row 0\n1,row 1\n", 16);
+    mdm_input_close(&in);
+    assert_int_equal(rmdir(tmp), 0);   /* empty: the file was never named there, or is gone */
+    setenv("TMPDIR", tmp, 1);            /* now missing */
+    assert_int_equal(mdm_input_open(path, &in, &e), MDM_ERR_IO);
+    assert_non_null(strstr(e.message, "cannot make a temporary file in"));
+    assert_non_null(strstr(e.message, tmp));
+    if (keep != NULL)
+        setenv("TMPDIR", keep, 1);
+    else
+        unsetenv("TMPDIR");
+    free(keep);
+}
+
 static void input__errors_name_the_file(void **state)
 {
     fx *f = *state;
@@ -153,6 +200,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(input__gzip_members_and_bzip2_streams_are_joined),
+        T(input__big_decompressed_text_is_spooled_to_a_temporary_file),
         T(input__short_empty_and_stdin),
         T(input__errors_name_the_file),
         T(input__names),
