@@ -342,7 +342,7 @@ mdm_status mdm_adapter_create_table_from_dataframe(mdm_adapter *a, const mdm_tab
      * the legacy store's clean-up of staging tables counts on it */
     if (rc == MDM_OK)
         rc = mdm_router_lock(a->router, engine->db, &lock, err);
-    mdm_router_write w = {engine->db, engine->db, table, df, mode, NULL, NULL, NULL, false};
+    mdm_router_write w = {engine->db, engine->db, table, df, mode, NULL, NULL, NULL, 0, false};
     if (rc == MDM_OK)
         rc = mdm_router_run_write(a->router, &r, &w, err);
     mdm_store_unlock(lock);

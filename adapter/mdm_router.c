@@ -584,24 +584,33 @@ static mdm_status run_write(mdm_router *r, const mdm_route *route, const mdm_rou
     return scrubbed(r, s->ops->write(s, w->db, w->table, w->t, w->mode, w->fn, w->ctx, err), err);
 }
 
+bool mdm_router_writes_at_once(const mdm_route *route)
+{
+    return route->d.impl != MDM_IMPL_SHADOW && route->serve->ops->write_rows != NULL;
+}
+
 mdm_status mdm_router_run_write(mdm_router *r, const mdm_route *route, const mdm_router_write *w,
                                 mdm_error *err)
 {
     mdm_store *s = route->serve;
-    if (w->t != NULL || w->rows == NULL)
+    if (w->t != NULL || w->tables == NULL)
         return run_write(r, route, w, err);
-    bool stream = route->d.impl != MDM_IMPL_SHADOW && s->ops->write_rows != NULL;
-    if (stream && w->fresh && !r->pg && s->ops->build_rows != NULL)
-        return scrubbed(r, s->ops->build_rows(s, w->db, w->table, w->rows, w->fn, w->ctx, err),
-                        err);
-    if (stream)
-        return scrubbed(r, s->ops->write_rows(s, w->db, w->table, w->rows, w->mode, w->fn,
-                                              w->ctx, err), err);
-    /* legacy writes whole frames, and a shadow write compares whole tables */
+    if (mdm_router_writes_at_once(route)) {
+        mdm_status rc = w->fresh && !r->pg && s->ops->build_rows != NULL
+                            ? s->ops->build_rows(s, w->db, w->tables, w->ntables, w->fn, w->ctx,
+                                                 err)
+                            : s->ops->write_rows(s, w->db, w->tables, w->ntables, w->mode, w->fn,
+                                                 w->ctx, err);
+        return scrubbed(r, rc, err);
+    }
+    if (w->ntables != 1)
+        return mdm_error_set(err, MDM_ERR_INVALID_ARG,
+                             "this route writes one table at a time, not %zu", w->ntables);
     mdm_router_write whole = *w;
     mdm_table t;
     mdm_table_init(&t);
-    mdm_status rc = gather_rows(w->rows, &t, err);
+    mdm_status rc = gather_rows(w->tables[0].src, &t, err);
+    whole.table = w->tables[0].table;
     whole.t = &t;
     if (rc == MDM_OK)
         rc = run_write(r, route, &whole, err);

@@ -101,22 +101,30 @@ MDM_NODISCARD mdm_status mdm_router_run_read(mdm_router *r, const mdm_route *rou
                                              const mdm_router_read *rd, mdm_table *out,
                                              mdm_error *err);
 
-/* One write of a table through a route. Strings, t and rows are borrowed. */
+/* One write of a table through a route. Strings, t and tables are borrowed. */
 typedef struct mdm_router_write {
     const char *dataset;       /* normalised dataset name (the log's and evidence's) */
     const char *db;            /* its database */
-    const char *table;
-    const mdm_table *t;        /* the rows; or NULL, and: */
+    const char *table;         /* with t */
+    const mdm_table *t;        /* the rows; or NULL, and `tables` */
     mdm_if_exists mode;
     mdm_store_progress fn;     /* may be NULL */
     void *ctx;
-    const mdm_row_source *rows;   /* the rows in chunks: streamed where the serving
-                                   * store has write_rows and no shadow runs (memory
-                                   * is one chunk); else gathered into one table */
-    bool fresh;                /* with rows: db is a SQLite database this write
+    /* Without t: tables whose rows come in chunks. Where the route writes
+     * at once (mdm_router_writes_at_once) all ntables go in one
+     * transaction, a chunk at a time (memory is one chunk); else ntables
+     * must be 1, and its rows are gathered into one table. */
+    const mdm_table_rows *tables;
+    size_t ntables;
+    bool fresh;                /* with tables: db is a SQLite database this write
                                 * made and holds no table (the caller holds its
                                 * lock): the store may build it anew (build_rows) */
 } mdm_router_write;
+
+/* Does the route write tables from row sources in chunks, several in one
+ * transaction (the modern store serving, no shadow)? Legacy writes whole
+ * frames, one table at a time, and a shadow write compares whole tables. */
+bool mdm_router_writes_at_once(const mdm_route *route);
 
 /*
  * Writes w->t on route->serve. Under writes shadow the candidate (modern)

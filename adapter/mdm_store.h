@@ -50,6 +50,12 @@ typedef struct mdm_row_source {
     uint64_t total;
 } mdm_row_source;
 
+/* One table of a write_rows or build_rows, and where its rows come from. */
+typedef struct mdm_table_rows {
+    const char *table;
+    const mdm_row_source *src;
+} mdm_table_rows;
+
 typedef struct mdm_store_ops {
     const char *name;   /* "modern", "legacy": for messages and logs only */
 
@@ -97,25 +103,25 @@ typedef struct mdm_store_ops {
     mdm_status (*write)(mdm_store *s, const char *db, const char *table, const mdm_table *t,
                         mdm_if_exists mode, mdm_store_progress fn, void *ctx, mdm_error *err);
     /* Optional (NULL in the legacy store, which writes whole frames):
-     * write, with the rows from src, one chunk at a time in one
-     * transaction (the first chunk with `mode`, the others appended), so
-     * memory is one chunk whatever the table's size. Atomic as write: a
-     * failure of src or the database rolls everything back. */
-    mdm_status (*write_rows)(mdm_store *s, const char *db, const char *table,
-                             const mdm_row_source *src, mdm_if_exists mode,
-                             mdm_store_progress fn, void *ctx, mdm_error *err);
+     * write, for each of the n tables t[i] in turn, with the rows from its
+     * source one chunk at a time (the first chunk with `mode`, the others
+     * appended), all n in one transaction: memory is one chunk whatever
+     * the tables' size, and a failure of any source or write rolls every
+     * table back (all or none). fn hears of the rows done of all n. */
+    mdm_status (*write_rows)(mdm_store *s, const char *db, const mdm_table_rows *t, size_t n,
+                             mdm_if_exists mode, mdm_store_progress fn, void *ctx,
+                             mdm_error *err);
     /* Optional (NULL in the legacy store; UNSUPPORTED on PostgreSQL): db
      * is a SQLite database the caller just made (or found without a
-     * table) and holds the write lock of. Writes `table` from src into a
+     * table) and holds the write lock of. Writes the tables into a
      * new file beside it ("<db>.build") with no journal, no sync per
      * commit, a small page cache and no mapping (nobody can see the file
      * yet), sets the configured journal mode on it, fsyncs it, renames it
      * over db and fsyncs the folder: each page is written once, where a
      * journal would write it twice. A failure removes the new file and
-     * leaves db as it was. */
-    mdm_status (*build_rows)(mdm_store *s, const char *db, const char *table,
-                             const mdm_row_source *src, mdm_store_progress fn, void *ctx,
-                             mdm_error *err);
+     * leaves db as it was. The tables are written as by write_rows. */
+    mdm_status (*build_rows)(mdm_store *s, const char *db, const mdm_table_rows *t, size_t n,
+                             mdm_store_progress fn, void *ctx, mdm_error *err);
     /* Reads a table with o's column list and limit into out. NOT_FOUND for
      * a missing table or column. This and the other reads (tables,
      * table_info, table_exists, a query that reads) need no write access on

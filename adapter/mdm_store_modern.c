@@ -207,7 +207,8 @@ static mdm_status ms_db_lock(mdm_store *base, const char *db, mdm_store_lock **o
 typedef struct op {
     const char *table;
     const mdm_table *data;
-    const mdm_row_source *rows;   /* write_rows */
+    const mdm_table_rows *tables; /* write_rows: ntables of them */
+    size_t ntables;
     unsigned faults;              /* write_rows: the store's MDM_STORE_FAULT_* */
     mdm_if_exists mode;
     mdm_store_progress progress;
@@ -407,53 +408,66 @@ static mdm_status ms_write(mdm_store *s, const char *db, const char *table, cons
     return rc;
 }
 
-/* The chunks of o->rows, in one transaction: the first (which may have no
- * rows: an empty CSV still makes its table) with the caller's mode, the
- * rest appended. */
-static mdm_status stream_chunks(mdm_conn *c, op *o, mdm_table *chunk, mdm_table *faulty,
-                                mdm_error *err)
+typedef struct rows_done {
+    uint64_t done, total;
+} rows_done;
+
+/* The chunks of one table's source: the first (which may have no rows:
+ * an empty CSV still makes its table) with the caller's mode, the rest
+ * appended. */
+static mdm_status table_chunks(mdm_conn *c, const op *o, const mdm_table_rows *t,
+                               mdm_table *chunk, mdm_table *faulty, rows_done *p,
+                               mdm_error *err)
 {
-    uint64_t done = 0;
-    mdm_status rc = mdm_conn_begin(c, err);
+    mdm_status rc = MDM_OK;
+    mdm_table_reset(chunk);   /* the columns come with the first chunk */
     for (bool first = true; rc == MDM_OK; first = false) {
         const mdm_table *use = chunk;
-        if ((rc = o->rows->next(o->rows->ctx, chunk, err)) != MDM_OK)
+        if ((rc = t->src->next(t->src->ctx, chunk, err)) != MDM_OK)
             break;
         if (!first && chunk->nrows == 0)
             break;
         rc = with_faults(o->faults, chunk, faulty, &use, err);
         if (rc == MDM_OK)
-            rc = mdm_conn_create_table(c, o->table, use,
+            rc = mdm_conn_create_table(c, t->table, use,
                                        first ? o->mode : MDM_IF_EXISTS_APPEND, err);
-        done += chunk->nrows;
+        p->done += chunk->nrows;
         if (rc == MDM_OK && o->progress != NULL)
-            o->progress(o->ctx, done, o->rows->total);
+            o->progress(o->ctx, p->done, p->total);
         if (first && chunk->nrows == 0)
             break;
     }
+    return rc;
+}
+
+/* Every table of o, in one transaction: committed at the end, rolled
+ * back on any failure. */
+static mdm_status c_write_rows(mdm_conn *c, void *arg, mdm_error *err)
+{
+    const op *o = arg;
+    mdm_table chunk, faulty;
+    rows_done p = {0, 0};
+    mdm_table_init(&chunk);
+    mdm_table_init(&faulty);
+    for (size_t i = 0; i < o->ntables; i++)
+        p.total += o->tables[i].src->total;
+    mdm_status rc = mdm_conn_begin(c, err);
+    for (size_t i = 0; rc == MDM_OK && i < o->ntables; i++)
+        rc = table_chunks(c, o, &o->tables[i], &chunk, &faulty, &p, err);
     if (rc == MDM_OK)
         rc = mdm_conn_commit(c, err);
     else if (mdm_conn_in_transaction(c))
         rollback_quietly(c);
-    return rc;
-}
-
-static mdm_status c_write_rows(mdm_conn *c, void *arg, mdm_error *err)
-{
-    mdm_table chunk, faulty;
-    mdm_table_init(&chunk);
-    mdm_table_init(&faulty);
-    mdm_status rc = stream_chunks(c, arg, &chunk, &faulty, err);
     mdm_table_reset(&faulty);
     mdm_table_reset(&chunk);
     return rc;
 }
 
-static mdm_status ms_write_rows(mdm_store *s, const char *db, const char *table,
-                                const mdm_row_source *src, mdm_if_exists mode,
-                                mdm_store_progress fn, void *ctx, mdm_error *err)
+static mdm_status ms_write_rows(mdm_store *s, const char *db, const mdm_table_rows *t, size_t n,
+                                mdm_if_exists mode, mdm_store_progress fn, void *ctx,
+                                mdm_error *err)
 {
-    op o = {.table = table, .rows = src, .faults = MS(s)->faults, .mode = mode,
+    op o = {.tables = t, .ntables = n, .faults = MS(s)->faults, .mode = mode,
             .progress = fn, .ctx = ctx};
     return run(MS(s), db, c_write_rows, &o, err);
 }
@@ -514,12 +528,11 @@ static mdm_status build_file(modern_store *s, const char *tmp, op *o, mdm_error 
     return rc;
 }
 
-static mdm_status ms_build_rows(mdm_store *base, const char *db, const char *table,
-                                const mdm_row_source *src, mdm_store_progress fn, void *ctx,
-                                mdm_error *err)
+static mdm_status ms_build_rows(mdm_store *base, const char *db, const mdm_table_rows *t,
+                                size_t n, mdm_store_progress fn, void *ctx, mdm_error *err)
 {
     modern_store *s = MS(base);
-    op o = {.table = table, .rows = src, .faults = s->faults, .mode = MDM_IF_EXISTS_FAIL,
+    op o = {.tables = t, .ntables = n, .faults = s->faults, .mode = MDM_IF_EXISTS_FAIL,
             .progress = fn, .ctx = ctx};
     char tmp[4200], dir[4200];
     if (s->pg)

@@ -104,7 +104,10 @@ static const cli_command commands[] = {
      "sample_submission.csv or gender_submission.csv (each may be .tsv and\n"
      "compressed) become tables train, test and submission of one dataset, in\n"
      "one step: every file is read first, and with --if-exists fail an existing\n"
-     "table stops the register before any table is written. Other files are\n"
+     "table stops the register before any table is written. On modern all the\n"
+     "tables are written in one transaction (all or none, whatever --if-exists\n"
+     "says); legacy writes them one at a time, and a failure drops the tables it\n"
+     "made but not the rows already replaced or appended. Other files are\n"
      "refused by name unless --table FILE=T maps them (hidden files are left out).\n"
      "\n"
      "  --table T            table to write (default: train); for DIR,\n"
@@ -117,9 +120,11 @@ static const cli_command commands[] = {
      "                       header and first lines among those four; tab for\n"
      "                       a .tsv name)\n"
      "\n"
-     "The whole input is read before the dataset is touched: a bad CSV or a\n"
-     "corrupt archive changes nothing. On a terminal, long writes show a\n"
-     "progress bar on stderr.\n",
+     "The whole input is checked before the dataset is touched: a bad CSV or a\n"
+     "corrupt archive changes nothing. On modern the rows are then converted and\n"
+     "written 8 MiB of the file at a time, so memory stays bounded whatever its\n"
+     "size (compressed or piped input past 8 MiB waits in a temporary file in\n"
+     "$TMPDIR). On a terminal, long writes show a progress bar on stderr.\n",
      register_opts, 2, 2, mdm_cmd_register},
     {"load", "NAME [--table T] [--columns a,b] [--limit N] [--format table|csv|json]",
      "Prints a table of dataset NAME.\n"

@@ -709,20 +709,25 @@ static mdm_status check_existing(route *r, const mdm_register_input *in, size_t 
     return rc;
 }
 
-/* Writes the tables one after the other; a failure drops the tables this
- * register made before it, so a new table appears only with all others. */
-static mdm_status write_tables(mdm_dsm *m, route *r, const mdm_register_input *in, size_t n,
-                               mdm_csv_stream *const *st, const bool *existed, bool created,
-                               const mdm_register_opts *o, mdm_error *err)
+/* One table's rows for the store: its CSV stream, a chunk at a time. */
+typedef struct table_src {
+    csv_source cs;
+    mdm_row_source src;
+} table_src;
+
+/* Legacy's way: one table after the other, each in its own write; a
+ * failure drops the tables this register made before it (one it replaced
+ * or appended to keeps its new rows). */
+static mdm_status write_each(mdm_dsm *m, route *r, const mdm_register_input *in, size_t n,
+                             const mdm_table_rows *tr, const bool *existed,
+                             const mdm_register_opts *o, mdm_error *err)
 {
     const char *db = mdm_buf_str(&r->db);
     mdm_status rc = MDM_OK;
     size_t done = 0;
     for (; done < n && rc == MDM_OK; done++) {
-        csv_source cs = {st[done], o->chunk_bytes > 0 ? o->chunk_bytes : MDM_REGISTER_CHUNK_BYTES};
-        mdm_row_source rows = {read_chunk, &cs, mdm_csv_stream_rows(st[done])};
-        mdm_router_write w = {r->name, db, in[done].table, NULL, o->if_exists,
-                              o->progress, o->progress_ctx, &rows, created && done == 0};
+        mdm_router_write w = {r->name, db, NULL, NULL, o->if_exists, o->progress,
+                              o->progress_ctx, &tr[done], 1, false};
         rc = mdm_router_run_write(m->router, &r->rt, &w, err);
     }
     if (rc != MDM_OK && n > 1) {
@@ -731,6 +736,37 @@ static mdm_status write_tables(mdm_dsm *m, route *r, const mdm_register_input *i
                 (void)r->serve->ops->table_drop(r->serve, db, in[i].table, NULL);
         mdm_error_prefix(err, "table '%s' from '%s'", in[done - 1].table, in[done - 1].path);
     }
+    return rc;
+}
+
+/* Writes the tables from their CSV streams: where the route writes at
+ * once (modern), all in one transaction, so a failure leaves every table
+ * as it was whatever --if-exists says, and a new SQLite dataset is built
+ * whole beside its file (created); else write_each. */
+static mdm_status write_tables(mdm_dsm *m, route *r, const mdm_register_input *in, size_t n,
+                               mdm_csv_stream *const *st, const bool *existed, bool created,
+                               const mdm_register_opts *o, mdm_error *err)
+{
+    size_t bytes = o->chunk_bytes > 0 ? o->chunk_bytes : MDM_REGISTER_CHUNK_BYTES;
+    table_src *ts = calloc(n, sizeof *ts);
+    mdm_table_rows *tr = calloc(n, sizeof *tr);
+    mdm_status rc = MDM_OK;
+    if (ts == NULL || tr == NULL)
+        rc = mdm_error_set(err, MDM_ERR_NOMEM, "register: out of memory");
+    for (size_t i = 0; rc == MDM_OK && i < n; i++) {
+        ts[i].cs = (csv_source){st[i], bytes};
+        ts[i].src = (mdm_row_source){read_chunk, &ts[i].cs, mdm_csv_stream_rows(st[i])};
+        tr[i] = (mdm_table_rows){in[i].table, &ts[i].src};
+    }
+    if (rc == MDM_OK && mdm_router_writes_at_once(&r->rt)) {
+        mdm_router_write w = {r->name, mdm_buf_str(&r->db), NULL, NULL, o->if_exists,
+                              o->progress, o->progress_ctx, tr, n, created};
+        rc = mdm_router_run_write(m->router, &r->rt, &w, err);
+    } else if (rc == MDM_OK) {
+        rc = write_each(m, r, in, n, tr, existed, o, err);
+    }
+    free(tr);
+    free(ts);
     return rc;
 }
 

@@ -114,12 +114,14 @@ typedef struct mdm_register_input {
 
 /*
  * Registers n tables of one dataset in one step, each as mdm_dsm_register
- * does one (o->table is not used). All or none: every file is read before
- * anything is written; with --if-exists fail a table that exists stops it
- * before any write (EXISTS, naming the table); a write that fails drops the
- * tables this call created before it, and a new dataset is removed. A table
- * already replaced or appended to before a later table's write failed keeps
- * its new rows (the stores swap one table per transaction).
+ * does one (o->table is not used). Every file is checked before anything
+ * is written; with --if-exists fail a table that exists stops it before
+ * any write (EXISTS, naming the table). Where the route writes at once
+ * (modern, mdm_router_writes_at_once) every table goes in one transaction:
+ * all or none, whatever if_exists says. Else (legacy, shadow) one table at
+ * a time: a write that fails drops the tables this call created before it,
+ * and a table already replaced or appended to keeps its new rows. A new
+ * dataset whose write failed is removed.
  */
 MDM_NODISCARD mdm_status mdm_dsm_register_many(mdm_dsm *m, const char *name,
                                                mdm_register_input *in, size_t n,

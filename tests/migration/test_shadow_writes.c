@@ -107,7 +107,7 @@ static mdm_status write_train(fx *f, mdm_router *r, mdm_if_exists mode, mdm_erro
     mdm_status rc = mdm_router_route(r, MDM_FLAG_OP_WRITE, "d", &rt, err);
     assert_int_equal(rc, MDM_OK);
     assert_int_equal(rt.d.impl, MDM_IMPL_SHADOW);
-    mdm_router_write w = {"d", f->db, "train", &f->t, mode, NULL, NULL, NULL, false};
+    mdm_router_write w = {"d", f->db, "train", &f->t, mode, NULL, NULL, NULL, 0, false};
     return mdm_router_run_write(r, &rt, &w, err);
 }
 
@@ -296,7 +296,7 @@ static void shadow_writes__refused_before_any_write(void **state)
     longdb[n - 1] = '\0';
     mdm_route rt;
     assert_int_equal(mdm_router_route(r, MDM_FLAG_OP_WRITE, "d", &rt, &err), MDM_OK);
-    mdm_router_write w = {"d", longdb, "train", &f->t, MDM_IF_EXISTS_FAIL, NULL, NULL, NULL, false};
+    mdm_router_write w = {"d", longdb, "train", &f->t, MDM_IF_EXISTS_FAIL, NULL, NULL, NULL, 0, false};
     assert_int_equal(mdm_router_run_write(r, &rt, &w, &err), MDM_ERR_INVALID_ARG);
     assert_non_null(strstr(err.message, "too long for a shadow write"));
     mdm_router_free(r);

@@ -377,8 +377,9 @@ static mdm_status next_chunk(void *ctx, mdm_table *chunk, mdm_error *err)
     return MDM_OK;
 }
 
-/* write_rows: every chunk in one transaction; a failing source rolls it
- * all back. The legacy store writes whole frames only. */
+/* write_rows: every chunk of every table in one transaction; a failing
+ * source rolls it all back, tables written before it included. The
+ * legacy store writes whole frames only. */
 static void stores__writes_from_a_row_source(void **state)
 {
     fx *f = ready(state);
@@ -392,20 +393,38 @@ static void stores__writes_from_a_row_source(void **state)
     }
     chunks c = {3, 0, 0};
     mdm_row_source src = {next_chunk, &c, 3000};
-    OK(s->ops->write_rows(s, f->db, "train", &src, MDM_IF_EXISTS_FAIL, on_progress, &p, E));
+    mdm_table_rows one = {"train", &src};
+    OK(s->ops->write_rows(s, f->db, &one, 1, MDM_IF_EXISTS_FAIL, on_progress, &p, E));
     assert_int_equal(count(f, "train"), 3000);
     assert_int_equal(p.calls, 3);
     assert_int_equal(p.last_done, 3000);
     assert_int_equal(p.last_total, 3000);
-    chunks bad = {3, 3, 0};
-    src.ctx = &bad;
-    assert_int_equal(s->ops->write_rows(s, f->db, "train", &src, MDM_IF_EXISTS_APPEND, NULL, NULL,
+
+    /* two tables, the second's source failing: neither changes */
+    chunks good = {2, 0, 0}, bad = {3, 3, 0};
+    mdm_row_source srcs[2] = {{next_chunk, &good, 2000}, {next_chunk, &bad, 3000}};
+    mdm_table_rows two[2] = {{"train", &srcs[0]}, {"other", &srcs[1]}};
+    assert_int_equal(s->ops->write_rows(s, f->db, two, 2, MDM_IF_EXISTS_REPLACE, NULL, NULL,
                                         &err),
                      MDM_ERR_PARSE);
     assert_int_equal(count(f, "train"), 3000);
+    bool there = true;
+    OK(s->ops->table_exists(s, f->db, "other", &there, E));
+    assert_false(there);
+    /* both good: one replaced, one made, progress over both */
+    good = (chunks){2, 0, 0};
+    bad = (chunks){3, 0, 0};
+    p = (progress){0, 0, 0};
+    OK(s->ops->write_rows(s, f->db, two, 2, MDM_IF_EXISTS_REPLACE, on_progress, &p, E));
+    assert_int_equal(count(f, "train"), 2000);
+    assert_int_equal(count(f, "other"), 3000);
+    assert_int_equal(p.last_done, 5000);
+    assert_int_equal(p.last_total, 5000);
+
     chunks none = {0, 0, 0};   /* no rows: the table is still made */
     src.ctx = &none;
-    OK(s->ops->write_rows(s, f->db, "empty", &src, MDM_IF_EXISTS_FAIL, NULL, NULL, E));
+    one.table = "empty";
+    OK(s->ops->write_rows(s, f->db, &one, 1, MDM_IF_EXISTS_FAIL, NULL, NULL, E));
     assert_int_equal(count(f, "empty"), 0);
 }
 
@@ -437,15 +456,16 @@ static void stores__a_new_sqlite_dataset_is_built_beside_and_renamed(void **stat
     if (strcmp(f->backend, "postgresql") == 0) {
         chunks c = {1, 0, 0};
         mdm_row_source src = {next_chunk, &c, 1000};
-        assert_int_equal(s->ops->build_rows(s, f->db, "train", &src, NULL, NULL, &err),
+        mdm_table_rows one = {"train", &src};
+        assert_int_equal(s->ops->build_rows(s, f->db, &one, 1, NULL, NULL, &err),
                          MDM_ERR_UNSUPPORTED);
         return;
     }
     snprintf(build, sizeof build, "%s.build", f->db);
     chunks bad = {3, 2, 0};
     mdm_row_source src = {next_chunk, &bad, 3000};
-    assert_int_equal(s->ops->build_rows(s, f->db, "train", &src, NULL, NULL, &err),
-                     MDM_ERR_PARSE);
+    mdm_table_rows one = {"train", &src};
+    assert_int_equal(s->ops->build_rows(s, f->db, &one, 1, NULL, NULL, &err), MDM_ERR_PARSE);
     assert_false(file_there(build));
     bool there = true;
     OK(s->ops->table_exists(s, f->db, "train", &there, E));
@@ -458,7 +478,7 @@ static void stores__a_new_sqlite_dataset_is_built_beside_and_renamed(void **stat
     chunks c = {3, 0, 0};
     progress p = {0, 0, 0};
     src.ctx = &c;
-    OK(s->ops->build_rows(s, f->db, "train", &src, on_progress, &p, E));
+    OK(s->ops->build_rows(s, f->db, &one, 1, on_progress, &p, E));
     assert_false(file_there(build));
     assert_int_equal(count(f, "train"), 3000);
     assert_int_equal(p.last_done, 3000);
@@ -480,13 +500,13 @@ static void stores__a_new_sqlite_dataset_is_built_beside_and_renamed(void **stat
     fclose(junk);
     chunks again = {1, 0, 0};
     src.ctx = &again;
-    assert_int_equal(s->ops->build_rows(s, folder, "train", &src, NULL, NULL, &err), MDM_ERR_IO);
+    assert_int_equal(s->ops->build_rows(s, folder, &one, 1, NULL, NULL, &err), MDM_ERR_IO);
     assert_non_null(strstr(err.message, "cannot rename"));
     assert_false(file_there(build));
     assert_true(file_there(inside));
     memset(longpath, 'a', sizeof longpath - 1);
     longpath[sizeof longpath - 1] = '\0';
-    assert_int_equal(s->ops->build_rows(s, longpath, "train", &src, NULL, NULL, &err),
+    assert_int_equal(s->ops->build_rows(s, longpath, &one, 1, NULL, NULL, &err),
                      MDM_ERR_INVALID_ARG);
 }
 
@@ -643,6 +663,47 @@ static mdm_status read_train(void *ctx, mdm_store *s, bool dry, mdm_table *out, 
 
 /* Routes follow the flag; a shadow read answers with legacy's table and
  * records the comparison; without a log it cannot run. */
+/* Writes from row sources through routes: modern writes several tables
+ * at once; legacy one at a time (its rows gathered into a whole table),
+ * and refuses more. */
+static void router__writes_from_row_sources(void **state)
+{
+    (void)state;
+    char dir[256], db[320];
+    mdm_store_settings set;
+    mdm_flag_settings flags;
+    mdm_router *r = NULL;
+    mdm_route rt;
+    mdm_error err;
+    assert_int_equal(mdm_test_tmpdir(dir, sizeof dir), 0);
+    snprintf(db, sizeof db, "%s/d.sqlite", dir);
+    memset(&set, 0, sizeof set);
+    set.backend = "sqlite";
+    set.pool = (mdm_pool_opts)MDM_POOL_OPTS_INIT;
+    mdm_flag_settings_init(&flags);
+    flags.writes.mode = MDM_IMPL_LEGACY;
+    mdm_router_opts ro = {&set, &flags, NULL, NULL, NULL, NULL};
+    OK(mdm_router_new(&r, &ro, E));
+    OK(mdm_router_route(r, MDM_FLAG_OP_WRITE, "d", &rt, E));
+    assert_false(mdm_router_writes_at_once(&rt));
+    OK(rt.serve->ops->db_create(rt.serve, db, E));
+    chunks a = {2, 0, 0}, b = {1, 0, 0};
+    mdm_row_source srcs[2] = {{next_chunk, &a, 2000}, {next_chunk, &b, 1000}};
+    mdm_table_rows two[2] = {{"train", &srcs[0]}, {"test", &srcs[1]}};
+    mdm_router_write w = {"d", db, NULL, NULL, MDM_IF_EXISTS_FAIL, NULL, NULL, two, 2, true};
+    assert_int_equal(mdm_router_run_write(r, &rt, &w, &err), MDM_ERR_INVALID_ARG);
+    w.ntables = 1;
+    OK(mdm_router_run_write(r, &rt, &w, E));
+    mdm_table t;
+    mdm_table_init(&t);
+    OK(rt.serve->ops->query(rt.serve, db, "SELECT COUNT(*) AS n FROM train", NULL, 0, false, &t,
+                            E));
+    assert_int_equal(mdm_table_int64(&t, 0, 0), 2000);
+    mdm_table_reset(&t);
+    mdm_router_free(r);
+    mdm_test_rmrf(dir);
+}
+
 static void router__routes_and_shadow_reads(void **state)
 {
     (void)state;
@@ -1009,6 +1070,7 @@ int main(void)
         cmocka_unit_test(router__an_unknown_backend_is_refused),
         cmocka_unit_test(router__a_server_given_by_its_parts),
         cmocka_unit_test(router__routes_and_shadow_reads),
+        cmocka_unit_test(router__writes_from_row_sources),
         cmocka_unit_test(router__the_nulls_fault_is_the_modern_stores),
         cmocka_unit_test(router__shadow_reads_record_evidence_and_match_the_list),
         cmocka_unit_test(router__the_trailing_spaces_fault_is_the_modern_stores),
