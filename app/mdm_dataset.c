@@ -570,8 +570,10 @@ mdm_status mdm_dsm_info(mdm_dsm *m, const char *name, mdm_table *out, mdm_dsm_re
 static mdm_status drop_db(mdm_dsm *m, mdm_store *s, const char *db, mdm_error *err)
 {
     mdm_status rc = s->ops->db_drop(s, db, err);
-    if (rc == MDM_OK && !m->pg)
+    if (rc == MDM_OK && !m->pg) {
         mdm_sqlite_remove_leftovers(db);   /* legacy's drop leaves them */
+        mdm_sqlite_remove_build(db);       /* a build a killed register left (we hold the lock) */
+    }
     return rc;
 }
 

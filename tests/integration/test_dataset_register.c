@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mdm_appconfig.h"
 #include "mdm_dataset.h"
@@ -187,6 +188,33 @@ static void register__failed_chunked_append_changes_nothing(void **state)
     assert_rows(f, ROWS, 2);
 }
 
+/* A new SQLite dataset is built beside its file and renamed into place:
+ * nothing is left beside it; and `remove` takes away what a register
+ * killed while building would leave (the folder goes with it). */
+static void register__a_new_dataset_leaves_no_build_file_and_remove_takes_one(void **state)
+{
+    fx *f = *state;
+    calls c;
+    mdm_error err;
+    mdm_buf db;
+    char build[600], folder[600];
+    if (reg(f, f->csv, MDM_IF_EXISTS_FAIL, &c, &err) != MDM_OK)
+        fail_msg("register: %s", err.message);
+    mdm_buf_init(&db);
+    assert_int_equal(mdm_dsm_location(f->dsm, "chunks", &db, &err), MDM_OK);
+    snprintf(build, sizeof build, "%s.build", mdm_buf_str(&db));
+    snprintf(folder, sizeof folder, "%s", mdm_buf_str(&db));
+    *strrchr(folder, '/') = '\0';
+    assert_int_not_equal(access(build, F_OK), 0);
+    FILE *junk = fopen(build, "w");
+    assert_non_null(junk);
+    fclose(junk);
+    assert_int_equal(mdm_dsm_remove(f->dsm, "chunks", NULL, &err), MDM_OK);
+    assert_int_not_equal(access(build, F_OK), 0);
+    assert_int_not_equal(access(folder, F_OK), 0);
+    mdm_buf_reset(&db);
+}
+
 /* A CSV of BIG_ROWS rows of about 200 bytes (about 40 MB, more as a
  * table) written in chunks of CHUNK bytes: the heap in use at every
  * report stays far below the table's size. */
@@ -248,6 +276,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(register__big_csv_is_written_in_bounded_memory, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            register__a_new_dataset_leaves_no_build_file_and_remove_takes_one, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
