@@ -6,8 +6,9 @@
 #   asan      the whole test suite built with ASan + UBSan
 #             (make SAN=address,undefined BUILD=build/san test)
 #   tsan      the pool and concurrency binaries built with TSan: the pool
-#             unit tests, the fault tests and the load test (small), on
-#             SQLite and a throwaway PostgreSQL
+#             unit tests, the fault tests, the CSV reader's (its passes and
+#             chunks run on two threads) and the chunked register's, and
+#             the load test (small), on SQLite and a throwaway PostgreSQL
 #   valgrind  memcheck (--leak-check=full) on build/mdm's main paths:
 #             register, load, query, info, list, remove, for each --impl
 #
@@ -73,12 +74,13 @@ step_asan() {
     fi
 }
 
-# ---- TSan: pool and concurrency ------------------------------------------------
+# ---- TSan: pool, concurrency and the CSV reader's threads ----------------------
 step_tsan() {
     local t0=$SECONDS b=$root/tsan log=$root/tsan/tsan.log
     local bins=()
     mkdir -p "$b"
-    for t in tests/unit/test_pool.c tests/integration/test_faults.c; do
+    for t in tests/unit/test_pool.c tests/integration/test_faults.c tests/unit/test_csv.c \
+        tests/integration/test_dataset_register.c; do
         [ -f "$t" ] && bins+=("$b/tests/$(basename "${t%.c}")")
     done
     if ! make --no-print-directory "${extra_make[@]}" SAN=thread BUILD="$b" "${bins[@]}" "$b/bench/bench_load" >"$log" 2>&1; then
