@@ -561,20 +561,6 @@ static mdm_status shadow_write(mdm_router *r, const mdm_route *route, const mdm_
     return rc;
 }
 
-/* Every chunk of src into out (initialised, empty). */
-static mdm_status gather_rows(const mdm_row_source *src, mdm_table *out, mdm_error *err)
-{
-    mdm_table chunk;
-    mdm_table_init(&chunk);
-    mdm_status rc = src->next(src->ctx, &chunk, err);
-    if (rc == MDM_OK)
-        mdm_table_move(out, &chunk);
-    while (rc == MDM_OK && (rc = src->next(src->ctx, &chunk, err)) == MDM_OK && chunk.nrows > 0)
-        rc = mdm_table_append_table(out, &chunk, err);
-    mdm_table_reset(&chunk);
-    return rc;
-}
-
 static mdm_status run_write(mdm_router *r, const mdm_route *route, const mdm_router_write *w,
                             mdm_error *err)
 {
@@ -609,7 +595,7 @@ mdm_status mdm_router_run_write(mdm_router *r, const mdm_route *route, const mdm
     mdm_router_write whole = *w;
     mdm_table t;
     mdm_table_init(&t);
-    mdm_status rc = gather_rows(w->tables[0].src, &t, err);
+    mdm_status rc = mdm_row_source_gather(w->tables[0].src, &t, err);
     whole.table = w->tables[0].table;
     whole.t = &t;
     if (rc == MDM_OK)

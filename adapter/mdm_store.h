@@ -50,6 +50,20 @@ typedef struct mdm_row_source {
     uint64_t total;
 } mdm_row_source;
 
+/* A row source over a whole table t (borrowed; sl is its state, the
+ * caller's): slices of `rows` rows, the first with the columns even when
+ * t has none, then zero rows (mdm_row_source.c). */
+typedef struct mdm_table_slices {
+    const mdm_table *t;
+    size_t rows, next;
+    bool started;
+} mdm_table_slices;
+mdm_row_source mdm_table_slices_source(mdm_table_slices *sl, const mdm_table *t, size_t rows);
+
+/* Every chunk of src into out (initialised, empty): the whole table. */
+MDM_NODISCARD mdm_status mdm_row_source_gather(const mdm_row_source *src, mdm_table *out,
+                                               mdm_error *err);
+
 /* One table of a write_rows or build_rows, and where its rows come from. */
 typedef struct mdm_table_rows {
     const char *table;

@@ -254,29 +254,21 @@ static void rollback_quietly(mdm_conn *c)
     (void)rc;
 }
 
-/* Chunks of CHUNK_ROWS: the first with the caller's mode, the rest
- * appended, all in one transaction (commit at the end, rollback on error). */
-static mdm_status write_chunks(mdm_conn *c, op *o, mdm_error *err)
+static mdm_status c_write_rows(mdm_conn *c, void *arg, mdm_error *err);
+
+/* A whole table in slices of CHUNK_ROWS through c_write_rows (one
+ * transaction, a progress report a slice). Faults were applied to the
+ * whole table already (ms_write). */
+static mdm_status write_chunks(mdm_conn *c, const op *o, mdm_error *err)
 {
-    const mdm_table *t = o->data;
-    mdm_table chunk;
-    mdm_table_init(&chunk);
-    mdm_status rc = mdm_conn_begin(c, err);
-    for (size_t first = 0; rc == MDM_OK && first < t->nrows; first += CHUNK_ROWS) {
-        size_t n = t->nrows - first < CHUNK_ROWS ? t->nrows - first : CHUNK_ROWS;
-        rc = mdm_table_slice(t, first, n, &chunk, err);
-        if (rc == MDM_OK)
-            rc = mdm_conn_create_table(c, o->table, &chunk,
-                                       first == 0 ? o->mode : MDM_IF_EXISTS_APPEND, err);
-        if (rc == MDM_OK)
-            o->progress(o->ctx, first + n, t->nrows);
-    }
-    if (rc == MDM_OK)
-        rc = mdm_conn_commit(c, err);
-    else if (mdm_conn_in_transaction(c))
-        rollback_quietly(c);
-    mdm_table_reset(&chunk);
-    return rc;
+    mdm_table_slices sl;
+    mdm_row_source src = mdm_table_slices_source(&sl, o->data, CHUNK_ROWS);
+    mdm_table_rows one = {o->table, &src};
+    op w = *o;
+    w.tables = &one;
+    w.ntables = 1;
+    w.faults = 0;
+    return c_write_rows(c, &w, err);
 }
 
 static mdm_status c_write(mdm_conn *c, void *arg, mdm_error *err)

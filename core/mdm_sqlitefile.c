@@ -75,10 +75,9 @@ void mdm_sqlite_remove_leftovers(const char *path)
 
 void mdm_sqlite_remove_build(const char *path)
 {
-    static const char *const suffixes[] = {".build", ".build-wal", ".build-shm",
-                                           ".build-journal"};
     char p[4200];
-    for (size_t i = 0; i < 4; i++)
-        if ((size_t)snprintf(p, sizeof p, "%s%s", path, suffixes[i]) < sizeof p)
-            (void)unlink(p);
+    if ((size_t)snprintf(p, sizeof p, "%s.build", path) >= sizeof p)
+        return;
+    (void)unlink(p);
+    mdm_sqlite_remove_leftovers(p);
 }

@@ -167,27 +167,6 @@ static mdm_status op_list(mdm_store *s, const char *db, mdm_cmp_result *out, mdm
  * by chunk inside the write's transaction, the path mdm takes. */
 enum { CREATE_CHUNK_ROWS = 1000 };
 
-typedef struct slices {
-    const mdm_table *data;
-    size_t next;     /* the first row not handed over yet */
-    bool started;
-} slices;
-
-static mdm_status next_slice(void *ctx, mdm_table *chunk, mdm_error *err)
-{
-    slices *sl = ctx;
-    size_t left = sl->data->nrows - sl->next;
-    size_t n = left < CREATE_CHUNK_ROWS ? left : CREATE_CHUNK_ROWS;
-    if (sl->started && n == 0) {
-        mdm_table_clear_rows(chunk);
-        return MDM_OK;
-    }
-    mdm_status rc = mdm_table_slice(sl->data, sl->next, n, chunk, err);
-    sl->next += n;
-    sl->started = true;
-    return rc;
-}
-
 /* create: where the store takes rows in chunks (write_rows), through it,
  * as `mdm register` writes; else the whole table (write). */
 static mdm_status create(mdm_store *s, const char *db, const mdm_cmp_op *op, const mdm_table *data,
@@ -196,8 +175,8 @@ static mdm_status create(mdm_store *s, const char *db, const mdm_cmp_op *op, con
     mdm_if_exists mode = (mdm_if_exists)op->if_exists;
     if (s->ops->write_rows == NULL)
         return s->ops->write(s, db, op->table, data, mode, NULL, NULL, err);
-    slices sl = {data, 0, false};
-    mdm_row_source src = {next_slice, &sl, data->nrows};
+    mdm_table_slices sl;
+    mdm_row_source src = mdm_table_slices_source(&sl, data, CREATE_CHUNK_ROWS);
     mdm_table_rows one = {op->table, &src};
     return s->ops->write_rows(s, db, &one, 1, mode, NULL, NULL, err);
 }
