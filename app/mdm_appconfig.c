@@ -736,7 +736,7 @@ mdm_status mdm_app_config_dump(const mdm_app_config *c, mdm_buf *out, mdm_error 
     PUT("sqlite.path_template = %s", or(c->sqlite_path, "<home>/datasets/{name}/dataset.sqlite"));
     PUT("sqlite.journal_mode = %s", or(c->journal_mode, "WAL"));
     PUT("sqlite.synchronous = %s", or(c->synchronous, "NORMAL"));
-    PUT("sqlite.temp_store = %s", or(c->temp_store, "MEMORY"));
+    PUT("sqlite.temp_store = %s", or(c->temp_store, "unset (SQLite's own; MEMORY on legacy)"));
     PUT("sqlite.cache_size = %" PRId64, c->cache_size);
     PUT("sqlite.mmap_size = %" PRId64, c->mmap_size);
     PUT("sqlite.busy_timeout = %d", c->busy_timeout_ms);

@@ -12,6 +12,9 @@
  *  - load, info and query of a SELECT work in a folder the user may not
  *    write (run as user nobody) and when no file may grow (RLIMIT_FSIZE:
  *    SQLite cannot make its -shm file, as on a full disk);
+ *  - modern's SQLite readers sort in bounded memory (temp_store SQLite's
+ *    own unless configured, a page cache of at most 2 MiB), and their
+ *    spilling sorts give legacy's rows;
  *  - after a write that fails on a really full disk (a 4 MB tmpfs, when
  *    the test may mount one), no -wal file is left taking the space.
  */
@@ -320,6 +323,89 @@ static void safety__pg_query_runs_inside_a_transaction(void **state)
     mdm_test_pg_drop_db(created);
 }
 
+/* ---- readers' sorts ------------------------------------------------------------------ */
+
+/* n rows of id, a category of 8 and a 40-byte text: a GROUP BY or ORDER BY
+ * over them sorts more than the 2 MiB a modern reader keeps in memory. */
+static void write_sort_csv(const char *path, int n)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fprintf(fp, "id,category,text\n");
+    for (int i = 0; i < n; i++)
+        fprintf(fp, "%d,c%d,t%039d\n", i, (i * 7) % 8, (i * 7919) % n);
+    assert_int_equal(fclose(fp), 0);
+}
+
+/* A PRAGMA's one value as a SELECT reads it (`PRAGMA x` itself runs on a
+ * writer), through `mdm query --format csv`. */
+static const char *pragma_value(fx *f, const char *name)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "SELECT * FROM pragma_%s", name);
+    run(f, "query", "d", sql, "--format", "csv", NULL);
+    ok(f, sql);
+    const char *nl = strchr(f->out, '\n');   /* past the header */
+    return nl != NULL ? nl + 1 : f->out;
+}
+
+/* Modern's SQLite readers sort in bounded memory: temp_store is SQLite's
+ * own unless configured (legacy's MEMORY keeps every row of a sort in
+ * memory), and the page cache, which sets the size of the sorter's runs, is
+ * at most 2 MiB. Sorts that spill give the same rows as legacy's. */
+static void safety__sqlite_readers_sort_in_bounded_memory(void **state)
+{
+    fx *f = *state;
+    char big[400], cfg[400];
+    char *want_group = NULL, *want_order = NULL;
+    require_mdm(f);
+    snprintf(big, sizeof big, "%s/sort.csv", f->dir);
+    snprintf(cfg, sizeof cfg, "%s/memory.yaml", f->dir);
+    write_sort_csv(big, 60000);
+    for (size_t i = 0; i < NIMPLS; i++) {
+        f->impl = IMPL(i);
+        f->config = NULL;
+        run(f, "register", "d", big, "--if-exists", "replace", NULL);
+        ok(f, "register");
+        bool modern = strcmp(f->impl, "modern") == 0;
+        has(pragma_value(f, "temp_store"), modern ? "0\n" : "2\n", f->impl);
+        has(pragma_value(f, "cache_size"), modern ? "-2048\n" : "-64000\n", f->impl);
+        run(f, "query", "d", "SELECT category, COUNT(*), MAX(text) FROM train GROUP BY category",
+            "--format", "csv", NULL);
+        ok(f, "group by");
+        has(f->out, "c7,7500,", "group by");
+        if (want_group == NULL)
+            want_group = strdup(f->out);
+        else
+            assert_string_equal(f->out, want_group);
+        run(f, "query", "d", "SELECT text, id FROM train ORDER BY text DESC, id", "--format",
+            "csv", NULL);
+        ok(f, "order by");
+        assert_true(strlen(f->out) > 60000 * 45);
+        if (want_order == NULL)
+            want_order = strdup(f->out);
+        else
+            assert_string_equal(f->out, want_order);
+    }
+    /* Configured, modern takes temp_store as legacy does, and a cache at
+     * most 2 MiB (512 pages of 4 KiB when given in pages) as it is. */
+    const struct { const char *cache, *want; } caches[] = {
+        {"-1000", "-1000\n"}, {"100", "100\n"}, {"4000", "512\n"}, {"0", "0\n"}};
+    f->impl = "modern";
+    f->config = cfg;
+    for (size_t k = 0; k < sizeof caches / sizeof caches[0]; k++) {
+        char yaml[200];
+        snprintf(yaml, sizeof yaml, "storage:\n  backends:\n    sqlite:\n      options:\n"
+                 "        temp_store: MEMORY\n        cache_size: %s\n", caches[k].cache);
+        write_text(cfg, yaml);
+        has(pragma_value(f, "temp_store"), "2\n", "configured MEMORY");
+        has(pragma_value(f, "cache_size"), caches[k].want, caches[k].cache);
+    }
+    f->config = NULL;
+    free(want_group);
+    free(want_order);
+}
+
 /* ---- item 7: readers without write access ------------------------------------------- */
 
 /* d registered by modern (WAL, no -wal or -shm left). */
@@ -461,6 +547,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(safety__sqlite_query_refuses_attach_vacuum_and_pragma_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(safety__pg_query_runs_inside_a_transaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(safety__sqlite_readers_sort_in_bounded_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(safety__reads_work_in_a_folder_the_user_cannot_write, setup, teardown),
         cmocka_unit_test_setup_teardown(safety__reads_work_when_no_file_may_grow, setup, teardown),
         cmocka_unit_test_setup_teardown(safety__a_failed_write_on_a_full_disk_gives_the_space_back, setup, teardown),
