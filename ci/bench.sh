@@ -30,6 +30,11 @@
 # pandas runs only up to BENCH_PANDAS_MAX_ROWS rows (1000000): at 10M rows
 # one register through pandas takes minutes and gigabytes, and hyperfine
 # would run it six times; the report says where it was left out.
+# Sizes of BENCH_BIG_ROWS rows (10000000) and more run every command in 1
+# round of 2 runs with no warm-up: one legacy register of 10M rows into
+# PostgreSQL takes minutes, and 5 rounds with warm-ups would take hours.
+# The register of the gzip-compressed CSV runs at the largest size up to
+# BENCH_GZ_MAX_ROWS (1000000).
 # Microbenchmarks: build/bench/bench_pool (acquire/release at 1, 4, 16
 # threads), bench_csv (CSV parsing MB/s), bench_compare (rows/s),
 # bench_format (full-precision doubles/s, text from double and back) when built.
@@ -53,7 +58,8 @@
 # set's), BENCH_PROFILES, BENCH_RUNS, BENCH_ROUNDS, BENCH_WARMUP,
 # BENCH_LIMIT, BENCH_SEED (42), BENCH_RECHECK (2: re-measurements of a case
 # over the gate), BENCH_BACKENDS ("sqlite postgresql"), BENCH_TOOLS=0 (mdm
-# only), BENCH_PANDAS_MAX_ROWS (1000000), BENCH_POOL_OPS, REPORTS (reports),
+# only), BENCH_PANDAS_MAX_ROWS (1000000), BENCH_BIG_ROWS (10000000),
+# BENCH_GZ_MAX_ROWS (1000000), BENCH_POOL_OPS, REPORTS (reports),
 # PYTHON (/usr/bin/python3: Debian's pandas).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,6 +76,8 @@ seed=${BENCH_SEED:-42}
 backends=${BENCH_BACKENDS:-sqlite postgresql}
 with_tools=${BENCH_TOOLS:-1}
 pandas_max=${BENCH_PANDAS_MAX_ROWS:-1000000}
+big_rows=${BENCH_BIG_ROWS:-10000000}
+gz_max=${BENCH_GZ_MAX_ROWS:-1000000}
 read -r -a profiles <<<"${BENCH_PROFILES:-basic features}"
 if [ -z "${PYTHON:-}" ]; then
     if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
@@ -156,8 +164,19 @@ done
 
 # ---- helpers ----------------------------------------------------------------
 rounds=${BENCH_ROUNDS:-5}
-min_runs=$(( (runs + rounds - 1) / rounds ))
-[ "$min_runs" -ge 2 ] || min_runs=2    # hyperfine needs 2 for its statistics
+set_runs=$runs set_rounds=$rounds set_warmup=$warmup
+# size_settings ROWS: runs, rounds, warm-up and min_runs for a size: the
+# set's, or 1 round of 2 runs with no warm-up from BENCH_BIG_ROWS rows on.
+size_settings() {
+    if [ "$1" -ge "$big_rows" ]; then
+        runs=2 rounds=1 warmup=0
+    else
+        runs=$set_runs rounds=$set_rounds warmup=$set_warmup
+    fi
+    min_runs=$(( (runs + rounds - 1) / rounds ))
+    [ "$min_runs" -ge 2 ] || min_runs=2    # hyperfine needs 2 for its statistics
+}
+size_settings 0
 
 # bench_cmd CASE NAME PREPARE COMMAND [ROUND [WARMUP]]: one hyperfine run of
 # one command (its own JSON and Markdown, so that a failing tool cannot hide
@@ -307,6 +326,7 @@ run_size_backend() {
     fi
     local config=""
     [ "$backend" = postgresql ] && config=$pg_config
+    size_settings "$n"
 
     # register
     local c="$tag-register" prep_l prep_m cmd_l cmd_m
@@ -422,7 +442,8 @@ run_size_backend() {
     done
 }
 
-# register of the gzip-compressed CSV (issue 18), at the largest size and
+# register of the gzip-compressed CSV (issue 18), at the largest size up to
+# BENCH_GZ_MAX_ROWS and
 # the first profile: legacy and modern (gated like every pair) and the
 # tools fed by zcat: zcat | sqlite3 .import, zcat | psql \copy FROM STDIN.
 run_gz_register() {
@@ -435,6 +456,7 @@ run_gz_register() {
         return 0
     fi
     [ "$backend" = postgresql ] && config=$pg_config
+    size_settings "$n"
     if [ ! -s "$gz" ] || [ "$gz" -ot "$csv" ]; then
         gzip -6 -c "$csv" >"$gz.tmp" && mv "$gz.tmp" "$gz"
     fi
@@ -462,12 +484,23 @@ for n in "${sizes[@]}"; do
         done
     done
 done
-for backend in $backends; do
-    run_gz_register "${sizes[-1]}" "$backend" "${profiles[0]}"
+gz_rows=""
+for n in "${sizes[@]}"; do
+    if [ "$n" -le "$gz_max" ]; then gz_rows=$n; fi
 done
+for backend in $backends; do
+    if [ -n "$gz_rows" ]; then run_gz_register "$gz_rows" "$backend" "${profiles[0]}"; fi
+done
+size_settings 0
 
 # ---- microbenchmarks --------------------------------------------------------
-largest=$(csv_of "${sizes[-1]}" "${profiles[0]}")
+# bench_csv parses the largest file below BENCH_BIG_ROWS rows (MB/s do not
+# need 1.3 GB, and it holds the whole table)
+micro_rows=${sizes[0]}
+for n in "${sizes[@]}"; do
+    if [ "$n" -lt "$big_rows" ]; then micro_rows=$n; fi
+done
+largest=$(csv_of "$micro_rows" "${profiles[0]}")
 micro() {
     local name=$1; shift
     local bin="$root/$build/bench/$name"
@@ -500,6 +533,6 @@ done
 "$PYTHON" "$root/ci/bench/report.py" \
     --raw "$out" --reports "$reports" --set "$set_name" \
     --sizes "${sizes[*]}" --profiles "${profiles[*]}" --csv-sizes "$csv_sizes" --limit "$limit" --seed "$seed" \
-    --runs "$runs" --rounds "$rounds" --warmup "$warmup" --query "$QUERY" \
+    --runs "$runs" --rounds "$rounds" --warmup "$warmup" --big-rows "$big_rows" --query "$QUERY" \
     --started "$started" --load-before "$load_before" --load-after "$load_after" \
     --backends "$backends" --gate "${BENCH_GATE:-1}"

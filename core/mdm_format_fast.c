@@ -15,32 +15,69 @@
 
 #include "mdm_dtoa.h"
 
-/* Writes the decimal digits of d (no leading zeros) into out; returns
- * their count. */
-static int digits_of(uint64_t d, char out[20])
+/* "00" to "99": two digits a division. */
+static const char two_digits[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* How many decimal digits d has (1 for 0): the count from the bit length
+ * (log10(2) ~ 1233 / 4096), then one comparison to correct it. */
+static int digit_count(uint64_t d)
 {
-    char rev[20];
-    int k = 0;
-    do {
-        rev[k++] = (char)('0' + d % 10);
-        d /= 10;
-    } while (d > 0);
-    for (int i = 0; i < k; i++)
-        out[i] = rev[k - 1 - i];
-    return k;
+    static const uint64_t pow10[20] = {
+        1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
+        1000000000u, UINT64_C(10000000000), UINT64_C(100000000000), UINT64_C(1000000000000),
+        UINT64_C(10000000000000), UINT64_C(100000000000000), UINT64_C(1000000000000000),
+        UINT64_C(10000000000000000), UINT64_C(100000000000000000),
+        UINT64_C(1000000000000000000), UINT64_C(10000000000000000000)};
+    int bits = 64 - __builtin_clzll(d | 1);
+    int k = (bits * 1233) >> 12;
+    k += k < 20 && d >= pow10[k];
+    return k > 0 ? k : 1;
 }
 
-/* "%.*g" of the decimal dig[0..k) * 10^(x - k + 1) at precision p, whose
- * digits need no rounding (k <= p) and have no trailing zero. */
-static size_t g_format(const char *dig, int k, int x, int p, char *buf)
+/* Writes the k decimal digits of d into out[0..k), from the last, two at
+ * a time: a full-precision double has 17, and one division a digit was
+ * the larger part of formatting it. */
+static void write_digits(uint64_t d, int k, char *out)
 {
-    size_t len = 0;
+    char *p = out + k;
+    while (d >= 100000000) {   /* 8 digits at a time, then 32-bit arithmetic */
+        uint32_t low = (uint32_t)(d % 100000000);
+        d /= 100000000;
+        for (int i = 0; i < 4; i++, low /= 100) {
+            p -= 2;
+            memcpy(p, two_digits + 2 * (low % 100), 2);
+        }
+    }
+    uint32_t high = (uint32_t)d;
+    while (high >= 100) {
+        p -= 2;
+        memcpy(p, two_digits + 2 * (high % 100), 2);
+        high /= 100;
+    }
+    if (high >= 10) {
+        p -= 2;
+        memcpy(p, two_digits + 2 * high, 2);
+    } else {
+        *--p = (char)('0' + high);
+    }
+}
+
+/* "%.*g" of d * 10^(x - k + 1), d of k digits, at precision p, whose digits
+ * need no rounding (k <= p) and have no trailing zero. The digits are
+ * written where they end up (buf has room for 40 bytes). */
+static size_t g_format(uint64_t d, int k, int x, int p, char *buf)
+{
+    size_t len;
     if (x < -4 || x >= p) {
-        buf[len++] = dig[0];
+        write_digits(d, k, buf + 1);   /* then the first moves before the point */
+        buf[0] = buf[1];
+        len = 1;
         if (k > 1) {
-            buf[len++] = '.';
-            memcpy(buf + len, dig + 1, (size_t)k - 1);
-            len += (size_t)k - 1;
+            buf[1] = '.';
+            len = (size_t)k + 1;
         }
         buf[len++] = 'e';
         buf[len++] = x < 0 ? '-' : '+';
@@ -50,18 +87,22 @@ static size_t g_format(const char *dig, int k, int x, int p, char *buf)
         buf[len++] = (char)('0' + ax / 10 % 10);
         buf[len++] = (char)('0' + ax % 10);
     } else if (x < 0) {
-        buf[len++] = '0';
-        buf[len++] = '.';
+        buf[0] = '0';
+        buf[1] = '.';
+        len = 2;
         for (int i = -1; i > x; i--)
             buf[len++] = '0';
-        memcpy(buf + len, dig, (size_t)k);
+        write_digits(d, k, buf + len);
         len += (size_t)k;
-    } else {
-        for (int i = 0; i <= x || i < k; i++) {
-            if (i == x + 1)
-                buf[len++] = '.';
-            buf[len++] = i < k ? dig[i] : '0';
-        }
+    } else if (k > x + 1) {   /* a point inside the digits */
+        write_digits(d, k, buf);
+        memmove(buf + x + 2, buf + x + 1, (size_t)(k - x - 1));
+        buf[x + 1] = '.';
+        len = (size_t)k + 1;
+    } else {   /* an integer: zeros after the digits */
+        write_digits(d, k, buf);
+        memset(buf + k, '0', (size_t)(x + 1 - k));
+        len = (size_t)x + 1;
     }
     buf[len] = '\0';
     return len;
@@ -90,15 +131,15 @@ size_t mdm_format_float64_fast(double v, char *buf, size_t n)
     bool pow2 = (bits & ((UINT64_C(1) << 52) - 1)) == 0;
     if (n < 40 || subnormal || !mdm_dtoa_shortest(v, &d, &e))
         return mdm_format_float64(v, buf, n);
-    char dig[20];
-    int k = digits_of(d, dig);
+    int k = digit_count(d);
     if (k == 16 && pow2)
         return mdm_format_float64(v, buf, n);
     size_t len = 0;
+    int x = e + k - 1, p = k <= 15 ? 15 : k;
     if (signbit(v))
         buf[len++] = '-';
-    len += g_format(dig, k, e + k - 1, k <= 15 ? 15 : k, buf + len);
-    if (memchr(buf, '.', len) == NULL && memchr(buf, 'e', len) == NULL) {
+    len += g_format(d, k, x, p, buf + len);
+    if (x >= 0 && x < p && k <= x + 1) {   /* fixed notation, no fraction */
         buf[len++] = '.';   /* integral values stay recognisable as floats */
         buf[len++] = '0';
         buf[len] = '\0';
@@ -118,9 +159,8 @@ size_t mdm_format_float64_shortest(double v, char *buf, size_t n)
     if (!mdm_dtoa_shortest(v, &d, &e)) {   /* a zero: the caller keeps out NaN and infinities */
         buf[len++] = '0';
     } else {
-        char dig[20];
-        int k = digits_of(d, dig);
-        len += g_format(dig, k, e + k - 1, 15, buf + len);
+        int k = digit_count(d);
+        len += g_format(d, k, e + k - 1, 15, buf + len);
     }
     buf[len] = '\0';
     return len;

@@ -298,6 +298,7 @@ def main():
     ap.add_argument("--seed", default="")
     ap.add_argument("--runs", default="5")
     ap.add_argument("--warmup", default="1")
+    ap.add_argument("--big-rows", type=int, default=0)
     ap.add_argument("--rounds", default="3")
     ap.add_argument("--query", default="")
     ap.add_argument("--started", default="")
@@ -476,6 +477,16 @@ def main():
             targets[-1]["status"] = "not met"
             targets[-1]["note"] = "missing: " + ", ".join(sorted(set(missing)))
 
+    # Issue 16's aim for the conversions themselves: full-precision doubles
+    # a second on one core, each way, by the printf-free code (bench_format).
+    for direction, text in (("format", "text from a double"), ("parse", "a double from text")):
+        f = next((x for x in micro["format"]
+                  if x["direction"] == direction and x["how"] == "printf-free"), None)
+        target(f"Doubles a second, {text}: ≥ 20 million on one core (printf-free)",
+               "bench_format", f["m_per_s"] if f else None, 20.0, "≥ 20 M doubles/s",
+               issue=16, unit="M/s",
+               detail=f"{direction} (printf-free) {f['m_per_s']:.1f} M/s" if f else "bench_format did not run")
+
     # Issue 7's targets, on the basic profile (kept as they were; stated for
     # 100k and 1M rows).
     if "basic" in profiles:
@@ -561,6 +572,9 @@ def main():
     md.append(f"Each figure is the median of at least {args.runs} hyperfine runs after {args.warmup} "
               "warm-up run(s), whole processes (start-up included); legacy and modern run "
               f"interleaved in {args.rounds} rounds (order alternating). "
+              + (f"At {label_of(args.big_rows)} rows and more (BENCH_BIG_ROWS): 1 round of 2 runs, "
+                 "no warm-up, so those figures are noisier. "
+                 if args.big_rows and any(n >= args.big_rows for n in sizes) else "") +
               "Data: `mdm-gencsv` seed "
               f"{args.seed}, 8 columns, profiles {args.profiles} (`.features` cases: full-precision "
               "doubles, microsecond timestamps); CSV sizes: "

@@ -4,14 +4,17 @@
  * full-precision values (random 52-bit mantissas, exponents within 2^±60,
  * as computed features are): text from a double by the printf-free
  * formatter (mdm_format_float64_fast) and by the printf loop it replaces
- * (mdm_format_float64); a double from text by the CSV reader (one FLOAT64
- * column, its printf-free conversion) and by strtod. Median of --runs.
+ * (mdm_format_float64); a double from text by the printf-free conversion
+ * the CSV reader calls on each cell (mdm_dtoa_parse, strtod when it cannot
+ * decide), by the whole CSV reader (one FLOAT64 column: scanning, type
+ * inference and the conversion) and by strtod. Median of --runs.
  *
  *   bench_format [--values N] [--runs K]
  */
 #include "mdm_buf.h"
 #include "mdm_clock.h"
 #include "mdm_csv.h"
+#include "mdm_dtoa.h"
 #include "mdm_table.h"
 
 #include <stdint.h>
@@ -23,6 +26,7 @@ typedef struct values {
     double *v;
     mdm_buf csv;       /* "x\n" then one "%.17g" text a line */
     char **texts;
+    size_t *lens;
     size_t n;
 } values;
 
@@ -32,8 +36,9 @@ static int make_values(values *s, size_t n)
     s->n = n;
     s->v = malloc(n * sizeof *s->v);
     s->texts = calloc(n, sizeof *s->texts);
+    s->lens = calloc(n, sizeof *s->lens);
     mdm_buf_init(&s->csv);
-    if (s->v == NULL || s->texts == NULL || mdm_buf_puts(&s->csv, "x\n") != MDM_OK)
+    if (s->v == NULL || s->texts == NULL || s->lens == NULL || mdm_buf_puts(&s->csv, "x\n") != MDM_OK)
         return -1;
     for (size_t i = 0; i < n; i++) {
         char t[40];
@@ -42,6 +47,7 @@ static int make_values(values *s, size_t n)
                         (uint64_t)(1023 + (int)((x >> 20) % 120) - 60) << 52;
         memcpy(&s->v[i], &bits, sizeof bits);
         snprintf(t, sizeof t, "%.17g", s->v[i]);
+        s->lens[i] = strlen(t);
         if ((s->texts[i] = strdup(t)) == NULL || mdm_buf_printf(&s->csv, "%s\n", t) != MDM_OK)
             return -1;
     }
@@ -53,13 +59,15 @@ static void free_values(values *s)
     for (size_t i = 0; s->texts != NULL && i < s->n; i++)
         free(s->texts[i]);
     free(s->texts);
+    free(s->lens);
     free(s->v);
     mdm_buf_reset(&s->csv);
 }
 
-typedef enum kind { FORMAT_FAST, FORMAT_PRINTF, PARSE_CSV, PARSE_STRTOD, NKINDS } kind;
+typedef enum kind { FORMAT_FAST, FORMAT_PRINTF, PARSE_FAST, PARSE_CSV, PARSE_STRTOD, NKINDS } kind;
 static const char *const kind_names[NKINDS] = {
-    "format (printf-free)", "format (printf loop)", "parse (CSV reader)", "parse (strtod)"};
+    "format (printf-free)", "format (printf loop)", "parse (printf-free)", "parse (CSV reader)",
+    "parse (strtod)"};
 
 /* One timed pass; returns seconds, or a negative number on failure. */
 static double run_once(const values *s, kind k)
@@ -75,6 +83,13 @@ static double run_once(const values *s, kind k)
     } else if (k == PARSE_STRTOD) {
         for (size_t i = 0; i < s->n; i++)
             sink += strtod(s->texts[i], NULL);
+    } else if (k == PARSE_FAST) {   /* the CSV reader's conversion of one cell */
+        for (size_t i = 0; i < s->n; i++) {
+            double d;
+            if (!mdm_dtoa_parse(s->texts[i], s->lens[i], &d))
+                d = strtod(s->texts[i], NULL);
+            sink += d;
+        }
     } else {
         mdm_table t;
         mdm_error e;
