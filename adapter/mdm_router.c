@@ -447,6 +447,9 @@ typedef struct wside {
 } wside;
 
 /* Removes the scratch (and a dead writer's): file and leftovers, or table. */
+/* A SQLite shadow write's scratch database: the dataset's file + this. */
+#define SCRATCH_SUFFIX ".shadow"
+
 static void scratch_clear(const wside *ws)
 {
     mdm_store *c = ws->route->cand;
@@ -551,7 +554,7 @@ static mdm_status shadow_write(mdm_router *r, const mdm_route *route, const mdm_
     mdm_status rc = shadow_ready(r, err);
     if (rc != MDM_OK)
         return rc;
-    if ((size_t)snprintf(ws.db, sizeof ws.db, "%s%s", w->db, r->pg ? "" : ".shadow") >=
+    if ((size_t)snprintf(ws.db, sizeof ws.db, "%s%s", w->db, r->pg ? "" : SCRATCH_SUFFIX) >=
         sizeof ws.db)
         return mdm_error_set(err, MDM_ERR_INVALID_ARG, "database path too long for a shadow write");
     if (route->cand != NULL)
@@ -574,6 +577,15 @@ static mdm_status run_write(mdm_router *r, const mdm_route *route, const mdm_rou
     if (route->d.impl == MDM_IMPL_SHADOW)
         return shadow_write(r, route, w, err);
     return scrubbed(r, s->ops->write(s, w->db, w->table, w->t, w->mode, w->fn, w->ctx, err), err);
+}
+
+void mdm_router_remove_scratch(const mdm_router *r, const char *db)
+{
+    char p[4200];
+    if (r->pg || (size_t)snprintf(p, sizeof p, "%s" SCRATCH_SUFFIX, db) >= sizeof p)
+        return;
+    (void)unlink(p);
+    mdm_sqlite_remove_leftovers(p);
 }
 
 bool mdm_router_writes_at_once(const mdm_route *route)

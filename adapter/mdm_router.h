@@ -167,6 +167,12 @@ void mdm_router_scrub(const mdm_router *r, mdm_error *err);
 MDM_NODISCARD mdm_status mdm_router_lock(mdm_router *r, const char *db, mdm_store_lock **out,
                                          mdm_error *err);
 
+/* Removes what a shadow write killed midway leaves beside SQLite database
+ * db: its scratch file (<db>.shadow) and that file's -wal, -shm and
+ * -journal. Removing a dataset calls it, holding db's lock. Nothing on
+ * PostgreSQL, whose scratch table goes with the database. */
+void mdm_router_remove_scratch(const mdm_router *r, const char *db);
+
 /* "sqlite" or "postgresql". */
 const char *mdm_router_backend(const mdm_router *r);
 /* Counts of this router's shadow runs (zeros before the first). */

@@ -573,6 +573,7 @@ static mdm_status drop_db(mdm_dsm *m, mdm_store *s, const char *db, mdm_error *e
     if (rc == MDM_OK && !m->pg) {
         mdm_sqlite_remove_leftovers(db);   /* legacy's drop leaves them */
         mdm_sqlite_remove_build(db);       /* a build a killed register left (we hold the lock) */
+        mdm_router_remove_scratch(m->router, db);   /* a killed shadow write's scratch */
     }
     return rc;
 }

@@ -190,14 +190,15 @@ static void register__failed_chunked_append_changes_nothing(void **state)
 
 /* A new SQLite dataset is built beside its file and renamed into place:
  * nothing is left beside it; and `remove` takes away what a register
- * killed while building would leave (the folder goes with it). */
+ * killed while building would leave, and what a killed shadow write
+ * would (its scratch file and that file's -wal): the folder goes too. */
 static void register__a_new_dataset_leaves_no_build_file_and_remove_takes_one(void **state)
 {
     fx *f = *state;
     calls c;
     mdm_error err;
     mdm_buf db;
-    char build[600], folder[600];
+    char build[600], folder[600], scratch[600], scratch_wal[600];
     if (reg(f, f->csv, MDM_IF_EXISTS_FAIL, &c, &err) != MDM_OK)
         fail_msg("register: %s", err.message);
     mdm_buf_init(&db);
@@ -205,12 +206,18 @@ static void register__a_new_dataset_leaves_no_build_file_and_remove_takes_one(vo
     snprintf(build, sizeof build, "%s.build", mdm_buf_str(&db));
     snprintf(folder, sizeof folder, "%s", mdm_buf_str(&db));
     *strrchr(folder, '/') = '\0';
+    snprintf(scratch, sizeof scratch, "%s.shadow", mdm_buf_str(&db));
+    snprintf(scratch_wal, sizeof scratch_wal, "%s.shadow-wal", mdm_buf_str(&db));
     assert_int_not_equal(access(build, F_OK), 0);
-    FILE *junk = fopen(build, "w");
-    assert_non_null(junk);
-    fclose(junk);
+    const char *junk_files[] = {build, scratch, scratch_wal};
+    for (size_t i = 0; i < 3; i++) {
+        FILE *junk = fopen(junk_files[i], "w");
+        assert_non_null(junk);
+        fclose(junk);
+    }
     assert_int_equal(mdm_dsm_remove(f->dsm, "chunks", NULL, &err), MDM_OK);
-    assert_int_not_equal(access(build, F_OK), 0);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_not_equal(access(junk_files[i], F_OK), 0);
     assert_int_not_equal(access(folder, F_OK), 0);
     mdm_buf_reset(&db);
 }
