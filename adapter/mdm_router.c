@@ -582,10 +582,10 @@ static mdm_status run_write(mdm_router *r, const mdm_route *route, const mdm_rou
 void mdm_router_remove_scratch(const mdm_router *r, const char *db)
 {
     char p[4200];
-    if (r->pg || (size_t)snprintf(p, sizeof p, "%s" SCRATCH_SUFFIX, db) >= sizeof p)
-        return;
-    (void)unlink(p);
-    mdm_sqlite_remove_leftovers(p);
+    if (!r->pg && (size_t)snprintf(p, sizeof p, "%s" SCRATCH_SUFFIX, db) < sizeof p) {
+        (void)unlink(p);
+        mdm_sqlite_remove_leftovers(p);
+    }
 }
 
 bool mdm_router_writes_at_once(const mdm_route *route)
